@@ -1,0 +1,6 @@
+"""Click commands for challenges."""
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Add this feature's commands to `flask --app matchmaker`."""

@@ -1,0 +1,69 @@
+"""Configuration from the environment, with sane defaults (配置)."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Secret key from MATCHMAKER_SECRET_KEY, else a generated instance file; never from code."""
+    key = os.environ.get("MATCHMAKER_SECRET_KEY")
+    if key:
+        return key
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        tmp = key_file.with_suffix(".tmp")
+        tmp.write_text(secrets.token_hex(32))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, key_file)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Defaults; every value can be overridden from the environment."""
+
+    def __init__(self, instance_path: Path | None = None, **overrides):
+        instance = Path(instance_path or PROJECT_ROOT / "instance")
+        env = os.environ.get
+        self.INSTANCE_PATH = instance
+        self.SQLALCHEMY_DATABASE_URI = env(
+            "DATABASE_URL", f"sqlite:///{instance / 'matchmaker.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SECRET_KEY = overrides.pop("SECRET_KEY", None) or _secret_key(instance)
+        self.INDEX_DIR = Path(env("MATCHMAKER_INDEX_DIR", PROJECT_ROOT / "indexes"))
+        # Empty means the packaged default model (see matchmaker.matching.embeddings).
+        self.EMBEDDING_MODEL = env("MATCHMAKER_EMBEDDING_MODEL", "")
+        self.SEED_DIR = Path(env("MATCHMAKER_SEED_DIR", PROJECT_ROOT / "seed_data"))
+        self.SHARED_DIR = Path(env("MATCHMAKER_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
+        # Above this many vectors an index switches from flat to HNSW search.
+        self.ANN_THRESHOLD = int(env("MATCHMAKER_ANN_THRESHOLD", "20000"))
+        self.PAGE_SIZE = int(env("MATCHMAKER_PAGE_SIZE", "20"))
+
+        # Security basics (等保 2.0).
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env("MATCHMAKER_SECURE_COOKIES", "0") == "1"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.IDLE_TIMEOUT = timedelta(minutes=int(env("MATCHMAKER_IDLE_MINUTES", "30")))
+        self.PERMANENT_SESSION_LIFETIME = self.IDLE_TIMEOUT
+        self.MAX_FAILED_LOGINS = int(env("MATCHMAKER_MAX_FAILED_LOGINS", "5"))
+        self.LOCKOUT = timedelta(minutes=int(env("MATCHMAKER_LOCKOUT_MINUTES", "15")))
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None
+
+        # Email outbox: off unless an SMTP host is configured.
+        self.SMTP_HOST = env("MATCHMAKER_SMTP_HOST", "")
+        self.SMTP_PORT = int(env("MATCHMAKER_SMTP_PORT", "25"))
+        self.SMTP_USER = env("MATCHMAKER_SMTP_USER", "")
+        self.SMTP_PASSWORD = env("MATCHMAKER_SMTP_PASSWORD", "")
+        self.MAIL_FROM = env("MATCHMAKER_MAIL_FROM", "noreply@matchmaker.local")
+
+        for key, value in overrides.items():
+            setattr(self, key, value)

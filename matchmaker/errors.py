@@ -1,0 +1,67 @@
+"""Error pages in Chinese; JSON bodies under /api/."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+MESSAGES = {
+    400: "请求参数有误",
+    401: "请先登录",
+    403: "无权执行此操作",
+    404: "页面或资源不存在",
+    405: "不支持该请求方法",
+    409: "操作与当前状态冲突",
+    413: "上传内容过大",
+    500: "服务器内部错误，请稍后再试",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, field: str | None = None, **extra):
+    message = message or MESSAGES.get(status, "请求失败")
+    if wants_json():
+        body = {"error": {"status": status, "message": message}}
+        if field:
+            body["error"]["field"] = field
+        body["error"].update(extra)
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(403)
+    def forbidden(exc):
+        from matchmaker.accounts.services import audit
+        from matchmaker.extensions import db
+
+        db.session.rollback()
+        user = current_user if current_user.is_authenticated else None
+        audit(db.session, "permission_denied", user, target=f"{request.method} {request.path}",
+              ip=request.remote_addr)
+        db.session.commit()
+        return error_response(403, getattr(exc, "description", None) if _custom(exc) else None)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return error_response(400, "表单已过期或来源无效，请刷新页面后重试")
+
+    for status in (400, 401, 404, 405, 409, 413):
+        app.register_error_handler(status, lambda exc, s=status: error_response(
+            s, exc.description if _custom(exc) else None))
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        from matchmaker.extensions import db
+
+        db.session.rollback()
+        return error_response(500)
+
+
+def _custom(exc) -> bool:
+    """True when a view passed its own (Chinese) description to abort()."""
+    desc = getattr(exc, "description", None)
+    return bool(desc) and desc != type(exc).description

@@ -1,0 +1,1 @@
+"""matching models (filled in by its feature)."""

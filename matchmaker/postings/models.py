@@ -1,0 +1,142 @@
+"""Postings: fields, results, needs and experts (领域、科技成果、技术需求、人才)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.accounts.models import Organization, User
+from matchmaker.extensions import db, utcnow
+
+
+class Field(db.Model):
+    """领域: a taxonomy entry that admins edit."""
+
+    __tablename__ = "fields"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    # Names of related fields, a soft signal for ranking.
+    related: Mapped[list] = mapped_column(JSON, default=list)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Field {self.name}>"
+
+
+class Result(db.Model):
+    """科技成果: a research result offered for transfer."""
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    maturity: Mapped[Optional[str]] = mapped_column(String(20))
+    patent_numbers: Mapped[list] = mapped_column(JSON, default=list)
+    transfer_modes: Mapped[list] = mapped_column(JSON, default=list)
+    price_wan: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
+    team: Mapped[Optional[str]] = mapped_column(Text)
+    contact_name: Mapped[Optional[str]] = mapped_column(String(100))
+    contact_phone: Mapped[Optional[str]] = mapped_column(String(40))
+    contact_email: Mapped[Optional[str]] = mapped_column(String(200))
+    region: Mapped[Optional[str]] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="published", index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    field: Mapped[Field] = relationship()
+    organization: Mapped[Organization] = relationship()
+    owner: Mapped[Optional[User]] = relationship()
+
+    kind = "result"
+
+    @property
+    def text(self) -> str:
+        """The text that ranking reads."""
+        return "\n".join([self.title, " ".join(self.keywords or []), self.description])
+
+
+class Need(db.Model):
+    """技术需求 / 企业出题: a technical need posted by an enterprise."""
+
+    __tablename__ = "needs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    budget_wan: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
+    deadline: Mapped[Optional[date]]
+    region: Mapped[Optional[str]] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    contact_name: Mapped[Optional[str]] = mapped_column(String(100))
+    contact_phone: Mapped[Optional[str]] = mapped_column(String(40))
+    contact_email: Mapped[Optional[str]] = mapped_column(String(200))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    topic_id: Mapped[Optional[int]] = mapped_column(ForeignKey("topics.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    field: Mapped[Field] = relationship()
+    organization: Mapped[Organization] = relationship()
+    owner: Mapped[Optional[User]] = relationship()
+
+    kind = "need"
+
+    @property
+    def text(self) -> str:
+        return "\n".join([self.title, " ".join(self.keywords or []), self.description])
+
+
+expert_results = Table(
+    "expert_results",
+    db.Model.metadata,
+    Column("expert_id", ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True),
+    Column("result_id", ForeignKey("results.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Expert(db.Model):
+    """人才 / 专家: a researcher's profile."""
+
+    __tablename__ = "experts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[Optional[str]] = mapped_column(String(100))  # 职称, e.g. 教授
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    field_id: Mapped[Optional[int]] = mapped_column(ForeignKey("fields.id"), index=True)
+    research_areas: Mapped[list] = mapped_column(JSON, default=list)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    region: Mapped[Optional[str]] = mapped_column(String(20))
+    contact_phone: Mapped[Optional[str]] = mapped_column(String(40))
+    contact_email: Mapped[Optional[str]] = mapped_column(String(200))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    field: Mapped[Optional[Field]] = relationship()
+    user: Mapped[Optional[User]] = relationship()
+    results: Mapped[list[Result]] = relationship(secondary=expert_results)
+
+    kind = "expert"
+
+    @property
+    def text(self) -> str:
+        return "\n".join([self.name, " ".join(self.research_areas or []), self.bio])

@@ -1,0 +1,1 @@
+"""roadshow models (filled in by its feature)."""
