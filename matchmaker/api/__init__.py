@@ -8,4 +8,11 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # preflight, and session cookies are SameSite=Lax, so form CSRF tokens are not needed.
 csrf.exempt(bp)
 
-from matchmaker.api import errors  # noqa: E402,F401  (registers handlers on bp)
+# Each module registers its routes on bp.
+from matchmaker.api import errors  # noqa: E402,F401
+from matchmaker.api import postings  # noqa: E402,F401
+from matchmaker.api import matching  # noqa: E402,F401
+from matchmaker.api import review  # noqa: E402,F401
+from matchmaker.api import challenges  # noqa: E402,F401
+from matchmaker.api import roadshow  # noqa: E402,F401
+from matchmaker.api import admin  # noqa: E402,F401

@@ -1,0 +1,2 @@
+"""JSON API for admin."""
+from matchmaker.api import bp  # noqa: F401

@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench`: each module prints its figures beside a naive baseline."""
