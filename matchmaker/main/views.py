@@ -58,3 +58,8 @@ def inbox_read():
         note.read_at = utcnow()
     db.session.commit()
     return redirect(request.referrer or url_for("main.inbox"))
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
