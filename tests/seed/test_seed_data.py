@@ -189,3 +189,26 @@ def test_topics(topics):
         assert t["field"] in DEFAULT_FIELDS, t["id"]
         assert 80 <= len(t["description"]) <= 200, (t["id"], len(t["description"]))
     assert len({t["industry_chain"] for t in topics}) == 8
+
+
+def test_intended_matches_reference_real_postings(results, needs):
+    """intended_matches.tsv lists, in the qrels layout, which results were written to solve which need."""
+    result_ids = {p["id"] for p in results}
+    need_ids = {p["id"] for p in needs}
+    pairs = {}
+    with open(SEED / "intended_matches.tsv", encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            need_id, result_id, grade = line.rstrip("\n").split("\t")
+            assert need_id in need_ids, (number, need_id)
+            assert result_id in result_ids, (number, result_id)
+            assert grade in ("1", "2"), (number, grade)
+            assert (need_id, result_id) not in pairs, (number, need_id, result_id)
+            pairs[(need_id, result_id)] = int(grade)
+    assert {n for n, _ in pairs} == need_ids, "每条需求都应至少有一个预期匹配的成果"
+    by_title = {p["title"]: p["id"] for p in results + needs}
+    thermal = (by_title["同一台机床上午和下午加工的零件尺寸不一样"], by_title["数控机床主轴热误差建模与实时补偿"])
+    assert pairs[thermal] == 2
+    for need_term, result_term in (("PLC", "可编程控制器"), ("AGV", "自动导引车"), ("LiDAR", "激光雷达")):
+        assert any(g == 2 and need_term in _text(next(p for p in needs if p["id"] == n))
+                   and result_term in _text(next(p for p in results if p["id"] == r))
+                   for (n, r), g in pairs.items()), need_term
