@@ -212,3 +212,18 @@ def test_intended_matches_reference_real_postings(results, needs):
         assert any(g == 2 and need_term in _text(next(p for p in needs if p["id"] == n))
                    and result_term in _text(next(p for p in results if p["id"] == r))
                    for (n, r), g in pairs.items()), need_term
+
+
+def test_a_person_has_one_phone_and_email(postings, experts, results):
+    """The same contact person (organisation + name) is reachable the same way on every posting."""
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    for p in postings:
+        key = (p["organization"], p["contact"]["name"])
+        value = (p["contact"]["phone"], p["contact"]["email"])
+        assert seen.setdefault(key, value) == value, (p["id"], key)
+    by_id = {p["id"]: p for p in results}
+    for e in experts:
+        for rid in e["results"]:
+            contact = by_id[rid]["contact"]
+            if contact["name"] == e["name"]:
+                assert (contact["phone"], contact["email"]) == (e["contact"]["phone"], e["contact"]["email"]), e["id"]
