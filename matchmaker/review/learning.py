@@ -73,9 +73,13 @@ def evaluate_feedback(session: Session) -> dict:
     rows = labelled(session)
     labels = [int(m.decision == "accept") for m in rows]
     scores = [_current_score(m, weights) for m in rows]
+    # nDCG@10: where each need's accepted results sit among all of its ranker proposals
+    # (undecided and rejected ones count as misses), ordered by the current scoring.
+    decided_needs = {m.need_id for m in rows}
     by_need = defaultdict(list)
-    for m, y, s in zip(rows, labels, scores):
-        by_need[m.need_id].append((s, y))
+    for m in session.scalars(select(Match).where(Match.need_id.in_(decided_needs), Match.source == "ranker",
+                                                 Match.result_id.is_not(None))):
+        by_need[m.need_id].append((_current_score(m, weights), int(m.decision == "accept")))
     ndcgs = [v for v in (_ndcg([y for _, y in sorted(items, key=lambda t: -t[0])])
                          for items in by_need.values()) if v is not None]
     manual = session.scalar(select(func.count(Match.id)).where(Match.source == "manual")) or 0
