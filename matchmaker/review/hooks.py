@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -63,7 +63,9 @@ def _after_commit(session: Session) -> None:
     if not pending or not has_app_context():
         return
     app = current_app._get_current_object()
-    if len(pending) <= INLINE_MAX:
+    # Inline for a single posting, and always outside requests (CLI import, seed): a daemon
+    # thread would die with the command, and a second writer would contend with the caller.
+    if len(pending) <= INLINE_MAX or not has_request_context():
         run(app, pending)
     else:
         thread = threading.Thread(target=run, args=(app, pending), daemon=True, name="auto-propose")

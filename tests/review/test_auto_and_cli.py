@@ -46,12 +46,23 @@ def test_publishing_a_need_proposes_automatically(app, db):
 def test_bulk_changes_propose_in_background(app, db):
     app.config["AUTO_PROPOSE"] = True
     f.result("数控机床主轴热误差建模与实时补偿", keywords=["热误差"])
-    needs = [f.need(f"数控机床热误差问题{i}", keywords=["热误差"]) for i in range(hooks.INLINE_MAX + 2)]
     db.session.commit()
+    with app.test_request_context("/needs/import", method="POST"):  # a bulk upload through the web
+        needs = [f.need(f"数控机床热误差问题{i}", keywords=["热误差"]) for i in range(hooks.INLINE_MAX + 2)]
+        db.session.commit()
+    assert hooks.threads, "a bulk change in a request runs in the background"
     for t in list(hooks.threads):
         t.join(timeout=60)
     hooks.threads.clear()
     db.session.expire_all()
+    assert all(_count(db, need_id=n.id) == 1 for n in needs)
+
+
+def test_bulk_changes_outside_requests_run_inline(app, db):
+    app.config["AUTO_PROPOSE"] = True
+    f.result("数控机床主轴热误差建模与实时补偿", keywords=["热误差"])
+    needs = [f.need(f"数控机床热误差问题{i}", keywords=["热误差"]) for i in range(hooks.INLINE_MAX + 2)]
+    db.session.commit()
     assert all(_count(db, need_id=n.id) == 1 for n in needs)
 
 
