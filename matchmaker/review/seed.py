@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from matchmaker.accounts.models import User
 from matchmaker.matching import ranker
 from matchmaker.postings.models import Need, Result
-from matchmaker.review import services
+from matchmaker.review import hooks, services
 from matchmaker.review.models import REASONS, Match
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ def seed(session: Session, seed_dir: Path | str, top: int = services.DEFAULT_TOP
     out = {"proposed": stats.created, "decisions": 0, "skipped": 0}
     path = Path(seed_dir) / "decisions.jsonl"
     if not path.exists():
+        session.info.pop(hooks._KEY, None)
         return out
     broker = session.scalar(select(User).where(User.role == "broker", User.active.is_(True)).order_by(User.id))
     if broker is None:
@@ -73,4 +74,6 @@ def seed(session: Session, seed_dir: Path | str, top: int = services.DEFAULT_TOP
             continue
         out["decisions"] += 1
     session.flush()
+    # Every open need was just proposed for: the auto-proposal hook need not redo it on commit.
+    session.info.pop(hooks._KEY, None)
     return out
