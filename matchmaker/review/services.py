@@ -5,6 +5,7 @@ functions. Services only flush; the caller owns the commit.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -139,12 +140,12 @@ class ProposeStats:
     removed: int = 0
     kept_decided: int = 0
     needs: int = 0
-    new_by_need: dict = field(default_factory=dict)
+    new_pairs: list = field(default_factory=list)  # (need_id, result_id) created
 
     def add(self, other: "ProposeStats") -> None:
         for name in ("created", "refreshed", "removed", "kept_decided", "needs"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.new_by_need.update(other.new_by_need)
+        self.new_pairs.extend(other.new_pairs)
 
 
 def fused_score(components: dict, weights: dict) -> float:
@@ -195,6 +196,7 @@ def propose_for_need(session: Session, need: Need, top: int = DEFAULT_TOP) -> Pr
             session.flush()
             session.add(StageChange(match_id=match.id, from_stage=None, to_stage="proposed", reason="系统推荐"))
             stats.created += 1
+            stats.new_pairs.append((need.id, item.id))
         elif match.decision is None and match.stage in OPEN_STAGES:
             _apply_ranking(match, item)
             stats.refreshed += 1
@@ -205,8 +207,6 @@ def propose_for_need(session: Session, need: Need, top: int = DEFAULT_TOP) -> Pr
                 and match.source == "ranker"):
             session.delete(match)
             stats.removed += 1
-    if stats.created:
-        stats.new_by_need[need.id] = stats.created
     session.flush()
     return stats
 
@@ -245,13 +245,20 @@ def propose(session: Session, need_ids: list[int] | None = None, top: int = DEFA
 
 
 def notify_new_proposals(session: Session, stats: ProposeStats) -> None:
-    """新推荐: tell the need's organisation that candidates were found (no details before review)."""
-    for need_id, count in stats.new_by_need.items():
-        need = session.get(Need, need_id)
-        for user in session.scalars(select(User).where(User.organization_id == need.organization_id,
-                                                       User.active.is_(True))):
-            notify(session, user, "new_match", f"您的需求「{need.title}」有 {count} 条新推荐",
-                   "技术经纪人审核通过后，会请您确认对接意向。", "/review/mine")
+    """新推荐: tell each posting's organisation how many candidates were found (no details yet:
+    the other side is shown only after a broker accepts)."""
+    per_need, per_result = defaultdict(int), defaultdict(int)
+    for need_id, result_id in stats.new_pairs:
+        per_need[need_id] += 1
+        per_result[result_id] += 1
+    for model, counts, noun, other_noun in ((Need, per_need, "需求", "科技成果"),
+                                            (Result, per_result, "成果", "技术需求")):
+        for obj_id, count in counts.items():
+            post = session.get(model, obj_id)
+            for user in session.scalars(select(User).where(User.organization_id == post.organization_id,
+                                                           User.active.is_(True))):
+                notify(session, user, "new_match", f"您的{noun}「{post.title}」有 {count} 条新推荐的{other_noun}",
+                       "技术经纪人审核通过后，会请您确认对接意向。", "/review/mine")
 
 
 def add_manual(session: Session, need: Need, result: Result, user: User, note: str | None = None) -> Match:

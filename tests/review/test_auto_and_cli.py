@@ -23,14 +23,16 @@ def _count(db, **where):
 
 def test_publishing_a_need_proposes_automatically(app, db):
     app.config["AUTO_PROPOSE"] = True
-    result = f.result("数控机床主轴热误差建模与实时补偿", keywords=["热误差"])
+    researcher = f.user("researcher")
+    result = f.result("数控机床主轴热误差建模与实时补偿", keywords=["热误差"], org=researcher.organization)
     db.session.commit()  # a result alone: no needs yet, nothing to propose
     owner = f.user("enterprise")
     need = f.need("数控机床热误差导致尺寸漂移", org=owner.organization, keywords=["热误差"])
     db.session.commit()
     assert _count(db, need_id=need.id, result_id=result.id) == 1
-    assert db.session.scalar(select(Notification).where(Notification.user_id == owner.id,
-                                                        Notification.kind == "new_match"))
+    for user in (owner, researcher):  # both postings' organisations hear of the new match
+        assert db.session.scalar(select(Notification).where(Notification.user_id == user.id,
+                                                            Notification.kind == "new_match"))
     # A change that does not touch ranking inputs does not re-run; one that does keeps it idempotent.
     need.contact_name = "赵工"
     db.session.commit()
