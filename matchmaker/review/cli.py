@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import smtplib
 
 import click
 from flask import Flask, current_app
@@ -115,6 +116,10 @@ def mail_send(digest):
     if not current_app.config.get("SMTP_HOST"):
         click.echo("未配置 MATCHMAKER_SMTP_HOST，邮件发送已关闭；消息保留在发件箱中")
         return
-    sent, failed = send_pending(db.session, current_app.config)
+    try:
+        sent, failed = send_pending(db.session, current_app.config)
+    except (OSError, smtplib.SMTPException) as exc:  # server down or refused login: keep the outbox
+        db.session.commit()  # attempts already counted stay counted
+        raise click.ClickException(f"无法通过 SMTP 服务器 {current_app.config['SMTP_HOST']} 发送：{exc}") from None
     db.session.commit()
     click.echo(f"已发送 {sent} 封，失败 {failed} 封")

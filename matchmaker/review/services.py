@@ -395,7 +395,7 @@ def decide(session: Session, match: Match, user: User, decision: str, reason_cod
     now = now or utcnow()
     note = (note or "").strip() or None
     match.decision, match.reason_code, match.decided_by_id, match.decided_at = decision, reason_code, user.id, now
-    match.decided_by = user
+    match.decided_by = session.get(User, user.id)  # the ORM object, not a request proxy
     if note:
         match.note = note
     why = "；".join(x for x in (REASONS.get(reason_code or ""), note) if x) or None

@@ -120,10 +120,16 @@ def test_mail_outbox_off_by_default_digest_bundles_and_sender_drains(app, db):
         assert "已发送 2 封，失败 0 封" in out.output, out.output
     finally:
         server.shutdown()
+        server.server_close()
     assert len(server.messages) == 2
     assert sorted(next(ln for ln in m.splitlines() if ln.startswith("To: ")) for m in server.messages) == \
         sorted([f"To: {instant.email}", f"To: {weekly.email}"])
     assert send_pending(db.session, app.config) == (0, 0)  # nothing left to send
+    notify(db.session, instant, "stage", "服务器停了")
+    db.session.commit()
+    out = app.test_cli_runner().invoke(args=["mail", "send"])  # the server is shut down now
+    assert out.exit_code != 0 and "无法通过 SMTP 服务器" in out.output
+    assert db.session.scalar(select(EmailOutbox).where(EmailOutbox.subject.contains("服务器停了"))).sent_at is None
 
 
 def test_seed_loads_decisions(app, db, tmp_path):
