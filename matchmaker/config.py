@@ -44,6 +44,9 @@ class Config:
         # Above this many vectors an index switches from flat to HNSW search.
         self.ANN_THRESHOLD = int(env("MATCHMAKER_ANN_THRESHOLD", "20000"))
         self.PAGE_SIZE = int(env("MATCHMAKER_PAGE_SIZE", "20"))
+        # Proposals (推荐) run automatically when a need or result is published or changed.
+        self.AUTO_PROPOSE = env("MATCHMAKER_AUTO_PROPOSE", "1") == "1"
+        self.PROPOSE_TOP = int(env("MATCHMAKER_PROPOSE_TOP", "10"))
 
         # Security basics (等保 2.0).
         self.SESSION_COOKIE_HTTPONLY = True

@@ -64,6 +64,8 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides):
         "INDEX_DIR": tmp_path / "indexes",
         "WTF_CSRF_ENABLED": False,
         "TESTING": True,
+        # Tests that want automatic proposals turn them on (tests/review).
+        "AUTO_PROPOSE": False,
     }
     config.update(overrides)
     return create_app(config)
