@@ -74,6 +74,14 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides):
 @pytest.fixture
 def app(database_url, _schema, tmp_path):
     app = make_test_app(database_url, tmp_path)
+
+    @app.before_request
+    def _forget_cached_user():
+        # The test app context outlives requests, so Flask-Login's cached g._login_user
+        # would carry one client's user into another client's request.
+        from flask import g
+        g.pop("_login_user", None)
+
     with app.app_context():
         yield app
         _db.session.remove()

@@ -26,17 +26,6 @@ class Deal:
     match: Match
 
 
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app):
-    """The test app context outlives requests, so Flask-Login's cached `g._login_user` would
-    carry one client's user into another client's request. Drop it before each request."""
-    from flask import g
-
-    @app.before_request
-    def _forget_cached_user():
-        g.pop("_login_user", None)
-
-
 @pytest.fixture
 def deal(db) -> Deal:
     """An enterprise need and a university result the ranker proposes for it."""
