@@ -465,8 +465,9 @@ def create_intent_match(db: DbSession, need: Need, result: Result, score: float,
     (to be switched to the review service at merge)."""
     match = db.scalar(select(Match).where(Match.need_id == need.id, Match.result_id == result.id))
     if match is None:
-        match = Match(need_id=need.id, result_id=result.id, score=score, source="roadshow")
+        match = Match(need_id=need.id, result_id=result.id, score=score, source="roadshow", stage="proposed")
         db.add(match)
+    # An intent moves an earlier (or closed) match forward; it never moves a signed deal back.
     if match.stage in ("proposed", "broker_review", "confirmation", "closed"):
         match.stage = "negotiation"
     match.note = "\n".join(filter(None, [match.note, f"路演意向：{note}" if note else "路演意向"]))
