@@ -229,3 +229,15 @@ def test_broker_builds_an_edition_through_forms(world, client, login):
     resp = client.post(f"/roadshow/{rid}/candidates", data={
         "result_id": world["results"][1].id, "minutes": 20, "availability": "明天上午"}, follow_redirects=True)
     assert "无法识别" in resp.get_data(as_text=True)
+
+
+def test_seed_creates_a_plannable_demo_edition(world):
+    from matchmaker.roadshow.seed import seed
+
+    demo = seed(db.session, None)
+    assert demo is not None and seed(db.session, None) is None  # idempotent
+    assert [s.kind for s in demo.sessions].count("local") == 1
+    assert demo.candidates
+    version = services.queue_solve(db.session, demo, world["broker"], 5)
+    services.run_solve(db.session, version)
+    assert version.talks and services.conflicts(demo, version) == []
