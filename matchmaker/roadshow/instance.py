@@ -267,7 +267,8 @@ def parse_instance(data) -> Instance:
         score = _number(raw.get("score"), f"{p}.score", 0)
         row = inst.interest.setdefault(cand, {})
         row[ent] = max(score, row.get(ent, 0.0))
-    inst.pinned = _placements(_list(rules, "pinned", "rules", required=False) or [], "rules.pinned", inst)
+    pinned = _placements(_list(rules, "pinned", "rules", required=False) or [], "rules.pinned", inst)
+    inst.pinned = list(dict.fromkeys(pinned))  # an identical pin given twice is one pin
     previous = data.get("previous", rules.get("previous"))
     if previous is not None:
         if isinstance(previous, dict):  # accept a previous `plan` output as is

@@ -166,6 +166,36 @@ def greedy(prep: Prepared, prefer: list[Placement] | None = None) -> list[Option
     return state.chosen
 
 
+def fill_idle(prep: Prepared, chosen: list[Option]) -> list[Option]:
+    """Add left-out candidates to free slots where that does not lower the objective.
+
+    CP-SAT is indifferent to talks of zero marginal value (e.g. no enterprise above the
+    threshold yet); a broker still wants an idle slot used, so they are placed afterwards.
+    """
+    inst = prep.inst
+    state = _State(inst)
+    for o in chosen:
+        state.place(o)
+    placed = {o.candidate for o in chosen}
+    previous = {p.candidate: p for p in inst.previous}
+    for c in sorted(inst.candidates, key=lambda c: (-prep.demand[c.id], c.id)):
+        if c.id in placed:
+            continue
+        best, best_gain = None, -1e-9
+        for o in prep.options[c.id]:
+            if state.blockers(o):
+                continue
+            shared = sum(len(prep.interested[c.id] & prep.interested[t.candidate]) for t in state.chosen
+                         if t.session == o.session and t.room != o.room and t.start < o.end and o.start < t.end)
+            gain = prep.demand[c.id] - inst.lam * shared + (inst.mu if previous.get(c.id) == o.placement else 0)
+            if gain > best_gain:
+                best, best_gain = o, gain
+        if best is not None:
+            state.place(best)
+            placed.add(c.id)
+    return state.chosen
+
+
 def explain_unscheduled(prep: Prepared, chosen: list[Option]) -> list[dict]:
     """A reason for every candidate left out of `chosen`."""
     state = _State(prep.inst)
@@ -431,7 +461,7 @@ def plan(data: dict, time_limit: float = DEFAULT_TIME_LIMIT, workers: int | None
         bound = int_bound / SCALE
         gap = max(0.0, (int_bound - int_obj) / max(1.0, abs(int_bound)))
         if solved_eval["value"] + 1e-9 >= start_eval["value"]:
-            chosen = solved
+            chosen = fill_idle(prep, solved)
         else:  # only possible through score rounding; never return worse than the heuristic
             note = "CP-SAT 解（取整后）不优于启发式解，返回启发式解"
             status_name = "FEASIBLE"
