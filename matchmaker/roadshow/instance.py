@@ -167,6 +167,14 @@ def _obj(value, path: str) -> dict:
     return value
 
 
+def _unique_id(raw: dict, path: str, seen: set[str], label: str) -> str:
+    value = _str(raw, "id", path)
+    if value in seen:
+        raise InstanceError(f"{label}编号 {value} 重复", f"{path}.id")
+    seen.add(value)
+    return value
+
+
 def _placements(items: list, path: str, inst: Instance) -> list[Placement]:
     out = []
     for i, raw in enumerate(items):
@@ -192,10 +200,7 @@ def parse_instance(data) -> Instance:
     for i, raw in enumerate(_list(data, "sessions", "")):
         p = f"sessions[{i}]"
         raw = _obj(raw, p)
-        sid = _str(raw, "id", p)
-        if sid in seen:
-            raise InstanceError(f"专场编号 {sid} 重复", f"{p}.id")
-        seen.add(sid)
+        sid = _unique_id(raw, p, seen, "专场")
         start, end = parse_time(raw.get("start"), f"{p}.start"), parse_time(raw.get("end"), f"{p}.end")
         if end <= start:
             raise InstanceError("结束时间必须晚于开始时间", f"{p}.end")
@@ -204,10 +209,7 @@ def parse_instance(data) -> Instance:
         for j, rr in enumerate(_list(raw, "rooms", p)):
             rp = f"{p}.rooms[{j}]"
             rr = _obj(rr, rp)
-            rid = _str(rr, "id", rp)
-            if rid in room_ids:
-                raise InstanceError(f"会场编号 {rid} 重复", f"{rp}.id")
-            room_ids.add(rid)
+            rid = _unique_id(rr, rp, room_ids, "会场")
             rooms.append(Room(rid, _number(rr.get("capacity", 0), f"{rp}.capacity", 0, integer=True)))
         if not rooms:
             raise InstanceError("每个专场至少要有一个会场", f"{p}.rooms")
@@ -223,10 +225,7 @@ def parse_instance(data) -> Instance:
     for i, raw in enumerate(_list(data, "candidates", "")):
         p = f"candidates[{i}]"
         raw = _obj(raw, p)
-        cid = _str(raw, "id", p)
-        if cid in seen:
-            raise InstanceError(f"候选项目编号 {cid} 重复", f"{p}.id")
-        seen.add(cid)
+        cid = _unique_id(raw, p, seen, "候选项目")
         minutes = _number(raw.get("minutes"), f"{p}.minutes", 1, integer=True)
         windows = None
         raw_windows = _list(raw, "available", p, required=False)

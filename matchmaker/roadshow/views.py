@@ -35,6 +35,10 @@ def _version(roadshow: Roadshow, version_id: int) -> ScheduleVersion:
     return version
 
 
+def _flash_errors(form) -> None:
+    flash("；".join(f"{form[k].label.text}：{v[0]}" for k, v in form.errors.items()), "danger")
+
+
 def _refused(exc: RoadshowError) -> None:
     db.session.rollback()
     flash(exc.message, "danger")
@@ -101,7 +105,7 @@ def settings(roadshow_id):
         db.session.commit()
         flash("规则已保存", "success")
     else:
-        flash("；".join(f"{form[k].label.text}：{v[0]}" for k, v in form.errors.items()), "danger")
+        _flash_errors(form)
     return redirect(url_for("roadshow.edition", roadshow_id=roadshow.id))
 
 
@@ -111,7 +115,7 @@ def add_session(roadshow_id):
     roadshow = _edition(roadshow_id)
     form = _session_form(request.form)
     if not form.validate():
-        flash("；".join(f"{form[k].label.text}：{v[0]}" for k, v in form.errors.items()), "danger")
+        _flash_errors(form)
         return redirect(url_for("roadshow.edition", roadshow_id=roadshow.id))
     s = Session(roadshow=roadshow, kind=form.kind.data, title=form.title.data.strip(),
                 field_id=form.field_id.data or None, city=form.city.data.strip(), venue=form.venue.data or "",
@@ -129,7 +133,7 @@ def nominate(roadshow_id):
     roadshow = _edition(roadshow_id)
     form = CandidateForm()
     if not form.validate_on_submit():
-        flash("；".join(f"{form[k].label.text}：{v[0]}" for k, v in form.errors.items()), "danger")
+        _flash_errors(form)
         return redirect(url_for("roadshow.edition", roadshow_id=roadshow.id))
     result = db.session.get(Result, form.result_id.data)
     if result is None:
@@ -243,7 +247,7 @@ def place(roadshow_id, version_id):
     form = PlaceForm()
     form.session_id.choices = [(s.id, s.title) for s in roadshow.sessions]
     if not form.validate_on_submit():
-        flash("；".join(f"{form[k].label.text}：{v[0]}" for k, v in form.errors.items()), "danger")
+        _flash_errors(form)
     else:
         try:
             cand, session = _place_args(roadshow, form)
@@ -374,32 +378,29 @@ def talk_ics(talk_id):
     return _ics_response(services.ics([talk], talk.version.roadshow.title), f"roadshow-talk-{talk.id}.ics")
 
 
-@bp.route("/sessions/<int:session_id>/register", methods=["POST"])
-@login_required
-def register(session_id):
+def _seat(session_id: int, action, done: str):
+    """Register or unregister the current user (报名 / 取消报名) and go back."""
     session = db.session.get(Session, session_id) or abort(404)
     try:
-        services.register(db.session, session, current_user)
+        action(db.session, session, current_user)
     except RoadshowError as exc:
         _refused(exc)
     else:
         db.session.commit()
-        flash(f"已报名：{session.title}", "success")
+        flash(done.format(title=session.title), "success")
     return redirect(request.referrer or url_for("roadshow.timetable", roadshow_id=session.roadshow_id))
+
+
+@bp.route("/sessions/<int:session_id>/register", methods=["POST"])
+@login_required
+def register(session_id):
+    return _seat(session_id, services.register, "已报名：{title}")
 
 
 @bp.route("/sessions/<int:session_id>/unregister", methods=["POST"])
 @login_required
 def unregister(session_id):
-    session = db.session.get(Session, session_id) or abort(404)
-    try:
-        services.unregister(db.session, session, current_user)
-    except RoadshowError as exc:
-        _refused(exc)
-    else:
-        db.session.commit()
-        flash("已取消报名", "success")
-    return redirect(request.referrer or url_for("roadshow.timetable", roadshow_id=session.roadshow_id))
+    return _seat(session_id, services.unregister, "已取消报名：{title}")
 
 
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
