@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from matchmaker.accounts.models import User
@@ -124,6 +124,32 @@ def nominate(db: DbSession, roadshow: Roadshow, result: Result, user: User | Non
     db.add(cand)
     db.flush()
     return cand
+
+
+def _in_published(db: DbSession, **where) -> bool:
+    column, value = next(iter(where.items()))
+    return db.scalar(select(Talk.id).join(ScheduleVersion).where(
+        getattr(Talk, column) == value, ScheduleVersion.status == "published").limit(1)) is not None
+
+
+def remove_candidate(db: DbSession, candidate: Candidate) -> None:
+    """Withdraw a candidate (and its draft talks); refused while it is in the published schedule."""
+    if _in_published(db, candidate_id=candidate.id):
+        raise RoadshowError("该项目在已发布日程中，请先在新版日程中移出并发布", "candidate_id")
+    db.execute(delete(Talk).where(Talk.candidate_id == candidate.id))
+    db.delete(candidate)
+    db.flush()
+
+
+def remove_session(db: DbSession, session: Session) -> None:
+    """Delete a session with its draft talks; refused while it has published talks or registrations."""
+    if _in_published(db, session_id=session.id):
+        raise RoadshowError("该专场在已发布日程中，不能删除", "session_id")
+    if db.scalar(select(Registration.id).where(Registration.session_id == session.id).limit(1)):
+        raise RoadshowError("该专场已有企业报名，不能删除", "session_id")
+    db.execute(delete(Talk).where(Talk.session_id == session.id))
+    db.delete(session)
+    db.flush()
 
 
 # ---------------------------------------------------------------- instance and checks

@@ -173,13 +173,30 @@ def remove_candidate(roadshow_id, candidate_id):
     cand = db.session.get(Candidate, candidate_id)
     if cand is None or cand.roadshow_id != roadshow.id:
         abort(404)
-    if db.session.scalar(select(Talk.id).join(ScheduleVersion).where(
-            Talk.candidate_id == cand.id, ScheduleVersion.status == "published")):
-        flash("该项目在已发布日程中，请先在新版日程中移除并发布", "danger")
+    try:
+        services.remove_candidate(db.session, cand)
+    except RoadshowError as exc:
+        _refused(exc)
     else:
-        db.session.delete(cand)
         db.session.commit()
         flash("已移除候选项目", "success")
+    return redirect(url_for("roadshow.edition", roadshow_id=roadshow.id))
+
+
+@bp.route("/<int:roadshow_id>/sessions/<int:session_id>/delete", methods=["POST"])
+@roles_required(*STAFF)
+def remove_session(roadshow_id, session_id):
+    roadshow = _edition(roadshow_id)
+    session = db.session.get(Session, session_id)
+    if session is None or session.roadshow_id != roadshow.id:
+        abort(404)
+    try:
+        services.remove_session(db.session, session)
+    except RoadshowError as exc:
+        _refused(exc)
+    else:
+        db.session.commit()
+        flash("已删除专场", "success")
     return redirect(url_for("roadshow.edition", roadshow_id=roadshow.id))
 
 

@@ -241,3 +241,23 @@ def test_seed_creates_a_plannable_demo_edition(world):
     version = services.queue_solve(db.session, demo, world["broker"], 5)
     services.run_solve(db.session, version)
     assert version.talks and services.conflicts(demo, version) == []
+
+
+def test_withdrawing_candidates_and_sessions(planned, client, login):
+    login(planned["broker"])
+    roadshow, session = planned["roadshow"], planned["session"]
+    cand = planned["candidates"][0]
+    resp = client.post(f"/roadshow/{roadshow.id}/candidates/{cand.id}/delete", follow_redirects=True)
+    assert "已发布日程" in resp.get_data(as_text=True)
+    resp = client.post(f"/roadshow/{roadshow.id}/sessions/{session.id}/delete", follow_redirects=True)
+    assert "不能删除" in resp.get_data(as_text=True)
+    # In a new draft, drop the talk and publish: now the candidate can be withdrawn.
+    draft = services.new_version(db.session, roadshow, planned["broker"], copy_from=planned["version"])
+    services.remove_talk(db.session, draft, next(t for t in draft.talks if t.candidate_id == cand.id))
+    services.publish(db.session, draft, planned["broker"])
+    other = services.new_version(db.session, roadshow, planned["broker"], copy_from=draft)
+    db.session.commit()
+    resp = client.post(f"/roadshow/{roadshow.id}/candidates/{cand.id}/delete", follow_redirects=True)
+    assert "已移除候选项目" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(other.talks) == 3 and cand.id not in {c.id for c in roadshow.candidates}
