@@ -44,7 +44,7 @@ class Violation:
 
 
 def _minutes(hhmm: str) -> int:
-    h, m = hhmm.strip().split(":")
+    h, m = hhmm.strip().split(":")[:2]
     return int(h) * 60 + int(m)
 
 
@@ -82,7 +82,7 @@ def check(instance: dict, assignments: list[dict]) -> list[Violation]:
         c, s, cid = t["c"], t["s"], t["cid"]
         if t["given_end"] is not None and _minutes(t["given_end"]) != t["end"]:
             out.append(Violation("end", f"项目 {cid} 的结束时间应为开始时间加 {c['minutes']} 分钟", [cid]))
-        fields = s.get("fields") or [s["theme"]]
+        fields = s.get("fields") or (s["theme"] if isinstance(s["theme"], list) else [s["theme"]])
         if c["field"] not in fields and "*" not in fields:
             out.append(Violation("theme", f"项目 {cid} 的领域“{c['field']}”不符合专场 {t['sid']} 的主题“{s['theme']}”", [cid]))
         cities = c.get("cities")

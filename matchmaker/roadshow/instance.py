@@ -112,13 +112,13 @@ class Instance:
         return sum(self.interested(candidate).values())
 
 
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(:00)?$")
 
 
 def parse_time(value, path: str) -> int:
     if not isinstance(value, str) or not _TIME.match(value.strip()):
         raise InstanceError("时间格式应为 HH:MM（如 09:30）", path)
-    hours, minutes = value.strip().split(":")
+    hours, minutes = value.strip().split(":")[:2]
     return int(hours) * 60 + int(minutes)
 
 
@@ -213,8 +213,11 @@ def parse_instance(data) -> Instance:
             rooms.append(Room(rid, _number(rr.get("capacity", 0), f"{rp}.capacity", 0, integer=True)))
         if not rooms:
             raise InstanceError("每个专场至少要有一个会场", f"{p}.rooms")
-        theme = _str(raw, "theme", p)
         fields = _list(raw, "fields", p, required=False)
+        if isinstance(raw.get("theme"), list):  # a theme given as several fields
+            fields = fields or raw["theme"]
+            raw = raw | {"theme": "、".join(map(str, raw["theme"]))}
+        theme = _str(raw, "theme", p)
         if fields is not None and not all(isinstance(f, str) and f for f in fields):
             raise InstanceError("应为字符串数组", f"{p}.fields")
         sessions.append(SessionSpec(sid, theme, _str(raw, "city", p), _date(raw.get("date"), f"{p}.date"),

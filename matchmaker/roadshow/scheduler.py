@@ -398,9 +398,22 @@ def _pin_violations(data: dict, prep: Prepared) -> list[dict]:
     return found
 
 
-def _assignment(o: Option) -> dict:
-    return {"candidate": o.candidate, "session": o.session, "room": o.room, "date": o.date,
-            "start": format_time(o.start), "end": format_time(o.end)}
+class _Ids:
+    """Echo ids with the JSON type the instance used (e.g. integers stay integers)."""
+
+    def __init__(self, data: dict):
+        self.cand = {str(c.get("id")).strip(): c.get("id") for c in data.get("candidates", [])}
+        self.sess = {str(s.get("id")).strip(): s.get("id") for s in data.get("sessions", [])}
+        self.room = {(str(s.get("id")).strip(), str(r.get("id")).strip()): r.get("id")
+                     for s in data.get("sessions", []) for r in s.get("rooms", [])}
+
+    def assignment(self, o: Option) -> dict:
+        return {"candidate": self.cand.get(o.candidate, o.candidate), "session": self.sess.get(o.session, o.session),
+                "room": self.room.get((o.session, o.room), o.room), "date": o.date,
+                "start": format_time(o.start), "end": format_time(o.end)}
+
+    def unscheduled(self, rows: list[dict]) -> list[dict]:
+        return [r | {"candidate": self.cand.get(r["candidate"], r["candidate"])} for r in rows]
 
 
 def _sort_key(prep: Prepared):
@@ -417,6 +430,7 @@ def plan(data: dict, time_limit: float = DEFAULT_TIME_LIMIT, workers: int | None
     """
     t0 = time.perf_counter()
     inst = inst or parse_instance(data)
+    ids = _Ids(data)
     prep = prepare(inst)
     base = {"objective": None, "greedy_objective": None, "bound": None, "gap": None,
             "assignments": [], "explanation": {}}
@@ -425,8 +439,8 @@ def plan(data: dict, time_limit: float = DEFAULT_TIME_LIMIT, workers: int | None
     if bad_pins:
         return base | {
             "status": "INFEASIBLE", "solve_seconds": round(time.perf_counter() - t0, 3),
-            "unscheduled": [{"candidate": c.id, "reason": "infeasible", "detail": REASONS["infeasible"]}
-                            for c in inst.candidates],
+            "unscheduled": ids.unscheduled([{"candidate": c.id, "reason": "infeasible",
+                                             "detail": REASONS["infeasible"]} for c in inst.candidates]),
             "explanation": {"note": "固定项目（rules.pinned）本身违反硬约束，问题无可行解",
                             "violations": bad_pins,
                             "constraints": sorted({v["constraint"] for v in bad_pins})},
@@ -486,8 +500,8 @@ def plan(data: dict, time_limit: float = DEFAULT_TIME_LIMIT, workers: int | None
         "bound": None if bound is None else round(max(bound, final["value"] if final else bound), 6),
         "gap": None if gap is None else round(gap, 6),
         "solve_seconds": round(time.perf_counter() - t0, 3),
-        "assignments": [_assignment(o) for o in chosen],
-        "unscheduled": explain_unscheduled(prep, chosen) if final else [],
+        "assignments": [ids.assignment(o) for o in chosen],
+        "unscheduled": ids.unscheduled(explain_unscheduled(prep, chosen)) if final else [],
         "explanation": explanation,
     }
 

@@ -278,3 +278,29 @@ def test_example_instance_solves(app):
     answer = plan(inst, time_limit=5)
     assert_valid(inst, answer)
     assert answer["assignments"]
+
+
+def test_integer_ids_are_echoed_with_their_type():
+    inst = generate(30, 4, seed=3)
+    ids = {c["id"]: n for n, c in enumerate(inst["candidates"], start=1)}
+    sids = {s["id"]: n for n, s in enumerate(inst["sessions"], start=100)}
+    for c in inst["candidates"]:
+        c["id"] = ids[c["id"]]
+    for s in inst["sessions"]:
+        s["id"] = sids[s["id"]]
+        for k, r in enumerate(s["rooms"], start=1):
+            r["id"] = k
+        s["theme"] = [s["theme"]]  # a theme may be given as a list of fields
+    for row in inst["interest"]:
+        row["candidate"] = ids[row["candidate"]]
+    answer = plan(inst, time_limit=5)
+    assert_valid(inst, answer)
+    assert answer["assignments"]
+    assert all(isinstance(a[k], int) for a in answer["assignments"] for k in ("candidate", "session", "room"))
+    assert all(isinstance(u["candidate"], int) for u in answer["unscheduled"])
+
+
+def test_seconds_in_times_are_accepted():
+    inst = small()
+    inst["sessions"][0]["start"] = "09:00:00"
+    assert parse_instance(inst).sessions[0].start == 9 * 60
