@@ -132,7 +132,8 @@ class SolveForm(FlaskForm):
 
 
 class IntentForm(FlaskForm):
-    candidate_id = SelectField("路演项目", coerce=int)
-    need_id = IntegerField("企业技术需求编号", validators=[DataRequired("请填写需求编号")])
+    candidate_id = SelectField("路演项目", coerce=int, validate_choice=False)
+    need_id = SelectField("企业技术需求", coerce=int, validate_choice=False,
+                          description="列出报名本专场或对本专场项目感兴趣的企业的开放需求")
     note = TextAreaField("意向说明", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("登记意向")

@@ -457,6 +457,8 @@ def register(db: DbSession, session: Session, user: User) -> Registration:
         raise RoadshowError("只有企业用户可以报名", "user")
     if latest(session.roadshow, "published") is None:
         raise RoadshowError("日程尚未发布，暂不能报名", "session")
+    if session.date < datetime.now(TZ).date():
+        raise RoadshowError("该专场已结束，不能报名", "session")
     if db.scalar(select(Registration.id).where(Registration.session_id == session.id,
                                                Registration.user_id == user.id)):
         raise RoadshowError("您已报名该专场", "session")
@@ -520,6 +522,19 @@ def record_intent(db: DbSession, session: Session, candidate: Candidate, need: N
     db.add(intent)
     db.flush()
     return intent
+
+
+def intent_needs(db: DbSession, session: Session) -> list[Need]:
+    """Open needs an intent in this session may name: of registered or interested enterprises."""
+    talks = [t.candidate_id for t in published_talks(session.roadshow) if t.session_id == session.id]
+    orgs = set(db.scalars(select(Registration.organization_id).where(Registration.session_id == session.id)))
+    if talks:
+        orgs |= set(db.scalars(select(CandidateInterest.organization_id).where(
+            CandidateInterest.candidate_id.in_(talks))))
+    if not orgs:
+        return []
+    return db.scalars(select(Need).where(Need.organization_id.in_(orgs), Need.status == "open")
+                      .order_by(Need.organization_id, Need.id)).all()
 
 
 def report(db: DbSession, roadshow: Roadshow) -> dict:

@@ -429,11 +429,15 @@ def session_page(session_id):
     talks = [t for t in services.published_talks(roadshow) if t.session_id == session.id]
     form = IntentForm()
     form.candidate_id.choices = [(t.candidate_id, f"{hhmm(t)} {t.candidate.result.title}") for t in talks]
+    form.need_id.choices = [(n.id, f"{n.organization.name}：{n.title}")
+                            for n in services.intent_needs(db.session, session)]
     if request.method == "POST" and form.validate_on_submit():
         cand = db.session.get(Candidate, form.candidate_id.data)
-        need = db.session.get(Need, form.need_id.data)
-        if need is None:
-            form.need_id.errors.append("需求编号不存在")
+        need = db.session.get(Need, form.need_id.data) if form.need_id.data else None
+        if cand is None or cand.roadshow_id != roadshow.id:
+            form.candidate_id.errors.append("请选择本专场的路演项目")
+        elif need is None:
+            form.need_id.errors.append("请选择有效的技术需求")
         else:
             try:
                 services.record_intent(db.session, session, cand, need, form.note.data or "", current_user)

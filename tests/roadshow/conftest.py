@@ -1,7 +1,7 @@
 """Roadshow fixtures: a small edition with results, needs, enterprises and a broker."""
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -38,7 +38,7 @@ def world(app):
     db.session.add(roadshow)
     session = Session(roadshow=roadshow, kind="chain", title="超硬材料产业链群专场",
                       field=factories.field("超硬材料"), city="郑州", venue="龙子湖智慧岛",
-                      date=date(2026, 12, 8), start_time=time(9, 0), end_time=time(10, 0),
+                      date=date.today() + timedelta(days=10), start_time=time(9, 0), end_time=time(10, 0),
                       slot_minutes=10, rooms=[{"id": "A厅", "capacity": 2}, {"id": "B厅", "capacity": 1}])
     db.session.add(session)
     db.session.flush()

@@ -183,7 +183,9 @@ def test_intent_becomes_match_in_negotiation_and_report(planned, client, login):
         "candidate_id": talk.candidate_id, "need_id": need.id})
     assert "该意向已登记" in resp.get_data(as_text=True)
     resp = client.post(f"/roadshow/sessions/{session.id}", data={"candidate_id": talk.candidate_id, "need_id": 99999})
-    assert "需求编号不存在" in resp.get_data(as_text=True)
+    assert "请选择有效的技术需求" in resp.get_data(as_text=True)
+    page = client.get(f"/roadshow/sessions/{session.id}").get_data(as_text=True)
+    assert need.title in page  # offered in the need list
     match.stage = "signed"
     services.register(db.session, session, planned["enterprises"][0])
     db.session.commit()
@@ -261,3 +263,10 @@ def test_withdrawing_candidates_and_sessions(planned, client, login):
     assert "已移除候选项目" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert len(other.talks) == 3 and cand.id not in {c.id for c in roadshow.candidates}
+
+
+def test_no_registration_after_the_session(planned):
+    session = planned["session"]
+    session.date = session.date.replace(year=2020)
+    with pytest.raises(RoadshowError, match="已结束"):
+        services.register(db.session, session, planned["enterprises"][0])
