@@ -458,7 +458,8 @@ def plan(data: dict, time_limit: float = DEFAULT_TIME_LIMIT, workers: int | None
     mdl = build_model(prep)
     _hint(mdl, start_sol)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, float(time_limit) - (time.perf_counter() - t0))
+    # Leave ~3% of the limit for reading the solution and explaining the left-out candidates.
+    solver.parameters.max_time_in_seconds = max(0.1, 0.97 * float(time_limit) - (time.perf_counter() - t0))
     solver.parameters.num_workers = workers or max(2, min(8, os.cpu_count() or 2))  # 2 on the target machine
     solver.parameters.random_seed = 7
     callback = _Progress(progress, mdl.offset) if progress else None
