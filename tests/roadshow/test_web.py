@@ -270,3 +270,16 @@ def test_no_registration_after_the_session(planned):
     session.date = session.date.replace(year=2020)
     with pytest.raises(RoadshowError, match="已结束"):
         services.register(db.session, session, planned["enterprises"][0])
+
+
+def test_replanning_after_release_keeps_published_talks(planned):
+    roadshow, broker = planned["roadshow"], planned["broker"]
+    before = {(t.candidate_id, t.session_id, t.room, t.start_time) for t in planned["version"].talks}
+    extra = factories.result(title="金刚石线锯切割新工艺", description="金刚石线锯切割硅片的新工艺",
+                             field_name="超硬材料")
+    services.nominate(db.session, roadshow, extra, broker, minutes=10)
+    version = services.queue_solve(db.session, roadshow, broker, 5)
+    services.run_solve(db.session, version)
+    after = {(t.candidate_id, t.session_id, t.room, t.start_time) for t in version.talks}
+    assert before <= after  # μ keeps every published talk where it was
+    assert version.solve["breakdown"]["displaced"] == 0
