@@ -1,0 +1,554 @@
+"""Roadshow services (路演业务): demand, planning jobs, drafts, release, invitations, follow-up.
+
+Plain Python on a SQLAlchemy session; no request context. Services flush, callers commit
+(the background solve job is its own caller and commits).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session as DbSession
+
+from matchmaker.accounts.models import User
+from matchmaker.extensions import utcnow
+from matchmaker.matching.ranker import rank_needs_for_result
+from matchmaker.notifications.services import notify
+from matchmaker.postings.models import Need, Result
+from matchmaker.review.models import Match
+from matchmaker.roadshow import checker
+from matchmaker.roadshow.instance import format_time, parse_time
+from matchmaker.roadshow.models import (Candidate, CandidateInterest, Intent, Registration, Roadshow,
+                                        ScheduleVersion, Session, Talk)
+
+log = logging.getLogger(__name__)
+TZ = ZoneInfo("Asia/Shanghai")
+RANK_DEPTH = 200  # needs looked at per result when measuring demand
+
+
+class RoadshowError(ValueError):
+    """A refused roadshow action: Chinese message and the form/API field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def hhmm(t: time) -> str:
+    return t.strftime("%H:%M")
+
+
+def to_time(value: str, field: str = "start") -> time:
+    try:
+        minutes = parse_time(value, field)
+    except ValueError:
+        raise RoadshowError("时间格式应为 HH:MM", field) from None
+    return time(minutes // 60, minutes % 60)
+
+
+# ---------------------------------------------------------------- demand and suggestions
+
+def _best_per_enterprise(db: DbSession, result: Result, threshold: float,
+                         needs_filter=None) -> dict[int, tuple[float, Need, dict]]:
+    """Enterprise organisation → (score, need, explanation) of its best open need ≥ threshold."""
+    best: dict[int, tuple[float, Need, dict]] = {}
+    for item in rank_needs_for_result(db, result, top=RANK_DEPTH):
+        need = item.item
+        if item.score < threshold or need.organization.type != "企业":
+            continue
+        if needs_filter is not None and not needs_filter(need):
+            continue
+        org = need.organization_id
+        if org not in best or item.score > best[org][0]:
+            best[org] = (item.score, need, item.explanation.to_dict())
+    return best
+
+
+def compute_interest(db: DbSession, roadshow: Roadshow) -> None:
+    """Refresh each candidate's interested enterprises and demand (需求值)."""
+    for cand in roadshow.candidates:
+        cand.interests.clear()
+        db.flush()
+        best = _best_per_enterprise(db, cand.result, roadshow.min_interest)
+        for org, (score, need, explanation) in best.items():
+            cand.interests.append(CandidateInterest(organization_id=org, need_id=need.id, score=score,
+                                                    explanation=explanation))
+        cand.demand = sum(score for score, _, _ in best.values())
+    db.flush()
+
+
+def suggest(db: DbSession, roadshow: Roadshow, session: Session, limit: int = 10) -> list[dict]:
+    """推荐候选: results most demanded by open needs in the session's field (and city, for a
+    走进地方专场), not yet candidates."""
+    taken = {c.result_id for c in roadshow.candidates}
+    query = select(Result).where(Result.status == "published")
+    if session.field_id:
+        query = query.where(Result.field_id == session.field_id)
+    results = [r for r in db.scalars(query.order_by(Result.id).limit(300)) if r.id not in taken]
+
+    def relevant(need: Need) -> bool:
+        if session.field_id and need.field_id != session.field_id:
+            return False
+        return session.kind != "local" or need.region in (None, "", session.city) or \
+            need.organization.region == session.city
+
+    out = []
+    for result in results:
+        best = _best_per_enterprise(db, result, roadshow.min_interest, relevant)
+        if best:
+            out.append({"result": result, "demand": sum(s for s, _, _ in best.values()),
+                        "enterprises": len(best)})
+    out.sort(key=lambda row: (-row["demand"], row["result"].id))
+    return out[:limit]
+
+
+def nominate(db: DbSession, roadshow: Roadshow, result: Result, user: User | None, *,
+             presenter: str | None = None, minutes: int = 20, availability: list | None = None,
+             cities: list | None = None, source: str = "nominated") -> Candidate:
+    """提名候选项目 (or accept a suggestion)."""
+    if any(c.result_id == result.id for c in roadshow.candidates):
+        raise RoadshowError("该成果已是本届路演的候选项目", "result_id")
+    if result.status != "published":
+        raise RoadshowError("只能提名已发布的科技成果", "result_id")
+    if not 5 <= minutes <= 120:
+        raise RoadshowError("报告时长应在 5 到 120 分钟之间", "minutes")
+    presenter = (presenter or result.contact_name or (result.owner.name if result.owner else "")
+                 or result.organization.name).strip()
+    cand = Candidate(roadshow=roadshow, result=result, presenter=presenter, minutes=minutes,
+                     presenter_user_id=result.owner_id, availability=availability, cities=cities,
+                     source=source, nominated_by_id=user.id if user else None)
+    db.add(cand)
+    db.flush()
+    return cand
+
+
+def _in_published(db: DbSession, **where) -> bool:
+    column, value = next(iter(where.items()))
+    return db.scalar(select(Talk.id).join(ScheduleVersion).where(
+        getattr(Talk, column) == value, ScheduleVersion.status == "published").limit(1)) is not None
+
+
+def remove_candidate(db: DbSession, candidate: Candidate) -> None:
+    """Withdraw a candidate (and its draft talks); refused while it is in the published schedule."""
+    if _in_published(db, candidate_id=candidate.id):
+        raise RoadshowError("该项目在已发布日程中，请先在新版日程中移出并发布", "candidate_id")
+    db.execute(delete(Talk).where(Talk.candidate_id == candidate.id))
+    db.delete(candidate)
+    db.flush()
+
+
+def remove_session(db: DbSession, session: Session) -> None:
+    """Delete a session with its draft talks; refused while it has published talks or registrations."""
+    if _in_published(db, session_id=session.id):
+        raise RoadshowError("该专场在已发布日程中，不能删除", "session_id")
+    if db.scalar(select(Registration.id).where(Registration.session_id == session.id).limit(1)):
+        raise RoadshowError("该专场已有企业报名，不能删除", "session_id")
+    db.execute(delete(Talk).where(Talk.session_id == session.id))
+    db.delete(session)
+    db.flush()
+
+
+# ---------------------------------------------------------------- instance and checks
+
+def latest(roadshow: Roadshow, status: str) -> ScheduleVersion | None:
+    versions = [v for v in roadshow.versions if v.status == status]
+    return versions[-1] if versions else None
+
+
+def _placement(talk: Talk) -> dict:
+    return {"candidate": str(talk.candidate_id), "session": str(talk.session_id), "room": talk.room,
+            "start": hhmm(talk.start_time), "end": hhmm(talk.end_time)}
+
+
+def build_instance(roadshow: Roadshow, pins: list[Talk] = (), previous: ScheduleVersion | None = None) -> dict:
+    """The `roadshow plan` instance (docs/roadshow.md) for this edition."""
+    interest = [{"enterprise": str(i.organization_id), "candidate": str(c.id), "score": i.score}
+                for c in roadshow.candidates for i in c.interests]
+    data = {
+        "sessions": [{
+            "id": str(s.id), "theme": s.theme, "fields": [s.field.name] if s.field else ["*"],
+            "city": s.city, "date": s.date.isoformat(), "start": hhmm(s.start_time), "end": hhmm(s.end_time),
+            "slot_minutes": s.slot_minutes, "rooms": [{"id": r["id"], "capacity": int(r.get("capacity", 0))}
+                                                      for r in s.rooms]}
+            for s in roadshow.sessions],
+        "candidates": [{
+            "id": str(c.id), "field": c.result.field.name, "organization": c.result.organization.name,
+            "presenter": c.presenter, "minutes": c.minutes, "available": c.availability, "cities": c.cities}
+            for c in roadshow.candidates],
+        "interest": interest,
+        "rules": {"min_interest": roadshow.min_interest,
+                  "max_per_organization_per_session": roadshow.max_per_organization,
+                  "lambda": roadshow.conflict_weight,
+                  "pinned": [{k: v for k, v in _placement(t).items() if k != "end"} for t in pins]},
+        "mu": roadshow.displacement_weight,
+    }
+    if previous is not None:
+        data["previous"] = [{k: v for k, v in _placement(t).items() if k != "end"} for t in previous.talks]
+    return data
+
+
+def conflicts(roadshow: Roadshow, version: ScheduleVersion, change: dict | None = None) -> list[dict]:
+    """Live conflict warnings: the independent checker on the version (with one change applied)."""
+    pins = [t for t in version.talks if t.pinned]
+    data = build_instance(roadshow, pins)
+    assignments = [_placement(t) for t in version.talks]
+    if change:
+        cid = str(change["candidate"])
+        assignments = [a for a in assignments if a["candidate"] != cid]
+        if change.get("session"):
+            cand = next(c for c in roadshow.candidates if str(c.id) == cid)
+            start = parse_time(change["start"], "start")
+            assignments.append({"candidate": cid, "session": str(change["session"]), "room": change["room"],
+                                "start": format_time(start), "end": format_time(start + cand.minutes)})
+            data["rules"]["pinned"] = [p for p in data["rules"]["pinned"] if p["candidate"] != cid]
+    return [v.to_dict() for v in checker.check(data, assignments)]
+
+
+# ---------------------------------------------------------------- planning job
+
+PROGRESS: dict[int, dict] = {}  # version id → live progress of a running solve (this process)
+
+
+def new_version(db: DbSession, roadshow: Roadshow, user: User | None, copy_from: ScheduleVersion | None = None,
+                job_status: str = "done") -> ScheduleVersion:
+    number = max((v.number for v in roadshow.versions), default=0) + 1
+    version = ScheduleVersion(roadshow=roadshow, number=number, job_status=job_status,
+                              created_by_id=user.id if user else None, solve={})
+    db.add(version)
+    for t in copy_from.talks if copy_from else []:
+        version.talks.append(Talk(candidate_id=t.candidate_id, session_id=t.session_id, room=t.room,
+                                  start_time=t.start_time, end_time=t.end_time, pinned=t.pinned))
+    db.flush()
+    return version
+
+
+def queue_solve(db: DbSession, roadshow: Roadshow, user: User | None, time_limit: float = 10.0) -> ScheduleVersion:
+    """Create the draft a background solve will fill; pins come from the current draft."""
+    if not roadshow.sessions:
+        raise RoadshowError("请先添加专场", "sessions")
+    if not roadshow.candidates:
+        raise RoadshowError("请先提名候选项目", "candidates")
+    if not 1 <= time_limit <= 120:
+        raise RoadshowError("求解时限应在 1 到 120 秒之间", "time_limit")
+    draft = latest(roadshow, "draft")
+    version = new_version(db, roadshow, user, job_status="queued")
+    version.solve = {"time_limit": time_limit,
+                     "pins": [t.id for t in draft.talks if t.pinned] if draft else []}
+    PROGRESS[version.id] = {"phase": "queued"}
+    return version
+
+
+def run_solve(db: DbSession, version: ScheduleVersion, progress=None) -> ScheduleVersion:
+    """Compute demand, solve and write the talks of `version` (a queued draft)."""
+    from matchmaker.roadshow.scheduler import plan
+
+    roadshow = version.roadshow
+    version.job_status = "running"
+    PROGRESS[version.id] = {"phase": "demand"}
+    compute_interest(db, roadshow)
+    pin_ids = set(version.solve.get("pins", []))
+    pins = db.scalars(select(Talk).where(Talk.id.in_(pin_ids))).all() if pin_ids else []
+    data = build_instance(roadshow, pins, latest(roadshow, "published"))
+    PROGRESS[version.id] = {"phase": "solving"}
+
+    def report(p: dict) -> None:
+        PROGRESS[version.id] = {"phase": "solving", **p}
+        if progress:
+            progress(p)
+
+    answer = plan(data, time_limit=version.solve.get("time_limit", 10.0), progress=report)
+    pinned = {(p["candidate"], p["session"], p["room"], p["start"]) for p in data["rules"]["pinned"]}
+    for a in answer["assignments"]:
+        version.talks.append(Talk(
+            candidate_id=int(a["candidate"]), session_id=int(a["session"]), room=a["room"],
+            start_time=to_time(a["start"]), end_time=to_time(a["end"]),
+            pinned=(a["candidate"], a["session"], a["room"], a["start"]) in pinned))
+    version.solve = version.solve | {k: answer[k] for k in (
+        "status", "objective", "greedy_objective", "bound", "gap", "solve_seconds", "unscheduled")} | {
+        "note": answer["explanation"].get("note"), "violations": answer["explanation"].get("violations", []),
+        "breakdown": answer["explanation"].get("breakdown")}
+    version.job_status = "done"
+    PROGRESS[version.id] = {"phase": "done", "status": answer["status"], "objective": answer["objective"]}
+    db.flush()
+    return version
+
+
+def _job(app, version_id: int) -> None:
+    from matchmaker.extensions import db
+
+    with app.app_context():
+        try:
+            run_solve(db.session, db.session.get(ScheduleVersion, version_id))
+            db.session.commit()
+        except Exception as exc:  # the job must record its failure for the UI
+            log.exception("roadshow solve %s failed", version_id)
+            db.session.rollback()
+            version = db.session.get(ScheduleVersion, version_id)
+            version.job_status, version.job_error = "failed", str(exc)[:2000]
+            db.session.commit()
+            PROGRESS[version_id] = {"phase": "failed", "error": str(exc)}
+
+
+def start_background_solve(app, version_id: int) -> threading.Thread:
+    """Run the solve in a thread with its own app context (never inside the request)."""
+    thread = threading.Thread(target=_job, args=(app, version_id), name=f"roadshow-solve-{version_id}",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def job_state(version: ScheduleVersion) -> dict:
+    state = {"version": version.id, "job_status": version.job_status, "error": version.job_error}
+    if version.job_status in ("queued", "running"):
+        state["progress"] = PROGRESS.get(version.id, {"phase": version.job_status})
+    else:
+        state["solve"] = {k: version.solve.get(k) for k in ("status", "objective", "greedy_objective",
+                                                           "bound", "gap", "solve_seconds")}
+    return state
+
+
+# ---------------------------------------------------------------- manual edits
+
+def _draft(version: ScheduleVersion) -> None:
+    if version.status != "draft" or version.job_status not in ("done", "failed"):
+        raise RoadshowError("只能调整已完成求解的草稿日程", "version")
+
+
+def place_talk(db: DbSession, version: ScheduleVersion, candidate: Candidate, session: Session,
+               room: str, start: str, pinned: bool | None = None) -> Talk:
+    """Move (or add) a candidate's talk in a draft. Conflicts are reported, not refused: the
+    broker sees the checker's warnings and decides."""
+    _draft(version)
+    if session.roadshow_id != version.roadshow_id or candidate.roadshow_id != version.roadshow_id:
+        raise RoadshowError("专场或项目不属于本届路演", "session")
+    if room not in {r["id"] for r in session.rooms}:
+        raise RoadshowError("该专场没有这个会场", "room")
+    begin = to_time(start)
+    minutes = begin.hour * 60 + begin.minute + candidate.minutes
+    if minutes >= 24 * 60:
+        raise RoadshowError("报告结束时间超过当天", "start")
+    talk = next((t for t in version.talks if t.candidate_id == candidate.id), None)
+    if talk is None:
+        talk = Talk(candidate=candidate)
+        version.talks.append(talk)
+    talk.session, talk.room, talk.start_time = session, room, begin
+    talk.end_time = time(minutes // 60, minutes % 60)
+    if pinned is not None:
+        talk.pinned = pinned
+    db.flush()
+    return talk
+
+
+def remove_talk(db: DbSession, version: ScheduleVersion, talk: Talk) -> None:
+    _draft(version)
+    version.talks.remove(talk)
+    db.flush()
+
+
+# ---------------------------------------------------------------- release
+
+def _enterprise_users(db: DbSession, org_ids: set[int]) -> list[User]:
+    if not org_ids:
+        return []
+    return db.scalars(select(User).where(User.organization_id.in_(org_ids), User.role == "enterprise",
+                                         User.active).order_by(User.id)).all()
+
+
+def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
+    """发布: publish a draft. Only presenters whose talk is new, moved or dropped and the
+    enterprises interested in those talks are notified (inbox + email outbox)."""
+    _draft(version)
+    if not version.talks:
+        raise RoadshowError("日程为空，不能发布", "version")
+    roadshow = version.roadshow
+    problems = conflicts(roadshow, version)
+    if problems:
+        raise RoadshowError(f"日程仍有 {len(problems)} 处冲突，请先解决：{problems[0]['detail']}", "version")
+    previous = latest(roadshow, "published")
+    before = {t.candidate_id: (t.session_id, t.room, t.start_time) for t in previous.talks} if previous else {}
+    changed = [t for t in version.talks if before.get(t.candidate_id) != (t.session_id, t.room, t.start_time)]
+    kept = {t.candidate_id for t in version.talks}
+    dropped = [cid for cid in before if cid not in kept]
+    if previous:
+        previous.status = "superseded"
+    version.status, version.published_at = "published", utcnow()
+    db.flush()
+
+    link = f"/roadshow/{roadshow.id}/timetable"
+    for t in changed:
+        presenter = t.candidate.presenter_user or t.candidate.result.owner
+        if presenter:
+            verb = "调整" if t.candidate_id in before else "安排"
+            notify(db, presenter, "roadshow", f"路演{verb}：{t.candidate.result.title[:40]}",
+                   f"{roadshow.title}：{t.session.title}，{t.session.date.isoformat()} {hhmm(t.start_time)}–"
+                   f"{hhmm(t.end_time)}，{t.session.city} {t.room}。", link)
+    dropped_cands = db.scalars(select(Candidate).where(Candidate.id.in_(dropped))).all() if dropped else []
+    for cand in dropped_cands:
+        presenter = cand.presenter_user or cand.result.owner
+        if presenter:
+            notify(db, presenter, "roadshow", f"路演取消：{cand.result.title[:40]}",
+                   f"{roadshow.title} 的新版日程不再安排该项目。", link)
+    affected_cands = {t.candidate_id for t in changed} | set(dropped)
+    orgs = set(db.scalars(select(CandidateInterest.organization_id).where(
+        CandidateInterest.candidate_id.in_(affected_cands)))) if affected_cands else set()
+    users = _enterprise_users(db, orgs)
+    for u in users:
+        notify(db, u, "roadshow", f"{roadshow.title}：您的路演议程有更新",
+               "与贵单位技术需求相关的路演项目已安排或调整，请查看个人议程并报名。",
+               f"/roadshow/{roadshow.id}/agenda")
+    return {"changed": len(changed), "dropped": len(dropped), "enterprises": len(users)}
+
+
+# ---------------------------------------------------------------- invitations
+
+def published_talks(roadshow: Roadshow) -> list[Talk]:
+    version = latest(roadshow, "published")
+    if version is None:
+        return []
+    return sorted(version.talks, key=lambda t: (t.session.date, t.start_time, t.session_id, t.room))
+
+
+def agenda(db: DbSession, roadshow: Roadshow, organization_id: int) -> list[tuple[Talk, CandidateInterest]]:
+    """个人议程: published talks that match the organisation's open needs, best first per time."""
+    rows = {i.candidate_id: i for i in db.scalars(select(CandidateInterest).join(Candidate).where(
+        Candidate.roadshow_id == roadshow.id, CandidateInterest.organization_id == organization_id))}
+    return [(t, rows[t.candidate_id]) for t in published_talks(roadshow)
+            if t.candidate_id in rows and rows[t.candidate_id].need.status == "open"]
+
+
+def to_datetime(day, t: time) -> datetime:
+    return datetime.combine(day, t, tzinfo=TZ)
+
+
+def ics(talks: list[Talk], name: str) -> bytes:
+    """An iCalendar file: one VEVENT per talk (stable UID), Asia/Shanghai with its VTIMEZONE."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//河南省技术转移撮合平台//龙子湖科创路演//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", "Asia/Shanghai")
+    for t in talks:
+        s = t.session
+        event = Event()
+        event.add("uid", t.uid)
+        event.add("sequence", t.version.number)
+        event.add("dtstamp", t.version.published_at or t.version.created_at or utcnow())
+        event.add("dtstart", to_datetime(s.date, t.start_time))
+        event.add("dtend", to_datetime(s.date, t.end_time))
+        event.add("summary", f"路演：{t.candidate.result.title}")
+        event.add("location", f"{s.city} {s.venue} {t.room}".replace("  ", " ").strip())
+        event.add("description", f"{t.version.roadshow.title} · {s.title}（{s.kind_label}）\n"
+                                 f"报告人：{t.candidate.presenter}（{t.candidate.result.organization.name}）")
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def register(db: DbSession, session: Session, user: User) -> Registration:
+    """报名: one seat per user and session; capacity is the rooms' seats."""
+    if user.role != "enterprise":
+        raise RoadshowError("只有企业用户可以报名", "user")
+    if latest(session.roadshow, "published") is None:
+        raise RoadshowError("日程尚未发布，暂不能报名", "session")
+    if session.date < datetime.now(TZ).date():
+        raise RoadshowError("该专场已结束，不能报名", "session")
+    if db.scalar(select(Registration.id).where(Registration.session_id == session.id,
+                                               Registration.user_id == user.id)):
+        raise RoadshowError("您已报名该专场", "session")
+    # Lock the session row on PostgreSQL so two last-seat requests cannot both pass.
+    db.execute(select(Session.id).where(Session.id == session.id).with_for_update())
+    taken = db.scalar(select(func.count(Registration.id)).where(Registration.session_id == session.id))
+    if taken >= session.capacity:
+        raise RoadshowError(f"该专场名额已满（{session.capacity} 人）", "session")
+    reg = Registration(session=session, user_id=user.id, organization_id=user.organization_id)
+    db.add(reg)
+    db.flush()
+    return reg
+
+
+def unregister(db: DbSession, session: Session, user: User) -> None:
+    reg = db.scalar(select(Registration).where(Registration.session_id == session.id,
+                                               Registration.user_id == user.id))
+    if reg is None:
+        raise RoadshowError("您没有报名该专场", "session")
+    db.delete(reg)
+    db.flush()
+
+
+def seats_taken(db: DbSession, session: Session) -> int:
+    return db.scalar(select(func.count(Registration.id)).where(Registration.session_id == session.id)) or 0
+
+
+# ---------------------------------------------------------------- follow-up
+
+def create_intent_match(db: DbSession, need: Need, result: Result, score: float, note: str) -> Match:
+    """An intent enters the broker pipeline at 对接洽谈. The one place roadshow creates a Match
+    (to be switched to the review service at merge)."""
+    match = db.scalar(select(Match).where(Match.need_id == need.id, Match.result_id == result.id))
+    if match is None:
+        match = Match(need_id=need.id, result_id=result.id, score=score, source="roadshow", stage="proposed")
+        db.add(match)
+    # An intent moves an earlier (or closed) match forward; it never moves a signed deal back.
+    if match.stage in ("proposed", "broker_review", "confirmation", "closed"):
+        match.stage = "negotiation"
+    match.note = "\n".join(filter(None, [match.note, f"路演意向：{note}" if note else "路演意向"]))
+    db.flush()
+    return match
+
+
+def record_intent(db: DbSession, session: Session, candidate: Candidate, need: Need, note: str,
+                  user: User | None) -> Intent:
+    """意向: an enterprise's interest in a talk of this session, recorded by a broker."""
+    version = latest(session.roadshow, "published")
+    if version is None or not any(t.candidate_id == candidate.id and t.session_id == session.id
+                                  for t in version.talks):
+        raise RoadshowError("该项目没有在本专场的已发布日程中", "candidate_id")
+    if need.status != "open":
+        raise RoadshowError("该技术需求已关闭", "need_id")
+    if db.scalar(select(Intent.id).where(Intent.session_id == session.id, Intent.candidate_id == candidate.id,
+                                         Intent.need_id == need.id)):
+        raise RoadshowError("该意向已登记", "need_id")
+    interest = next((i for i in candidate.interests if i.organization_id == need.organization_id), None)
+    match = create_intent_match(db, need, candidate.result, interest.score if interest else 0.0, note)
+    intent = Intent(session=session, candidate=candidate, need=need, note=note, match=match,
+                    recorded_by_id=user.id if user else None)
+    db.add(intent)
+    db.flush()
+    return intent
+
+
+def intent_needs(db: DbSession, session: Session) -> list[Need]:
+    """Open needs an intent in this session may name: of registered or interested enterprises."""
+    talks = [t.candidate_id for t in published_talks(session.roadshow) if t.session_id == session.id]
+    orgs = set(db.scalars(select(Registration.organization_id).where(Registration.session_id == session.id)))
+    if talks:
+        orgs |= set(db.scalars(select(CandidateInterest.organization_id).where(
+            CandidateInterest.candidate_id.in_(talks))))
+    if not orgs:
+        return []
+    return db.scalars(select(Need).where(Need.organization_id.in_(orgs), Need.status == "open")
+                      .order_by(Need.organization_id, Need.id)).all()
+
+
+def report(db: DbSession, roadshow: Roadshow) -> dict:
+    """届次报告: attendance, intents and signed deals per session and in total."""
+    rows = []
+    for s in roadshow.sessions:
+        regs = db.scalars(select(Registration).where(Registration.session_id == s.id)).all()
+        intents = db.scalars(select(Intent).where(Intent.session_id == s.id)).all()
+        signed = [i for i in intents if i.match and i.match.stage in ("signed", "registered")]
+        rows.append({"session": s, "registered": len(regs), "attended": sum(r.attended for r in regs),
+                     "capacity": s.capacity, "intents": len(intents), "signed": len(signed),
+                     "talks": sum(1 for t in published_talks(roadshow) if t.session_id == s.id)})
+    totals = defaultdict(int)
+    for r in rows:
+        for k in ("registered", "attended", "capacity", "intents", "signed", "talks"):
+            totals[k] += r[k]
+    return {"sessions": rows, "totals": dict(totals)}
