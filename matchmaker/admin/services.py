@@ -89,15 +89,6 @@ def set_broker_scope(session: Session, actor: User, user: User, fields: list[str
           detail=f"领域：{'、'.join(fields) or '全部'}；地区：{'、'.join(regions) or '全部'}")
 
 
-def set_role(session: Session, actor: User, user: User, role: str) -> None:
-    if role not in ROLES:
-        raise AdminError("角色无效", "role")
-    if user.id == actor.id and role != "admin":
-        raise AdminError("不能取消自己的管理员身份", "role")
-    old, user.role = user.role, role
-    audit(session, "admin_set_role", actor, target=f"user:{user.id}", detail=f"{old} → {role}")
-
-
 # ---------------------------------------------------------------- taxonomy
 
 def _field_name(session: Session, name: str, current: Field | None = None) -> str:
