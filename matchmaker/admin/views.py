@@ -28,9 +28,21 @@ def _admins_only():
     """Every page here is for admins; others get 403 (anonymous users the login page)."""
 
 
-def _form_error(form, exc: AdminError) -> None:
-    target = getattr(form, exc.field or "", None)
-    (target.errors if target is not None else form.form_errors).append(exc.message)
+def _submit(form, action, message, endpoint: str):
+    """Run an admin service on a valid POST: commit, flash and redirect, or show its error
+    beside the field and save nothing. Returns None when the form should be shown again."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        obj = action()
+    except AdminError as exc:
+        db.session.rollback()
+        target = getattr(form, exc.field or "", None)
+        (target.errors if target is not None else form.form_errors).append(exc.message)
+        return None
+    db.session.commit()
+    flash(message(obj), "success")
+    return redirect(url_for(endpoint))
 
 
 def _get_user(user_id: int) -> User:
@@ -61,20 +73,11 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
     form = CreateUserForm()
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(db.session, current_user, email=form.email.data, name=form.name.data,
-                                        role=form.role.data, password=form.password.data,
-                                        org_name=form.org_name.data, org_type=form.org_type.data,
-                                        region=form.region.data)
-        except AdminError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"已创建{ROLES[user.role]}账号 {user.email}", "success")
-            return redirect(url_for("admin.users"))
-    return render_template("admin/form.html", form=form, title="创建账号")
+    done = _submit(form, lambda: services.create_user(
+        db.session, current_user, email=form.email.data, name=form.name.data, role=form.role.data,
+        password=form.password.data, org_name=form.org_name.data, org_type=form.org_type.data,
+        region=form.region.data), lambda user: f"已创建{ROLES[user.role]}账号 {user.email}", "admin.users")
+    return done or render_template("admin/form.html", form=form, title="创建账号")
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -108,18 +111,10 @@ def user_scope(user_id: int):
     form = BrokerScopeForm(obj=user)
     form.broker_fields.choices = [(n, n) for n in db.session.scalars(
         select(Field.name).where(Field.active).order_by(Field.sort_order, Field.id))]
-    if form.validate_on_submit():
-        try:
-            services.set_broker_scope(db.session, current_user, user, form.broker_fields.data or [],
-                                      form.broker_regions.data or [])
-        except AdminError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"已更新 {user.name} 的负责领域和地区", "success")
-            return redirect(url_for("admin.users"))
-    return render_template("admin/form.html", form=form, title=f"{user.name} 的负责领域和地区",
+    done = _submit(form, lambda: services.set_broker_scope(
+        db.session, current_user, user, form.broker_fields.data or [], form.broker_regions.data or []),
+        lambda _: f"已更新 {user.name} 的负责领域和地区", "admin.users")
+    return done or render_template("admin/form.html", form=form, title=f"{user.name} 的负责领域和地区",
                            hint="不勾选表示负责全部领域或全部地区。")
 
 
@@ -135,17 +130,11 @@ def _field_form(obj: Field | None = None) -> FieldForm:
 @bp.route("/fields", methods=["GET", "POST"])
 def fields():
     form = _field_form()
-    if form.validate_on_submit():
-        try:
-            obj = services.add_field(db.session, current_user, form.name.data, form.description.data,
-                                     form.related.data or [])
-        except AdminError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"已添加领域“{obj.name}”", "success")
-            return redirect(url_for("admin.fields"))
+    done = _submit(form, lambda: services.add_field(db.session, current_user, form.name.data,
+                                                    form.description.data, form.related.data or []),
+                   lambda obj: f"已添加领域“{obj.name}”", "admin.fields")
+    if done:
+        return done
     rows = db.session.scalars(select(Field).order_by(Field.sort_order, Field.id)).all()
     return render_template("admin/fields.html", rows=rows, form=form)
 
@@ -154,19 +143,11 @@ def fields():
 def field_edit(field_id: int):
     obj = db.session.get(Field, field_id) or abort(404)
     form = _field_form(obj)
-    if form.validate_on_submit():
-        try:
-            services.update_field(db.session, current_user, obj, name=form.name.data,
-                                  description=form.description.data, related=form.related.data or [],
-                                  active=form.active.data)
-        except AdminError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"已保存领域“{obj.name}”", "success")
-            return redirect(url_for("admin.fields"))
-    return render_template("admin/form.html", form=form, title=f"编辑领域：{obj.name}",
+    done = _submit(form, lambda: services.update_field(
+        db.session, current_user, obj, name=form.name.data, description=form.description.data,
+        related=form.related.data or [], active=form.active.data),
+        lambda obj: f"已保存领域“{obj.name}”", "admin.fields")
+    return done or render_template("admin/form.html", form=form, title=f"编辑领域：{obj.name}",
                            hint="停用的领域不再出现在发布表单和筛选中，已有的成果和需求保持不变。")
 
 

@@ -54,6 +54,15 @@ def _load(kind: str, ref: str):
     return obj
 
 
+def _editable(kind: str, ref: str):
+    """The posting, for a signed-in user allowed to change it (401 / 403 / 404 otherwise)."""
+    _require_login()
+    obj = _load(kind, ref)
+    if not CAN_EDIT[kind](current_user, obj):
+        raise _forbidden()
+    return obj
+
+
 def _forbidden():
     """Audited like every other 403 (the page handler does the same)."""
     from matchmaker.accounts.services import audit
@@ -116,11 +125,7 @@ def create_posting(plural: str):
 
 @bp.route("/<any(results, needs):plural>/<ref>", methods=["PUT", "PATCH"])
 def update_posting(plural: str, ref: str):
-    kind = _kind(plural)
-    _require_login()
-    obj = _load(kind, ref)
-    if not CAN_EDIT[kind](current_user, obj):
-        raise _forbidden()
+    obj = _editable(_kind(plural), ref)
     data = _body()
     data.pop("id", None)  # the external id is fixed once given
     _write(lambda: services.update_posting(db.session, obj, data, partial=request.method == "PATCH"))
@@ -129,11 +134,7 @@ def update_posting(plural: str, ref: str):
 
 @bp.delete("/<any(results, needs):plural>/<ref>")
 def delete_posting(plural: str, ref: str):
-    kind = _kind(plural)
-    _require_login()
-    obj = _load(kind, ref)
-    if not CAN_EDIT[kind](current_user, obj):
-        raise _forbidden()
+    obj = _editable(_kind(plural), ref)
     _write(lambda: services.delete_posting(db.session, obj))
     return "", 204
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from matchmaker.accounts.models import AuditLog, User
 from matchmaker.extensions import utcnow
 from matchmaker.postings.models import Field, Need
+from tests.postings.conftest import field_errors
 
 PAGES = ["/admin/", "/admin/users", "/admin/users/new", "/admin/fields", "/admin/audit"]
 
@@ -62,7 +63,7 @@ def test_bad_user_input_saves_nothing(client, login, people, db, change, field, 
             "org_type": "政府部门", "region": "郑州", "password": "Admin123456", **change}
     resp = client.post("/admin/users/new", data=data)
     assert resp.status_code == 200
-    assert message in dict(re.findall(r'data-field-error="(\w+)">([^<]+)<', resp.get_data(as_text=True)))[field]
+    assert message in field_errors(resp)[field]
     assert db.session.scalar(select(func.count(User.id))) == before
     assert not audited(db, "admin_create_user")
 

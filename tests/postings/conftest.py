@@ -1,6 +1,7 @@
 """Fixtures for postings tests: the seeded taxonomy, one user per role, sample files."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -78,3 +79,8 @@ def seed_dir(tmp_path) -> Path:
 
 def lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def field_errors(resp) -> dict[str, str]:
+    """The error shown beside each form field, by field name."""
+    return dict(re.findall(r'data-field-error="(\w+)">([^<]+)<', resp.get_data(as_text=True)))

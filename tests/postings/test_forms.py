@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from matchmaker.postings.models import Expert, Need, Result
 from tests import factories
+from tests.postings.conftest import field_errors as errors
 
 GOOD_RESULT = {"title": "高效金刚石线锯切割工艺", "description": "面向光伏硅片的细线化金刚石线锯切割工艺，损耗降低三成。",
                "field": "超硬材料", "maturity": "产业化", "region": "郑州", "status": "published",
@@ -16,10 +17,6 @@ GOOD_RESULT = {"title": "高效金刚石线锯切割工艺", "description": "面
 GOOD_NEED = {"title": "速冻水饺冻裂率高", "description": "冷链运输后冻裂率达到百分之五，希望改进配方或工艺。",
              "field": "食品加工", "region": "漯河", "status": "open", "budget_wan": "20", "deadline": "2027-06-30",
              "keywords": "速冻，冻裂"}
-
-
-def errors(resp) -> dict:
-    return dict(re.findall(r'data-field-error="(\w+)">([^<]+)<', resp.get_data(as_text=True)))
 
 
 def count(db, model) -> int:
@@ -40,40 +37,30 @@ def test_valid_result_is_saved_with_lists_parsed(client, login, people, db):
     assert resp.headers["Location"].endswith(f"/results/{obj.id}")
 
 
-@pytest.mark.parametrize("change,field,message", [
-    ({"title": ""}, "title", "标题不能为空"),
-    ({"description": ""}, "description", "描述不能为空"),
-    ({"field": ""}, "field", "请选择领域"),
-    ({"field": "不存在的领域"}, "field", "不在分类目录中"),
-    ({"maturity": "量产"}, "maturity", "成熟度“量产”无效"),
-    ({"price_wan": "-5"}, "price_wan", "不能为负数"),
-    ({"price_wan": "八十万"}, "price_wan", "须为数字"),
-    ({"transfer_modes": ["赠送"]}, "transfer_modes", "合作方式“赠送”无效"),
-    ({"contact_email": "not-an-email"}, "contact_email", "联系邮箱格式不正确"),
-    ({"region": "北京"}, "region", "地区“北京”无效"),
+@pytest.mark.parametrize("kind,change,field,message", [
+    ("result", {"title": ""}, "title", "标题不能为空"),
+    ("result", {"description": ""}, "description", "描述不能为空"),
+    ("result", {"field": ""}, "field", "请选择领域"),
+    ("result", {"field": "不存在的领域"}, "field", "不在分类目录中"),
+    ("result", {"maturity": "量产"}, "maturity", "成熟度“量产”无效"),
+    ("result", {"price_wan": "-5"}, "price_wan", "不能为负数"),
+    ("result", {"price_wan": "八十万"}, "price_wan", "须为数字"),
+    ("result", {"transfer_modes": ["赠送"]}, "transfer_modes", "合作方式“赠送”无效"),
+    ("result", {"contact_email": "not-an-email"}, "contact_email", "联系邮箱格式不正确"),
+    ("result", {"region": "北京"}, "region", "地区“北京”无效"),
+    ("need", {"budget_wan": "-1"}, "budget_wan", "预算不能为负数"),
+    ("need", {"deadline": "2027-13-45"}, "deadline", "YYYY-MM-DD"),
+    ("need", {"title": "短"}, "title", "标题至少 4 字"),
 ])
-def test_bad_result_input_shows_error_and_saves_nothing(client, login, people, db, change, field, message):
-    login(people["researcher"])
-    before = count(db, Result)
-    resp = client.post("/results/new", data={**GOOD_RESULT, **change})
+def test_bad_input_shows_error_and_saves_nothing(client, login, people, db, kind, change, field, message):
+    model, good, who = (Result, GOOD_RESULT, "researcher") if kind == "result" else (Need, GOOD_NEED, "enterprise")
+    login(people[who])
+    before = count(db, model)
+    resp = client.post(f"/{kind}s/new", data={**good, **change})
     assert resp.status_code == 200
     assert message in errors(resp).get(field, ""), errors(resp)
     assert "提交的内容有误" in resp.get_data(as_text=True)
-    assert count(db, Result) == before
-
-
-@pytest.mark.parametrize("change,field,message", [
-    ({"budget_wan": "-1"}, "budget_wan", "预算不能为负数"),
-    ({"deadline": "2027-13-45"}, "deadline", "YYYY-MM-DD"),
-    ({"title": "短"}, "title", "标题至少 4 字"),
-])
-def test_bad_need_input_shows_error_and_saves_nothing(client, login, people, db, change, field, message):
-    login(people["enterprise"])
-    before = count(db, Need)
-    resp = client.post("/needs/new", data={**GOOD_NEED, **change})
-    assert resp.status_code == 200
-    assert message in errors(resp).get(field, ""), errors(resp)
-    assert count(db, Need) == before
+    assert count(db, model) == before
 
 
 def test_valid_need_gets_deadline_and_organisation(client, login, people, db):
