@@ -113,13 +113,18 @@ def get_posting(plural: str, ref: str):
 def create_posting(plural: str):
     kind = _kind(plural)
     _require_login()
-    if current_user.role != CREATOR_ROLE[kind]:
+    if current_user.role not in (CREATOR_ROLE[kind], "broker", "admin"):
         raise _forbidden()
     data = _body()
     external_id = data.pop("id", None)
-    obj = _write(lambda: services.create_posting(
-        db.session, kind, data, organization=current_user.organization, owner=current_user,
-        external_id=str(external_id) if external_id is not None else None))
+    org_name = data.pop("organization", None)  # brokers and admins post on someone's behalf
+
+    def create():
+        org = services.posting_organization(db.session, current_user, kind, org_name, data.get("region"))
+        return services.create_posting(db.session, kind, data, organization=org, owner=current_user,
+                                       external_id=str(external_id) if external_id is not None else None)
+
+    obj = _write(create)
     return jsonify(_serialize(obj)), 201
 
 

@@ -23,7 +23,11 @@ def _select(label, choices, placeholder=None, **kw):
     return SelectField(label, choices=options, validate_choice=False, **kw)
 
 
+ON_BEHALF_HINT = "技术经纪人、管理员代为发布时填写；机构不存在时自动创建"
+
+
 class _PostingForm(FlaskForm):
+    organization = StringField("发布机构", description=ON_BEHALF_HINT)
     title = StringField("标题", validators=[DataRequired("标题不能为空")])
     description = TextAreaField("描述", validators=[DataRequired("描述不能为空")])
     field = _select("领域", [], "请选择领域", validators=[DataRequired("请选择领域")])
@@ -38,7 +42,7 @@ class _PostingForm(FlaskForm):
 
     def posting_data(self) -> dict:
         """The submitted values as service input (no CSRF token, no button)."""
-        return {k: v for k, v in self.data.items() if k not in ("csrf_token", "submit")}
+        return {k: v for k, v in self.data.items() if k not in ("csrf_token", "submit", "organization")}
 
 
 class ResultForm(_PostingForm):
@@ -64,6 +68,7 @@ class NeedForm(_PostingForm):
 
 class ExpertForm(FlaskForm):
     """专家人才."""
+    organization = StringField("所在机构", description=ON_BEHALF_HINT)
     name = StringField("姓名", validators=[DataRequired("姓名不能为空")])
     title = StringField("职称", description="如 教授、研究员、高级工程师")
     field = _select("主要领域", [], "请选择领域")

@@ -195,6 +195,18 @@ def get_or_create_organization(session: Session, name: str, *, kind: str, region
     return org
 
 
+def posting_organization(session: Session, user: User, kind: str, org_name: Any = None,
+                         region: Any = None) -> Organization:
+    """Whose posting this is: the user's own organisation, or, when a broker or admin posts
+    on someone's behalf (代为发布, e.g. a need taken down over the phone), the named one."""
+    if not user.is_staff:
+        return user.organization
+    name = _text(org_name, "organization", "发布机构", max_len=200)
+    if not name:
+        raise PostingError("代为发布时须填写发布机构名称", "organization")
+    return get_or_create_organization(session, name, kind=kind, region=normalize_region(region))
+
+
 def _flatten_contact(data: dict) -> dict:
     """Accept `contact: {name, phone, email}` (exchange format) as well as flat contact_* keys."""
     data = dict(data)

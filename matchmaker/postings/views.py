@@ -81,7 +81,8 @@ def list_view(kind: Kind):
     return render_template("postings/list.html", kind=kind, page=pagination, args=args, problems=problems,
                            fields=_active_fields(), regions=REGIONS, maturities=MATURITIES,
                            statuses=STATUS_CHOICES[kind.name],
-                           can_create=current_user.is_authenticated and current_user.role == kind.creator_role)
+                           can_create=current_user.is_authenticated
+                           and current_user.role in (kind.creator_role, "broker", "admin"))
 
 
 def detail_view(kind: Kind, posting_id: int):
@@ -107,6 +108,8 @@ def _form(kind: Kind, obj=None):
             select(Result).where(Result.organization_id == org_id).order_by(Result.title))]
     if kind.name == "need" and obj is None:
         form.status.choices = [("open", "征集中")]
+    if obj is not None or not current_user.is_staff:
+        del form.organization  # only staff posting on someone's behalf name the organisation
     return form
 
 
@@ -152,8 +155,16 @@ def _save(kind: Kind, form, write):
 
 def new_view(kind: Kind):
     form = _form(kind)
-    obj = _save(kind, form, lambda data: services.create_posting(
-        db.session, kind.name, data, organization=current_user.organization, owner=current_user))
+
+    def create(data):
+        on_behalf = getattr(form, "organization", None)
+        org = services.posting_organization(db.session, current_user, kind.name,
+                                            on_behalf.data if on_behalf else None, data.get("region"))
+        obj = services.create_posting(db.session, kind.name, data, organization=org, owner=current_user)
+        _audit_staff_change("posting_create", obj)
+        return obj
+
+    obj = _save(kind, form, create)
     if obj is not None:
         flash(f"{kind.label}已保存", "success")
         return redirect(_detail_url(obj))
@@ -205,7 +216,8 @@ def delete_view(kind: Kind, posting_id: int):
 def _register(kind: Kind) -> None:
     n, base, arg = kind.name, f"/{kind.plural}", f"<int:{kind.name}_id>"
     bp.add_url_rule(base, kind.plural, lambda: list_view(kind))
-    bp.add_url_rule(f"{base}/new", f"{n}_new", roles_required(kind.creator_role)(lambda: new_view(kind)),
+    bp.add_url_rule(f"{base}/new", f"{n}_new",
+                    roles_required(kind.creator_role, "broker", "admin")(lambda: new_view(kind)),
                     methods=["GET", "POST"])
     bp.add_url_rule(f"{base}/{arg}", f"{n}_detail", lambda **kw: detail_view(kind, kw[f"{n}_id"]))
     for action, view, methods in (("edit", edit_view, ["GET", "POST"]), ("archive", archive_view, ["POST"]),

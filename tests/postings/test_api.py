@@ -128,7 +128,7 @@ def test_duplicate_external_id_is_400(client, login, people):
 
 
 @pytest.mark.parametrize("who,method,url_kind", [
-    ("researcher", "post", "needs"), ("enterprise", "post", "results"), ("broker", "post", "needs"),
+    ("researcher", "post", "needs"), ("enterprise", "post", "results"),
     ("other_enterprise", "patch", "needs"), ("researcher", "patch", "needs"),
     ("other_researcher", "patch", "results"), ("enterprise", "delete", "results"),
     ("other_enterprise", "delete", "needs"),
@@ -164,3 +164,12 @@ def test_draft_results_are_hidden_from_strangers(client, login, people, db):
 def test_fields_endpoint(client, fields):
     items = client.get("/api/v1/fields").get_json()["items"]
     assert len(items) == 16 and items[0]["name"] == "种业创新" and items[0]["related"]
+
+
+def test_broker_posts_a_need_on_behalf_of_an_enterprise(client, login, people, db):
+    login(people["broker"])
+    resp = client.post("/api/v1/needs", json=NEED)
+    assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "organization"
+    resp = client.post("/api/v1/needs", json={**NEED, "organization": "电话登记的企业", "region": "许昌"})
+    assert resp.status_code == 201
+    assert resp.get_json()["organization"] == "电话登记的企业" and resp.get_json()["region"] == "许昌"

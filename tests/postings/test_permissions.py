@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from matchmaker.accounts.models import AuditLog
+from matchmaker.accounts.models import AuditLog, Organization
 from matchmaker.postings.models import Expert, Need, Result
 from tests import factories
 
@@ -14,19 +14,39 @@ VALID = {
     "expert": {"name": "赵教授", "research_areas": "精密加工", "bio": "精密加工专家。"},
 }
 PLURAL = {"result": "results", "need": "needs", "expert": "experts"}
+MODELS = {"result": Result, "need": Need, "expert": Expert}
 
 
 @pytest.mark.parametrize("kind,allowed", [
     ("result", {"researcher"}), ("need", {"enterprise"}), ("expert", {"researcher"}),
 ])
-@pytest.mark.parametrize("role", ["researcher", "enterprise", "broker", "admin"])
-def test_only_the_right_role_creates(client, login, people, kind, allowed, role):
+@pytest.mark.parametrize("role", ["researcher", "enterprise"])
+def test_only_the_right_role_creates(client, login, people, db, kind, allowed, role):
     login(people[role])
-    resp = client.post(f"/{PLURAL[kind]}/new", data=VALID[kind])
+    resp = client.post(f"/{PLURAL[kind]}/new", data={**VALID[kind], "organization": "别人的机构"})
     if role in allowed:
         assert resp.status_code == 302
+        model = MODELS[kind]
+        obj = db.session.scalars(select(model).order_by(model.id.desc())).first()
+        # Their own organisation, whatever the form says.
+        assert obj.organization_id == people[role].organization_id
     else:
         assert resp.status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["result", "need", "expert"])
+@pytest.mark.parametrize("role", ["broker", "admin"])
+def test_staff_post_on_behalf_of_a_named_organisation(client, login, people, db, kind, role):
+    login(people[role])
+    resp = client.post(f"/{PLURAL[kind]}/new", data=VALID[kind])
+    assert resp.status_code == 200 and "代为发布时须填写发布机构名称" in resp.get_data(as_text=True)
+    resp = client.post(f"/{PLURAL[kind]}/new", data={**VALID[kind], "organization": "代发测试有限公司"})
+    assert resp.status_code == 302
+    model = MODELS[kind]
+    obj = db.session.scalar(select(model).join(Organization).where(Organization.name == "代发测试有限公司"))
+    assert obj is not None and obj.organization.type == ("企业" if kind == "need" else "高校")
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "posting_create"))
+    assert entry.user_id == people[role].id and entry.target == f"{kind}:{obj.id}"
 
 
 def test_anonymous_is_sent_to_login(client, people):
@@ -73,8 +93,7 @@ def test_forbidden_archive_and_delete_change_nothing(client, login, people, db, 
     resp = client.post(f"/{PLURAL[kind]}/{obj.id}/{action}")
     assert resp.status_code == 403
     db.session.expire_all()
-    model = {"result": Result, "need": Need, "expert": Expert}[kind]
-    assert db.session.get(model, obj.id).status == status_before
+    assert db.session.get(MODELS[kind], obj.id).status == status_before
 
 
 @pytest.mark.parametrize("who", ["researcher", "broker", "admin"])
