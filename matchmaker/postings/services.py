@@ -314,7 +314,15 @@ def _linked_results(session: Session, refs: Any) -> list[Result]:
         raise PostingError("关联成果须为列表", "results")
     found: list[Result] = []
     for ref in refs:
-        obj = ref if isinstance(ref, Result) else find_posting(session, "result", ref)
+        # Forms send internal ids (int); files and the API send external ids (str).
+        if isinstance(ref, Result):
+            obj = ref
+        elif isinstance(ref, int) and not isinstance(ref, bool):
+            obj = session.get(Result, ref)
+        elif isinstance(ref, str):
+            obj = session.scalar(select(Result).where(Result.external_id == ref.strip()))
+        else:
+            obj = None
         if obj is None:
             raise PostingError(f"关联成果“{ref}”不存在", "results")
         if obj not in found:

@@ -73,6 +73,8 @@ def list_view(kind: Kind):
             filters = services.validate_filters(db.session, kind.name, args)
             break
         except PostingError as exc:  # drop the bad filter, say why, keep the rest
+            if not args.get(exc.field or ""):
+                raise
             problems.append(exc.message)
             args[exc.field] = ""
     page = request.args.get("page", 1, type=int) or 1
