@@ -110,6 +110,8 @@ def _form(kind: Kind, obj=None):
             select(Result).where(Result.organization_id == org_id).order_by(Result.title))]
     if kind.name == "need" and obj is None:
         form.status.choices = [("open", "征集中")]
+    if obj is None and request.method == "GET" and not current_user.is_staff:
+        form.region.data = current_user.organization.region  # most post from their own city
     if obj is not None or not current_user.is_staff:
         del form.organization  # only staff posting on someone's behalf name the organisation
     return form
