@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.accounts.models import Organization, User
 from matchmaker.accounts.services import password_problem
+from matchmaker.config import PROJECT_ROOT
 from matchmaker.constants import ORG_TYPES, ROLES
 from matchmaker.postings.importer import ImportReport, import_postings
 from matchmaker.postings.models import Expert, Field
@@ -50,8 +51,13 @@ def _jsonl(path: Path):
                     raise SeedError(f"{path.name} 第 {line_no} 行不是合法的 JSON：{exc.msg}") from None
 
 
-def seed_fields(session: Session, path: Path) -> int:
-    """领域分类: create missing fields; admins' later edits (renames, deactivation) are kept."""
+def seed_fields(session: Session, path: Path | None = None) -> int:
+    """领域分类: create missing fields; admins' later edits (renames, deactivation) are kept.
+
+    Import needs the taxonomy, so a fresh scratch database (e.g. for evaluation) calls this
+    first; without a path it reads the packaged seed_data/fields.json.
+    """
+    path = Path(path) if path else PROJECT_ROOT / "seed_data" / "fields.json"
     entries = json.loads(path.read_text(encoding="utf-8"))
     for order, entry in enumerate(entries):
         obj = session.scalar(select(Field).where(Field.name == entry["name"]))

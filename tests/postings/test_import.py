@@ -175,3 +175,15 @@ def test_cli_import_stdin_and_export_stdout(app, db, fields, data_dir, tmp_path)
     out = tmp_path / "all.jsonl"
     assert runner.invoke(args=["export", str(out)]).exit_code == 0
     assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+
+
+def test_fresh_database_imports_the_dev_set_after_seeding_fields(db, app):
+    """What the matching evaluation does: taxonomy first, then the shared dev set."""
+    from matchmaker.postings.seed import seed_fields
+
+    dev = app.config["SHARED_DIR"] / "eval" / "dev"
+    if not (dev / "results.jsonl").exists():
+        pytest.skip("shared dev set not present")
+    seed_fields(db.session)
+    report = import_postings(db.session, lines(dev / "results.jsonl") + lines(dev / "needs.jsonl"))
+    assert report.errors == [] and report.created == 240
