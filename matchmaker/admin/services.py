@@ -73,7 +73,7 @@ def unlock(session: Session, actor: User, user: User) -> None:
     audit(session, "admin_unlock_user", actor, target=f"user:{user.id}", detail=user.email)
 
 
-def set_broker_scope(session: Session, actor: User, user: User, fields: list[str], regions: list[str]) -> None:
+def set_broker_scope(session: Session, actor: User, user: User, fields: list[str], regions: list[str]) -> User:
     """A broker's owned fields and regions (负责领域与地区); empty means all."""
     if user.role != "broker":
         raise AdminError("只有技术经纪人可以设置负责领域和地区", "role")
@@ -87,6 +87,7 @@ def set_broker_scope(session: Session, actor: User, user: User, fields: list[str
     user.broker_fields, user.broker_regions = list(fields), list(regions)
     audit(session, "admin_broker_scope", actor, target=f"user:{user.id}",
           detail=f"领域：{'、'.join(fields) or '全部'}；地区：{'、'.join(regions) or '全部'}")
+    return user
 
 
 # ---------------------------------------------------------------- taxonomy

@@ -18,6 +18,7 @@ from matchmaker.admin.services import AdminError
 from matchmaker.constants import ROLES
 from matchmaker.extensions import db, utcnow
 from matchmaker.postings.models import Field
+from matchmaker.webforms import save_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -31,16 +32,9 @@ def _admins_only():
 def _submit(form, action, message, endpoint: str):
     """Run an admin service on a valid POST: commit, flash and redirect, or show its error
     beside the field and save nothing. Returns None when the form should be shown again."""
-    if not form.validate_on_submit():
+    obj = save_form(form, action, AdminError)
+    if obj is None:
         return None
-    try:
-        obj = action()
-    except AdminError as exc:
-        db.session.rollback()
-        target = getattr(form, exc.field or "", None)
-        (target.errors if target is not None else form.form_errors).append(exc.message)
-        return None
-    db.session.commit()
     flash(message(obj), "success")
     return redirect(url_for(endpoint))
 

@@ -20,6 +20,7 @@ from matchmaker.postings import services
 from matchmaker.postings.forms import FORMS
 from matchmaker.postings.models import Field, Result
 from matchmaker.postings.services import STATUS_CHOICES, PostingError
+from matchmaker.webforms import save_form
 
 bp = Blueprint("postings", __name__, url_prefix="")
 
@@ -144,17 +145,7 @@ def _submitted(kind: Kind, form) -> dict:
 
 def _save(kind: Kind, form, write):
     """Validate with the services; on a PostingError show it beside its field and save nothing."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        obj = write(_submitted(kind, form))
-    except PostingError as exc:
-        db.session.rollback()
-        target = getattr(form, exc.field or "", None)
-        (target.errors if target is not None else form.form_errors).append(exc.message)
-        return None
-    db.session.commit()
-    return obj
+    return save_form(form, lambda: write(_submitted(kind, form)), PostingError)
 
 
 def new_view(kind: Kind):
