@@ -102,7 +102,10 @@ def detail_view(kind: Kind, posting_id: int):
 
 def _form(kind: Kind, obj=None):
     form = FORMS[kind.name](obj=obj) if obj is not None else FORMS[kind.name]()
-    form.set_field_choices(_active_fields())
+    fields = list(_active_fields())
+    if obj is not None and obj.field is not None and obj.field not in fields:
+        fields.append(obj.field)  # a field deactivated since stays selectable for its postings
+    form.set_field_choices(fields)
     if obj is not None and request.method == "GET":
         _fill_lists(form, obj)
     if kind.name == "expert":
