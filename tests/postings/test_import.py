@@ -187,3 +187,13 @@ def test_fresh_database_imports_the_dev_set_after_seeding_fields(db, app):
     seed_fields(db.session)
     report = import_postings(db.session, lines(dev / "results.jsonl") + lines(dev / "needs.jsonl"))
     assert report.errors == [] and report.created == 240
+
+
+def test_cli_shows_progress_for_big_files(app, db, fields, tmp_path):
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(line(id=f"BIG{i:04d}", title=f"批量导入的需求{i}") for i in range(600)),
+                    encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "校验" in result.output and "600/600" in result.output
+    assert "新增 600 条" in result.output
