@@ -28,6 +28,7 @@ CLI_MODULES = [
     "matchmaker.review.cli",
     "matchmaker.challenges.cli",
     "matchmaker.roadshow.cli",
+    "matchmaker.admin.cli",
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.

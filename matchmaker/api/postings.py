@@ -1,2 +1,151 @@
-"""JSON API for postings."""
-from matchmaker.api import bp  # noqa: F401
+"""JSON API for postings: /api/v1/results, /needs, /experts and /fields.
+
+Same services and permissions as the pages: bad input is a JSON 400 naming the field,
+anonymous writes 401, forbidden actions 403, and contact details follow can_see_contact.
+"""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from matchmaker.accounts.permissions import (can_edit_expert, can_edit_need, can_edit_result,
+                                             can_see_contact)
+from matchmaker.api import bp
+from matchmaker.api.errors import ApiError, int_arg
+from matchmaker.extensions import db
+from matchmaker.postings import services
+from matchmaker.postings.models import Field
+from matchmaker.postings.services import PostingError
+
+PLURALS = {"results": "result", "needs": "need", "experts": "expert"}
+CAN_EDIT = {"result": can_edit_result, "need": can_edit_need, "expert": can_edit_expert}
+CREATOR_ROLE = {"result": "researcher", "need": "enterprise"}
+FILTER_KEYS = ("field", "region", "maturity", "status", "q")
+
+
+def _serialize(obj) -> dict:
+    data = services.to_dict(obj, with_contact=can_see_contact(current_user, obj))
+    data["internal_id"] = obj.id
+    data["url"] = f"/{obj.kind}s/{obj.id}"
+    if obj.kind != "expert":
+        data["created_at"] = obj.created_at.isoformat(timespec="seconds")
+        data["updated_at"] = obj.updated_at.isoformat(timespec="seconds")
+    return data
+
+
+def _kind(plural: str) -> str:
+    if plural not in PLURALS:
+        raise ApiError("资源不存在", status=404)
+    return PLURALS[plural]
+
+
+def _require_login() -> None:
+    if not current_user.is_authenticated:
+        raise ApiError("请先登录", status=401)
+
+
+def _load(kind: str, ref: str):
+    obj = services.find_posting(db.session, kind, ref)
+    if obj is None:
+        raise ApiError(f"{services.KIND_LABELS[kind]} {ref} 不存在", status=404)
+    if not services.is_visible(current_user, obj):
+        raise ApiError("该成果尚未发布，无权查看", status=403)
+    return obj
+
+
+def _editable(kind: str, ref: str):
+    """The posting, for a signed-in user allowed to change it (401 / 403 / 404 otherwise)."""
+    _require_login()
+    obj = _load(kind, ref)
+    if not CAN_EDIT[kind](current_user, obj):
+        raise _forbidden()
+    return obj
+
+
+def _forbidden():
+    """Audited like every other 403 (the page handler does the same)."""
+    from matchmaker.accounts.services import audit
+    audit(db.session, "permission_denied", current_user, target=f"{request.method} {request.path}",
+          ip=request.remote_addr)
+    db.session.commit()
+    return ApiError("无权执行此操作", status=403)
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError("请求体须为 JSON 对象", "body")
+    return data
+
+
+def _write(fn):
+    try:
+        obj = fn()
+    except PostingError as exc:
+        db.session.rollback()
+        raise ApiError(exc.message, exc.field or "body") from None
+    db.session.commit()
+    return obj
+
+
+@bp.get("/<any(results, needs, experts):plural>")
+def list_postings(plural: str):
+    kind = _kind(plural)
+    page = int_arg(request.args, "page", 1, hi=100000)
+    per_page = int_arg(request.args, "per_page", current_app.config["PAGE_SIZE"], hi=100)
+    try:
+        filters = services.validate_filters(db.session, kind, {k: request.args.get(k) for k in FILTER_KEYS})
+    except PostingError as exc:
+        raise ApiError(exc.message, exc.field) from None
+    pagination = db.paginate(services.list_query(kind, filters, current_user), page=page,
+                             per_page=per_page, error_out=False)
+    return jsonify({"items": [_serialize(o) for o in pagination.items], "page": page,
+                    "per_page": per_page, "total": pagination.total, "pages": pagination.pages})
+
+
+@bp.get("/<any(results, needs, experts):plural>/<ref>")
+def get_posting(plural: str, ref: str):
+    return jsonify(_serialize(_load(_kind(plural), ref)))
+
+
+@bp.post("/<any(results, needs):plural>")
+def create_posting(plural: str):
+    kind = _kind(plural)
+    _require_login()
+    if current_user.role not in (CREATOR_ROLE[kind], "broker", "admin"):
+        raise _forbidden()
+    data = _body()
+    external_id = data.pop("id", None)
+    org_name = data.pop("organization", None)  # brokers and admins post on someone's behalf
+
+    def create():
+        org = services.posting_organization(db.session, current_user, kind, org_name, data.get("region"))
+        return services.create_posting(db.session, kind, data, organization=org, owner=current_user,
+                                       external_id=str(external_id) if external_id is not None else None)
+
+    obj = _write(create)
+    return jsonify(_serialize(obj)), 201
+
+
+@bp.route("/<any(results, needs):plural>/<ref>", methods=["PUT", "PATCH"])
+def update_posting(plural: str, ref: str):
+    obj = _editable(_kind(plural), ref)
+    data = _body()
+    data.pop("id", None)  # the external id is fixed once given
+    _write(lambda: services.update_posting(db.session, obj, data, partial=request.method == "PATCH"))
+    return jsonify(_serialize(obj))
+
+
+@bp.delete("/<any(results, needs):plural>/<ref>")
+def delete_posting(plural: str, ref: str):
+    obj = _editable(_kind(plural), ref)
+    _write(lambda: services.delete_posting(db.session, obj))
+    return "", 204
+
+
+@bp.get("/fields")
+def list_fields():
+    fields = db.session.scalars(select(Field).order_by(Field.sort_order, Field.id)).all()
+    return jsonify({"items": [{"id": f.id, "name": f.name, "description": f.description,
+                               "related": list(f.related or []), "active": f.active} for f in fields]})

@@ -29,17 +29,26 @@ def index():
 @bp.route("/mine")
 @login_required
 def mine():
-    """我的: what this user's organisation has posted, by role."""
+    """我的: what this user's organisation has posted, by role; staff get their work overview."""
     org_id = current_user.organization_id
     results = needs = experts = []
-    if current_user.role in ("researcher", "admin", "broker"):
+    if current_user.role == "researcher":
         results = db.session.scalars(select(Result).where(Result.organization_id == org_id)
                                      .order_by(Result.updated_at.desc())).all()
-        experts = db.session.scalars(select(Expert).where(Expert.organization_id == org_id)).all()
-    if current_user.role in ("enterprise", "admin", "broker"):
+        experts = db.session.scalars(select(Expert).where(Expert.organization_id == org_id)
+                                     .order_by(Expert.name)).all()
+    if current_user.role == "enterprise":
         needs = db.session.scalars(select(Need).where(Need.organization_id == org_id)
                                    .order_by(Need.updated_at.desc())).all()
-    return render_template("main/mine.html", results=results, needs=needs, experts=experts)
+    overview = None
+    if current_user.is_staff:
+        overview = {
+            "drafts": db.session.scalar(select(func.count(Result.id)).where(Result.status == "draft")),
+            "open_needs": db.session.scalar(select(func.count(Need.id)).where(Need.status == "open")),
+            "results": db.session.scalar(select(func.count(Result.id)).where(Result.status == "published")),
+        }
+    return render_template("main/mine.html", results=results, needs=needs, experts=experts,
+                           overview=overview)
 
 
 @bp.route("/inbox")

@@ -1,6 +1,93 @@
-"""Click commands for postings."""
-from flask import Flask
+"""Click commands for postings: import, export and seed (导入、导出、演示数据)."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+from tqdm import tqdm
+
+from matchmaker.extensions import db
+
+# Show a progress bar only when the input is big enough to wait for.
+PROGRESS_MIN_LINES = 500
+
+
+def _progress(total: int, desc: str):
+    if total < PROGRESS_MIN_LINES:
+        return None
+    return lambda it: tqdm(it, total=total, desc=desc, unit="行", file=sys.stderr)
 
 
 def register(app: Flask) -> None:
     """Add this feature's commands to `flask --app matchmaker`."""
+
+    @app.cli.command("import")
+    @click.argument("file", type=click.File("r", encoding="utf-8"))
+    @click.option("--skip-invalid", is_flag=True, help="导入有效行，列出并跳过无效行")
+    def import_command(file, skip_invalid):
+        """导入成果与需求 (JSON Lines; FILE 为 - 时读标准输入)。"""
+        from matchmaker.postings.importer import ImportFailed, import_postings
+
+        lines = file.readlines()
+        try:
+            report = import_postings(db.session, lines, skip_invalid=skip_invalid,
+                                     progress=_progress(len(lines), "校验"))
+        except ImportFailed as exc:
+            db.session.rollback()
+            for warning in exc.report.warnings:
+                click.echo(f"警告：{warning}", err=True)
+            for error in exc.report.errors:
+                click.echo(str(error), err=True)
+            raise click.ClickException(f"{len(exc.report.errors)} 行有错误，未导入任何数据"
+                                       "（可加 --skip-invalid 只导入有效行）") from None
+        db.session.commit()
+        for warning in report.warnings:
+            click.echo(f"警告：{warning}", err=True)
+        for error in report.errors:
+            click.echo(f"已跳过 {error}", err=True)
+        click.echo(report.summary())
+
+    @app.cli.command("export")
+    @click.argument("file", type=click.File("w", encoding="utf-8"))
+    @click.option("--kind", type=click.Choice(["result", "need"]), help="只导出科技成果或技术需求")
+    def export_command(file, kind):
+        """导出成果与需求为 JSON Lines（FILE 为 - 时写到标准输出）。"""
+        from matchmaker.postings.importer import export_postings
+
+        count = 0
+        for row in export_postings(db.session, kind):
+            file.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+        click.echo(f"已导出 {count} 条", err=True)
+
+    @app.cli.command("seed")
+    def seed_command():
+        """加载 seed_data/ 中的领域、演示账号、成果需求、专家与立题（可重复运行）。"""
+        from matchmaker.postings.importer import ImportFailed
+        from matchmaker.postings.seed import SeedError, seed_all
+
+        seed_dir = current_app.config["SEED_DIR"]
+        try:
+            report = seed_all(db.session, seed_dir, progress=lambda it: tqdm(
+                it, desc="成果与需求", unit="行", file=sys.stderr, mininterval=1))
+        except ImportFailed as exc:
+            db.session.rollback()
+            for error in exc.report.errors:
+                click.echo(f"postings.jsonl {error}", err=True)
+            raise click.ClickException("postings.jsonl 有错误，未加载任何演示数据") from None
+        except SeedError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        for warning in report.warnings:
+            click.echo(f"警告：{warning}", err=True)
+        postings = report.postings.summary() if report.postings else "无 postings.jsonl"
+        click.echo(f"领域 {report.fields} 个；成果与需求：{postings}；专家 {report.experts} 位；"
+                   f"立题 {report.topics} 项" + (f"；另加载：{'、'.join(report.areas)}" if report.areas else ""))
+        if report.accounts:
+            click.echo("\n演示账号（密码均为下列密码）：")
+            for acc in report.accounts:
+                click.echo(f"  {acc['role']:<6} {acc['email']:<24} {acc['password']}  "
+                           f"{acc['name']} · {acc['organization']}")
