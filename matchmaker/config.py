@@ -1,12 +1,17 @@
 """Configuration from the environment, with sane defaults (配置)."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _json_dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -34,7 +39,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = env(
             "DATABASE_URL", f"sqlite:///{instance / 'matchmaker.db'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Keep Chinese readable inside JSON columns (and searchable with LIKE).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": _json_dumps}
         self.SECRET_KEY = overrides.pop("SECRET_KEY", None) or _secret_key(instance)
         self.INDEX_DIR = Path(env("MATCHMAKER_INDEX_DIR", PROJECT_ROOT / "indexes"))
         # Empty means the packaged default model (see matchmaker.matching.embeddings).
