@@ -2,8 +2,13 @@
 
 Open needs without a topic (optionally of one field and/or city) are embedded with
 `matching.embeddings.embed` and clustered by agglomerative clustering on cosine distance
-(average linkage). With no distance threshold given, the number of clusters is chosen by
-the silhouette score, so the result does not hinge on the embedding model's scale.
+(average linkage). With no distance threshold given, the threshold adapts to the batch
+(mean − ½·std of pairwise distances), so the result does not hinge on the model's scale;
+needs left alone are not suggested.
+
+Like the ranker, the representation is hybrid: the sentence embedding is joined with a
+character-bigram TF-IDF vector, so needs sharing technical terms (金刚石, 速冻...) stay
+together even when the embedding model is weak on Chinese.
 """
 from __future__ import annotations
 
@@ -45,38 +50,55 @@ def candidate_needs(session: Session, field_id: int | None = None, region: str |
     return list(session.scalars(q.order_by(Need.created_at.desc(), Need.id.desc()).limit(limit)))
 
 
-def cluster_labels(vectors: np.ndarray, distance_threshold: float | None = None,
-                   max_clusters: int = 12) -> np.ndarray:
-    """Cluster L2-normalised vectors; returns one label per row."""
+def represent(texts: list[str], dense_weight: float = 0.5) -> np.ndarray:
+    """Unit vectors [√w·embedding, √(1−w)·char-bigram TF-IDF]; cosine on them mixes both signals."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from matchmaker.matching.embeddings import embed
+
+    dense = embed(texts)
+    # Centre the batch: sentence embeddings share a large common direction (anisotropy),
+    # which would make every pair look alike and drown the differences that matter here.
+    dense = dense - dense.mean(axis=0, keepdims=True)
+    dense /= np.where((n := np.linalg.norm(dense, axis=1, keepdims=True)) == 0, 1.0, n)
+    lexical = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True,
+                              min_df=1).fit_transform(["".join(t.split()) for t in texts]).toarray()
+    out = np.hstack([np.sqrt(dense_weight) * dense, np.sqrt(1 - dense_weight) * lexical]).astype(np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms == 0, 1.0, norms)
+
+
+def adaptive_threshold(vectors: np.ndarray, spread: float = 0.5) -> float:
+    """Merge only groups clearly closer than a typical pair: mean − spread·std of pairwise distances.
+
+    Scale-free, so it holds for any embedding model (their cosine ranges differ widely).
+    """
+    dist = 1.0 - vectors @ vectors.T
+    pairs = dist[np.triu_indices(len(vectors), 1)]
+    return float(max(pairs.mean() - spread * pairs.std(), 1e-6))
+
+
+def cluster_labels(vectors: np.ndarray, distance_threshold: float | None = None) -> np.ndarray:
+    """Average-linkage agglomerative clustering on cosine distance; one label per row."""
     from sklearn.cluster import AgglomerativeClustering
-    from sklearn.metrics import silhouette_score
 
     n = len(vectors)
     if n < 2:
         return np.zeros(n, dtype=int)
-    if distance_threshold is not None:
-        model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                        distance_threshold=distance_threshold)
-        return model.fit_predict(vectors)
-    best, best_score = np.zeros(n, dtype=int), -1.0
-    for k in range(2, min(max_clusters, n - 1) + 1):
-        labels = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(vectors)
-        score = silhouette_score(vectors, labels, metric="cosine")
-        if score > best_score:
-            best, best_score = labels, score
-    return best
+    threshold = distance_threshold if distance_threshold is not None else adaptive_threshold(vectors)
+    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                    distance_threshold=threshold)
+    return model.fit_predict(vectors)
 
 
 def suggest_topics(session: Session, field_id: int | None = None, region: str | None = None,
                    *, min_size: int = 2, distance_threshold: float | None = None,
                    samples: int = 3, needs: list[Need] | None = None) -> list[Suggestion]:
     """Candidate topics from open needs, largest clusters first; clusters below min_size are dropped."""
-    from matchmaker.matching.embeddings import embed
-
     needs = needs if needs is not None else candidate_needs(session, field_id, region)
     if len(needs) < max(min_size, 2):
         return []
-    vectors = embed([n.text for n in needs])
+    vectors = represent([n.text for n in needs])
     labels = cluster_labels(vectors, distance_threshold)
     out = []
     for label in set(labels.tolist()):
