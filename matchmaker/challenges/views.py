@@ -50,6 +50,11 @@ def _fail(form, exc: ChallengeError) -> None:
     flash(exc.message, "danger")
 
 
+def _decimal(field) -> float | None:
+    """A DecimalField's value as a float (services and JSON columns take floats)."""
+    return float(field.data) if field.data is not None else None
+
+
 def _staff():
     return current_user.is_authenticated and current_user.is_staff
 
@@ -78,8 +83,15 @@ def index():
     if not _staff():
         tq = tq.where(Topic.status != "draft")
     topics = db.session.scalars(tq).all()
+    raisable = []
+    if current_user.is_authenticated and current_user.role == "enterprise":
+        # The enterprise's open questions not yet on a list: one click to raise them.
+        listed = select(Challenge.need_id).where(Challenge.status != "withdrawn")
+        raisable = db.session.scalars(select(Need).where(
+            Need.organization_id == current_user.organization_id, Need.status == "open",
+            Need.id.notin_(listed)).order_by(Need.id.desc())).all()
     return render_template("challenges/index.html", challenges=challenges, topics=topics,
-                           status=status, STATUSES=CHALLENGE_STATUSES)
+                           status=status, STATUSES=CHALLENGE_STATUSES, raisable=raisable)
 
 
 @bp.route("/topics/new", methods=["GET", "POST"])
@@ -178,7 +190,7 @@ def question_new():
                 field_id=form.field_id.data, topic_id=form.topic_id.data or None,
                 keywords=[k for k in re.split(r"[,，、\s]+", form.keywords.data or "") if k],
                 region=form.region.data or current_user.organization.region,
-                budget_wan=float(form.budget_wan.data) if form.budget_wan.data is not None else None,
+                budget_wan=_decimal(form.budget_wan),
                 deadline=form.deadline.data)
             db.session.commit()
             flash("问题已发布，可以继续将其提升为揭榜挂帅榜单", "success")
@@ -204,7 +216,7 @@ def challenge_new():
             challenge = services.raise_challenge(
                 db.session, current_user, need, title=form.title.data, type=form.type.data,
                 targets=lines(form.targets.data),
-                reward_wan=float(form.reward_wan.data) if form.reward_wan.data is not None else None,
+                reward_wan=_decimal(form.reward_wan),
                 deadline=form.deadline.data, min_units=form.min_units.data, eligibility=form.eligibility.data or "")
             db.session.commit()
             flash("榜单已提交，进入“征集”阶段，等待省科技厅/技术经纪人论证", "success")
@@ -235,6 +247,7 @@ def challenge_detail(challenge_id):
     award_form.answer_id.choices = [(a.id, f"{a.title}（{a.organization.name}）") for a in challenge.answers
                                     if a.status != "withdrawn"]
     can_answer = (current_user.is_authenticated and current_user.role in ("researcher", "enterprise")
+                  and current_user.organization_id != challenge.need.organization_id
                   and challenge.status in services.OPEN_FOR_ANSWERS)
     return render_template(
         "challenges/challenge.html", challenge=challenge, answers=answers, move_form=move_form,
@@ -291,7 +304,7 @@ def challenge_award(challenge_id):
     try:
         project = services.award_project(
             db.session, challenge, _get(Answer, form.answer_id.data), current_user,
-            funding_wan=float(form.funding_wan.data) if form.funding_wan.data is not None else None,
+            funding_wan=_decimal(form.funding_wan),
             note=form.note.data or "")
         db.session.commit()
         flash("已立项", "success")
@@ -322,7 +335,7 @@ def answer_new(challenge_id):
                 db.session, current_user, challenge, title=form.title.data, approach=form.approach.data,
                 team_members=lines(form.team_members.data), result_ids=form.result_ids.data,
                 milestones=services.parse_milestones(form.milestones.data),
-                budget_wan=float(form.budget_wan.data) if form.budget_wan.data is not None else None,
+                budget_wan=_decimal(form.budget_wan),
                 members=services.resolve_organizations(db.session, lines(form.consortium.data)),
                 consortium_name=form.consortium_name.data or "", expert_id=form.expert_id.data or None)
             db.session.commit()
