@@ -224,11 +224,15 @@ def _save_topic(user, data, field_id, need_ids):
 @bp.get("/topics/suggestions")
 def api_topic_suggestions():
     _login("admin", "broker")
-    from matchmaker.challenges.suggest import suggest_topics
+    from matchmaker.challenges.suggest import GRANULARITY, suggest_topics
 
     field_id = _field_id(request.args)
     min_size = int_arg(request.args, "min_size", 2, 1, 100)
-    out = suggest_topics(db.session, field_id, request.args.get("region") or None, min_size=min_size)
+    granularity = request.args.get("granularity") or "medium"
+    if granularity not in GRANULARITY:
+        raise ApiError("granularity 须为 " + "、".join(GRANULARITY), "granularity")
+    out = suggest_topics(db.session, field_id, request.args.get("region") or None, min_size=min_size,
+                         granularity=granularity)
     return jsonify({"items": [{"title": s.title, "size": s.size, "field": s.field_name,
                                "field_share": round(s.field_share, 3), "cohesion": round(s.cohesion, 3),
                                "keywords": s.keywords, "need_ids": s.need_ids,

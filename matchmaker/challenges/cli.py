@@ -14,7 +14,9 @@ def register(app: Flask) -> None:
     @click.option("--field", "field_name", help="只看该领域的需求，如 超硬材料")
     @click.option("--region", help="只看该地市的需求，如 郑州")
     @click.option("--min-size", default=2, show_default=True, help="最小簇大小")
-    def suggest_command(field_name, region, min_size):
+    @click.option("--granularity", type=click.Choice(["loose", "medium", "strict"]), default="medium",
+                  show_default=True, help="聚类粒度")
+    def suggest_command(field_name, region, min_size, granularity):
         """从征集中的需求聚类，给出候选产业立题。"""
         from sqlalchemy import select
 
@@ -29,7 +31,8 @@ def register(app: Flask) -> None:
                 raise click.BadParameter(f"领域“{field_name}”不存在", param_hint="--field")
             field_id = fld.id
         with click.progressbar(length=1, label="向量化并聚类") as bar:
-            suggestions = suggest_topics(db.session, field_id, region, min_size=min_size)
+            suggestions = suggest_topics(db.session, field_id, region, min_size=min_size,
+                                         granularity=granularity)
             bar.update(1)
         if not suggestions:
             click.echo("暂无建议（需求太少或彼此不相似）")

@@ -9,6 +9,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from matchmaker.challenges.models import CHALLENGE_TYPES, RUBRIC, TOPIC_STATUSES
+from matchmaker.challenges.suggest import GRANULARITY
 from matchmaker.constants import REGIONS
 
 REQUIRED = "此项必填"
@@ -39,6 +40,8 @@ class SuggestForm(FlaskForm):
         csrf = False
     field_id = SelectField("领域", coerce=int, validators=[Optional()])
     region = SelectField("地区", choices=REGION_CHOICES, validators=[Optional()])
+    granularity = SelectField("聚类粒度", default="medium",
+                              choices=[(k, label) for k, (label, _s) in GRANULARITY.items()])
 
 
 class QuestionForm(FlaskForm):

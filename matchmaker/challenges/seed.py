@@ -1,7 +1,7 @@
 """揭榜挂帅 demo data, called by `flask seed` after postings, experts and topics are loaded.
 
-Idempotent: demo challenges are keyed by title and reviewer accounts by email, so running
-`flask seed` again changes nothing. Only flushes. What it adds:
+Idempotent: demo challenges are added only while there is no challenge at all, and reviewer
+accounts are keyed by email, so running `flask seed` again changes nothing. Only flushes. What it adds:
 - topics from seed_data/topics.jsonl, only when no topic exists yet (the platform seed
   normally loads them);
 - reviewer accounts (评审专家) linked to expert profiles of four different organisations;
@@ -87,6 +87,8 @@ def seed(session: Session, seed_dir) -> None:
         session.scalar(select(User).where(User.role == "researcher").order_by(User.id))
     if admin is None or enterprise is None:
         return  # nothing to attach demo challenges to
+    if session.scalar(select(Challenge.id).limit(1)) is not None:
+        return  # the site already has challenges (an earlier seed, or real ones): add no demo
     taken = set(session.scalars(select(Challenge.need_id)))
     first = _pick_need(session, enterprise, taken)
     if first is None:

@@ -3,8 +3,8 @@
 Open needs without a topic (optionally of one field and/or city) are embedded with
 `matching.embeddings.embed` and clustered by agglomerative clustering on cosine distance
 (average linkage). With no distance threshold given, the threshold adapts to the batch
-(mean − ½·std of pairwise distances), so the result does not hinge on the model's scale;
-needs left alone are not suggested.
+(mean − k·std of pairwise distances, k from the chosen granularity), so the result does not
+hinge on the model's scale; needs left alone are not suggested.
 
 Like the ranker, the representation is hybrid: the sentence embedding is joined with a
 character-bigram TF-IDF vector, so needs sharing technical terms (金刚石, 速冻...) stay
@@ -20,6 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.postings.models import Need
+
+
+# 聚类粒度: how far below a typical pair's distance a group must be (in std units).
+GRANULARITY = {"loose": ("宽松（大组）", 0.5), "medium": ("适中", 1.0), "strict": ("严格（小而紧）", 1.5)}
 
 
 @dataclass
@@ -68,7 +72,7 @@ def represent(texts: list[str], dense_weight: float = 0.5) -> np.ndarray:
     return out / np.where(norms == 0, 1.0, norms)
 
 
-def adaptive_threshold(vectors: np.ndarray, spread: float = 0.5) -> float:
+def adaptive_threshold(vectors: np.ndarray, spread: float = 1.0) -> float:
     """Merge only groups clearly closer than a typical pair: mean − spread·std of pairwise distances.
 
     Scale-free, so it holds for any embedding model (their cosine ranges differ widely).
@@ -78,14 +82,15 @@ def adaptive_threshold(vectors: np.ndarray, spread: float = 0.5) -> float:
     return float(max(pairs.mean() - spread * pairs.std(), 1e-6))
 
 
-def cluster_labels(vectors: np.ndarray, distance_threshold: float | None = None) -> np.ndarray:
+def cluster_labels(vectors: np.ndarray, distance_threshold: float | None = None,
+                   spread: float = 1.0) -> np.ndarray:
     """Average-linkage agglomerative clustering on cosine distance; one label per row."""
     from sklearn.cluster import AgglomerativeClustering
 
     n = len(vectors)
     if n < 2:
         return np.zeros(n, dtype=int)
-    threshold = distance_threshold if distance_threshold is not None else adaptive_threshold(vectors)
+    threshold = distance_threshold if distance_threshold is not None else adaptive_threshold(vectors, spread)
     model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
                                     distance_threshold=threshold)
     return model.fit_predict(vectors)
@@ -93,13 +98,14 @@ def cluster_labels(vectors: np.ndarray, distance_threshold: float | None = None)
 
 def suggest_topics(session: Session, field_id: int | None = None, region: str | None = None,
                    *, min_size: int = 2, distance_threshold: float | None = None,
-                   samples: int = 3, needs: list[Need] | None = None) -> list[Suggestion]:
+                   granularity: str = "medium", samples: int = 3,
+                   needs: list[Need] | None = None) -> list[Suggestion]:
     """Candidate topics from open needs, largest clusters first; clusters below min_size are dropped."""
     needs = needs if needs is not None else candidate_needs(session, field_id, region)
     if len(needs) < max(min_size, 2):
         return []
     vectors = represent([n.text for n in needs])
-    labels = cluster_labels(vectors, distance_threshold)
+    labels = cluster_labels(vectors, distance_threshold, GRANULARITY[granularity][1])
     out = []
     for label in set(labels.tolist()):
         idx = np.flatnonzero(labels == label)

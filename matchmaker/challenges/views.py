@@ -23,7 +23,7 @@ from matchmaker.challenges.models import (
     CHALLENGE_STATUSES, RUBRIC, Answer, Challenge, Milestone, Project, Review, Topic,
 )
 from matchmaker.challenges.services import ChallengeError
-from matchmaker.challenges.suggest import suggest_topics
+from matchmaker.challenges.suggest import GRANULARITY, suggest_topics
 from matchmaker.extensions import db
 from matchmaker.postings.models import Expert, Field, Need, Result
 
@@ -148,7 +148,9 @@ def topic_suggest():
     form.field_id.choices = [(0, "（全部领域）")] + [(f.id, f.name) for f in _fields()]
     suggestions = None
     if request.args.get("run"):
-        suggestions = suggest_topics(db.session, form.field_id.data or None, form.region.data or None)
+        granularity = form.granularity.data if form.granularity.data in GRANULARITY else "medium"
+        suggestions = suggest_topics(db.session, form.field_id.data or None, form.region.data or None,
+                                     granularity=granularity)
     return render_template("challenges/suggest.html", form=form, suggestions=suggestions)
 
 

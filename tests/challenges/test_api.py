@@ -99,6 +99,8 @@ def test_topics_api(db, world, client, login):
     assert resp.status_code == 201 and resp.get_json()["field"] == "超硬材料"
     assert db.session.query(Topic).count() == 2
     assert client.get("/api/v1/topics/suggestions").status_code == 200
+    _err(client.get("/api/v1/topics/suggestions?granularity=huge"), 400, "granularity")
+    _err(client.get("/api/v1/topics/suggestions?field=火星"), 400, "field")
 
 
 def test_validation_errors_name_the_field(db, world, client, login):

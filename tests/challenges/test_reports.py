@@ -107,6 +107,7 @@ def test_seed_is_idempotent(db, world, tmp_path):
     assert challenges[0].answers and challenges[1].type == "common"
     assert db.session.query(Invitation).count() > 0
     reviewers = db.session.query(Expert).filter(Expert.user_id.isnot(None)).count()
+    f.need("第三个需求：复合片耐磨", field_name="超硬材料")
     seed(db.session, tmp_path)
     assert db.session.query(Challenge).count() == 2
     assert db.session.query(Expert).filter(Expert.user_id.isnot(None)).count() == reviewers

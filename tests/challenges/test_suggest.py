@@ -45,7 +45,15 @@ def needs(db):
     return out
 
 
-def test_clusters_are_dominated_by_one_field(db, needs):
+@pytest.mark.parametrize("granularity", ["medium", "strict"])
+def test_clusters_are_dominated_by_one_field(db, needs, granularity):
+    suggestions = suggest_topics(db.session, granularity=granularity)
+    for s in suggestions:
+        fields = Counter(n.field.name for n in s.needs)
+        assert fields.most_common(1)[0][1] / s.size >= 0.75, fields
+
+
+def test_default_suggestions_cover_every_field(db, needs):
     suggestions = suggest_topics(db.session)
     assert suggestions, "expected at least one cluster"
     covered = sum(s.size for s in suggestions)
@@ -81,7 +89,7 @@ def test_filter_by_field_and_city(db, needs):
 
 def test_suggestion_becomes_a_topic_through_the_page(db, needs, world, client, login):
     login(world.admin)
-    resp = client.get("/challenges/topics/suggest?run=1")
+    resp = client.get("/challenges/topics/suggest?run=1&granularity=loose")
     assert resp.status_code == 200 and "候选题目" in resp.get_data(as_text=True)
     s = suggest_topics(db.session)[0]
     data = {"title": "速冻与方便食品品质提升", "industry_chain": "食品产业链", "field_id": str(s.needs[0].field_id),
