@@ -134,6 +134,21 @@ class Invitation(db.Model):
     challenge: Mapped[Challenge] = relationship(back_populates="invitations")
     user: Mapped[Optional[User]] = relationship()
 
+    @property
+    def target(self) -> Expert | Result | None:
+        """The invited expert or result."""
+        from sqlalchemy.orm import object_session
+
+        session = object_session(self)
+        return session.get(Expert if self.kind == "expert" else Result, self.target_id) if session else None
+
+    @property
+    def target_label(self) -> str:
+        obj = self.target
+        if obj is None:
+            return f"#{self.target_id}"
+        return f"{obj.name}（{obj.organization.name}）" if self.kind == "expert" else f"{obj.title}（{obj.organization.name}）"
+
 
 answer_results = Table(
     "answer_results",

@@ -23,15 +23,23 @@ class Matched:
     kind: str
     item: object
     score: float
-    need: Need
+    need: Need | None  # None: matched on the topic's own text
     summary: str
 
 
 def topic_matches(session: Session, topic: Topic, per_need: int = 5, top: int = 10) -> tuple[list, list]:
-    """Results and experts best matching the topic's open questions, through the ranker."""
-    from matchmaker.matching.ranker import rank_experts_for_need, rank_results_for_need
+    """Results and experts best matching the topic's open questions, through the ranker.
+
+    The topic's own text is searched too, so a new topic with no questions yet already
+    shows who could solve it.
+    """
+    from matchmaker.matching.ranker import rank_experts_for_need, rank_results_for_need, search
 
     best: dict[tuple[str, int], Matched] = {}
+    text = f"{topic.title}\n{topic.description or ''}"
+    for kind in ("result", "expert"):
+        for item in search(session, text, kind, per_need):
+            best[(kind, item.id)] = Matched(kind, item.item, item.score, None, "与题目说明相近")
     for need in topic.needs:
         if need.status != "open":
             continue

@@ -57,3 +57,16 @@ def test_reviewer_accounts_linked_to_experts_get_invited(db, world):
     assert invited_users & linked
     assert db.session.query(Notification).filter(Notification.user_id.in_(invited_users & linked)).count() \
         == len(invited_users & linked)
+
+
+def test_staff_see_who_was_invited_and_why(db, world, client, login):
+    owner, r1, r2, e1 = _candidates(world)
+    c = raise_and_publish(db, world)
+    db.session.commit()
+    login(world.broker)
+    html = client.get(f"/challenges/{c.id}").get_data(as_text=True)
+    assert f"单晶专家（{e1.organization.name}）" in html and "MPCVD 单晶金刚石高速生长技术" in html
+    assert "专家匹配第 1 名" in html
+    client.post("/logout")
+    login(world.researcher)
+    assert "专家匹配第 1 名" not in client.get(f"/challenges/{c.id}").get_data(as_text=True)

@@ -111,3 +111,13 @@ def test_seed_is_idempotent(db, world, tmp_path):
     seed(db.session, tmp_path)
     assert db.session.query(Challenge).count() == 2
     assert db.session.query(Expert).filter(Expert.user_id.isnot(None)).count() == reviewers
+
+
+def test_new_topic_without_questions_still_shows_matches(db, world, client):
+    from matchmaker.challenges.models import Topic as T
+    f.result("金刚石线锯电镀工艺", field_name="超硬材料", description="电镀金刚石线锯，降低切割断线率。")
+    topic = T(industry_chain="超硬材料产业链", title="金刚石线锯切割", description="金刚石线锯断线率高的共性问题。")
+    db.session.add(topic)
+    db.session.commit()
+    html = client.get(f"/challenges/topics/{topic.id}").get_data(as_text=True)
+    assert "金刚石线锯电镀工艺" in html and "与题目说明相近" in html
