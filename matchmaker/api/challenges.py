@@ -371,6 +371,17 @@ def api_answer_create(challenge_id):
     return jsonify(answer_dict(a)), 201
 
 
+@bp.post("/answers/<int:answer_id>/withdraw")
+def api_answer_withdraw(answer_id):
+    user = _login()
+    a = _get(Answer, answer_id, "方案")
+    if a.organization_id != user.organization_id:
+        raise _forbidden()
+    data = request.get_json(silent=True) or {}
+    _write(lambda: services.withdraw_answer(db.session, a, user, _str(data, "reason")))
+    return jsonify(answer_dict(a))
+
+
 def _list_of_dicts(data: dict, key: str) -> list[dict]:
     value = data.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):

@@ -372,6 +372,20 @@ def submit_answer(session: Session, user: User, challenge: Challenge, *, title: 
     return answer
 
 
+def withdraw_answer(session: Session, answer: Answer, user: User, reason: str = "") -> Answer:
+    """撤回揭榜方案: the lead unit may withdraw its answer while bidding is still open."""
+    if user.organization_id != answer.organization_id:
+        raise ChallengeError("只有牵头单位可以撤回方案", "answer_id")
+    if answer.status == "withdrawn":
+        raise ChallengeError("该方案已撤回", "answer_id")
+    if answer.challenge.status not in OPEN_FOR_ANSWERS:
+        raise ChallengeError("榜单已进入评审，方案不能再撤回", "answer_id")
+    answer.status = "withdrawn"
+    session.flush()
+    audit(session, "answer_withdraw", user, target=f"answer:{answer.id}", detail=(reason or "").strip() or None)
+    return answer
+
+
 # ---------------------------------------------------------------- 科技解题 reviewer assignment
 
 def reviewer_pool(session: Session) -> list[Expert]:

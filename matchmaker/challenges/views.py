@@ -354,8 +354,26 @@ def answer_detail(answer_id):
     answer = _get(Answer, answer_id)
     if not services.can_see_answer(current_user, answer):
         abort(403)
+    can_withdraw = (answer.organization_id == current_user.organization_id and answer.status != "withdrawn"
+                    and answer.challenge.status in services.OPEN_FOR_ANSWERS)
     return render_template("challenges/answer.html", answer=answer, RUBRIC=RUBRIC,
-                           show_reviews=_staff())
+                           show_reviews=_staff(), can_withdraw=can_withdraw)
+
+
+@bp.route("/answers/<int:answer_id>/withdraw", methods=["POST"])
+@login_required
+def answer_withdraw(answer_id):
+    answer = _get(Answer, answer_id)
+    if answer.organization_id != current_user.organization_id:
+        abort(403)
+    try:
+        services.withdraw_answer(db.session, answer, current_user, request.form.get("reason", ""))
+        db.session.commit()
+        flash("方案已撤回", "success")
+    except ChallengeError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    return redirect(url_for(".answer_detail", answer_id=answer_id))
 
 
 # ---------------------------------------------------------------- 科技解题: reviews

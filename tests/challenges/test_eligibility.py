@@ -111,3 +111,24 @@ def test_consortium_answer_through_the_page(db, world, client, login):
     a = db.session.query(Answer).one()
     assert len(a.organizations) == 3
     assert "黄河旋风测试" in client.get(f"/challenges/answers/{a.id}").get_data(as_text=True)
+
+
+def test_withdraw_and_resubmit(db, world, client, login):
+    c = raise_and_publish(db, world)
+    a = answer(db, world.researcher, c)
+    db.session.commit()
+    login(world.enterprise)
+    assert client.post(f"/challenges/answers/{a.id}/withdraw").status_code == 403
+    client.post("/logout")
+    login(world.researcher)
+    resp = client.post(f"/api/v1/answers/{a.id}/withdraw", json={"reason": "方案需要重写"})
+    assert resp.status_code == 200 and resp.get_json()["status"] == "withdrawn"
+    assert "该方案已撤回" in client.post(f"/api/v1/answers/{a.id}/withdraw").get_json()["error"]["message"]
+    db.session.expire_all()
+    # A withdrawn answer frees the lead unit to answer again; it is not reviewed.
+    c = db.session.get(type(c), c.id)
+    b = answer(db, world.researcher, c, title="重写后的方案")
+    services.transition(db.session, c, "reviewing", world.admin)
+    assert [g.answer.id for g in services.aggregate(c)] == [b.id]
+    with pytest.raises(ChallengeError, match="不能再撤回"):
+        services.withdraw_answer(db.session, b, world.researcher)
