@@ -20,7 +20,7 @@ from matchmaker.challenges.forms import (
     SuggestForm, TopicForm, TransitionForm, lines,
 )
 from matchmaker.challenges.models import (
-    CHALLENGE_STATUSES, RUBRIC, Answer, Challenge, Milestone, Project, Review, Topic,
+    CHALLENGE_STATUSES, RUBRIC, Answer, Challenge, Invitation, Milestone, Project, Review, Topic,
 )
 from matchmaker.challenges.services import ChallengeError
 from matchmaker.challenges.suggest import GRANULARITY, suggest_topics
@@ -90,8 +90,16 @@ def index():
         raisable = db.session.scalars(select(Need).where(
             Need.organization_id == current_user.organization_id, Need.status == "open",
             Need.id.notin_(listed)).order_by(Need.id.desc())).all()
+    my_answers, my_invites = [], []
+    if current_user.is_authenticated and current_user.role in ("researcher", "enterprise"):
+        my_answers = db.session.scalars(select(Answer).where(Answer.organization_id == current_user.organization_id)
+                                        .order_by(Answer.id.desc())).all()
+        my_invites = db.session.scalars(select(Invitation).join(Challenge).where(
+            Invitation.user_id == current_user.id, Challenge.status.in_(services.OPEN_FOR_ANSWERS))
+            .order_by(Invitation.id.desc())).all()
     return render_template("challenges/index.html", challenges=challenges, topics=topics,
-                           status=status, STATUSES=CHALLENGE_STATUSES, raisable=raisable)
+                           status=status, STATUSES=CHALLENGE_STATUSES, raisable=raisable,
+                           my_answers=my_answers, my_invites=my_invites)
 
 
 @bp.route("/topics/new", methods=["GET", "POST"])

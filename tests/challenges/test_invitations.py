@@ -70,3 +70,12 @@ def test_staff_see_who_was_invited_and_why(db, world, client, login):
     client.post("/logout")
     login(world.researcher)
     assert "专家匹配第 1 名" not in client.get(f"/challenges/{c.id}").get_data(as_text=True)
+
+
+def test_invited_user_sees_the_invitation_on_the_index(db, world, client, login):
+    owner, r1, r2, e1 = _candidates(world)
+    c = raise_and_publish(db, world)
+    db.session.commit()
+    login(owner)
+    html = client.get("/challenges/").get_data(as_text=True)
+    assert "邀请我揭榜" in html and f"/challenges/{c.id}" in html and "成果匹配第 1 名" in html
