@@ -99,6 +99,17 @@ def _empty_tables() -> None:
                 conn.execute(table.delete())
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch):
+    """Scrypt costs ~0.2 s a user; a low-iteration PBKDF2 keeps every login check real."""
+    from werkzeug import security
+
+    from matchmaker.accounts import models
+
+    monkeypatch.setattr(models, "generate_password_hash",
+                        lambda pw: security.generate_password_hash(pw, method="pbkdf2:sha256:1000"))
+
+
 @pytest.fixture
 def db(app):
     return _db

@@ -22,17 +22,6 @@ class World:
     reviewers: list        # users linked to experts, one per organisation
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """Scrypt costs ~0.2 s a user and the world has nine; a low-iteration PBKDF2 keeps login real."""
-    from werkzeug import security
-
-    from matchmaker.accounts import models
-
-    monkeypatch.setattr(models, "generate_password_hash",
-                        lambda pw: security.generate_password_hash(pw, method="pbkdf2:sha256:1000"))
-
-
 @pytest.fixture
 def world(db):
     from matchmaker.challenges.models import Topic
