@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 23:49:16.793352
+Create Date: 2026-11-27 23:51:24.584934
 
 """
 from alembic import op
@@ -50,18 +50,6 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
     sa.UniqueConstraint('name', name=op.f('uq_organizations_name'))
-    )
-    op.create_table('topics',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('industry_chain', sa.String(length=100), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('field_id', sa.Integer(), nullable=True),
-    sa.Column('lead_department', sa.String(length=100), nullable=True),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['field_id'], ['fields.id'], name=op.f('fk_topics_field_id_fields')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_topics'))
     )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -143,38 +131,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_experts_field_id'), ['field_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_experts_organization_id'), ['organization_id'], unique=False)
 
-    op.create_table('needs',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('external_id', sa.String(length=64), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('field_id', sa.Integer(), nullable=False),
-    sa.Column('keywords', sa.JSON(), nullable=False),
-    sa.Column('budget_wan', sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=True),
-    sa.Column('deadline', sa.Date(), nullable=True),
-    sa.Column('region', sa.String(length=20), nullable=True),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('contact_name', sa.String(length=100), nullable=True),
-    sa.Column('contact_phone', sa.String(length=40), nullable=True),
-    sa.Column('contact_email', sa.String(length=200), nullable=True),
-    sa.Column('organization_id', sa.Integer(), nullable=False),
-    sa.Column('owner_id', sa.Integer(), nullable=True),
-    sa.Column('topic_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['field_id'], ['fields.id'], name=op.f('fk_needs_field_id_fields')),
-    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_needs_organization_id_organizations')),
-    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_needs_owner_id_users')),
-    sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_needs_topic_id_topics')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_needs')),
-    sa.UniqueConstraint('external_id', name=op.f('uq_needs_external_id'))
-    )
-    with op.batch_alter_table('needs', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_needs_field_id'), ['field_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_needs_organization_id'), ['organization_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_needs_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_needs_topic_id'), ['topic_id'], unique=False)
-
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -236,6 +192,21 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_roadshows_created_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_roadshows'))
     )
+    op.create_table('topics',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('industry_chain', sa.String(length=100), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('field_id', sa.Integer(), nullable=True),
+    sa.Column('lead_department', sa.String(length=100), nullable=True),
+    sa.Column('region', sa.String(length=20), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_topics_created_by_id_users')),
+    sa.ForeignKeyConstraint(['field_id'], ['fields.id'], name=op.f('fk_topics_field_id_fields')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_topics'))
+    )
     op.create_table('expert_results',
     sa.Column('expert_id', sa.Integer(), nullable=False),
     sa.Column('result_id', sa.Integer(), nullable=False),
@@ -243,47 +214,37 @@ def upgrade():
     sa.ForeignKeyConstraint(['result_id'], ['results.id'], name=op.f('fk_expert_results_result_id_results'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('expert_id', 'result_id', name=op.f('pk_expert_results'))
     )
-    op.create_table('matches',
+    op.create_table('needs',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('need_id', sa.Integer(), nullable=False),
-    sa.Column('result_id', sa.Integer(), nullable=True),
-    sa.Column('expert_id', sa.Integer(), nullable=True),
-    sa.Column('score', sa.Double(), nullable=False),
-    sa.Column('components', sa.JSON(), nullable=False),
-    sa.Column('explanation', sa.JSON(), nullable=False),
-    sa.Column('source', sa.String(length=20), nullable=False),
-    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('external_id', sa.String(length=64), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('field_id', sa.Integer(), nullable=False),
+    sa.Column('keywords', sa.JSON(), nullable=False),
+    sa.Column('budget_wan', sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=True),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('region', sa.String(length=20), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('contact_name', sa.String(length=100), nullable=True),
+    sa.Column('contact_phone', sa.String(length=40), nullable=True),
+    sa.Column('contact_email', sa.String(length=200), nullable=True),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('topic_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.Column('note', sa.Text(), nullable=True),
-    sa.Column('decision', sa.String(length=10), nullable=True),
-    sa.Column('reason_code', sa.String(length=20), nullable=True),
-    sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', sa.DateTime(), nullable=True),
-    sa.Column('need_status', sa.String(length=10), nullable=True),
-    sa.Column('need_reason', sa.Text(), nullable=True),
-    sa.Column('need_by_id', sa.Integer(), nullable=True),
-    sa.Column('need_at', sa.DateTime(), nullable=True),
-    sa.Column('result_status', sa.String(length=10), nullable=True),
-    sa.Column('result_reason', sa.Text(), nullable=True),
-    sa.Column('result_by_id', sa.Integer(), nullable=True),
-    sa.Column('result_at', sa.DateTime(), nullable=True),
-    sa.Column('released_at', sa.DateTime(), nullable=True),
-    sa.Column('closed_reason', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_matches_decided_by_id_users')),
-    sa.ForeignKeyConstraint(['expert_id'], ['experts.id'], name=op.f('fk_matches_expert_id_experts'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['need_by_id'], ['users.id'], name=op.f('fk_matches_need_by_id_users')),
-    sa.ForeignKeyConstraint(['need_id'], ['needs.id'], name=op.f('fk_matches_need_id_needs'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['result_by_id'], ['users.id'], name=op.f('fk_matches_result_by_id_users')),
-    sa.ForeignKeyConstraint(['result_id'], ['results.id'], name=op.f('fk_matches_result_id_results'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_matches'))
+    sa.ForeignKeyConstraint(['field_id'], ['fields.id'], name=op.f('fk_needs_field_id_fields')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_needs_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_needs_owner_id_users')),
+    sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_needs_topic_id_topics')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_needs')),
+    sa.UniqueConstraint('external_id', name=op.f('uq_needs_external_id'))
     )
-    with op.batch_alter_table('matches', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_matches_decision'), ['decision'], unique=False)
-        batch_op.create_index(batch_op.f('ix_matches_expert_id'), ['expert_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_matches_need_id'), ['need_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_matches_result_id'), ['result_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_matches_stage'), ['stage'], unique=False)
+    with op.batch_alter_table('needs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_needs_field_id'), ['field_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_needs_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_needs_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_needs_topic_id'), ['topic_id'], unique=False)
 
     op.create_table('roadshow_candidates',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -347,58 +308,73 @@ def upgrade():
     with op.batch_alter_table('roadshow_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_roadshow_sessions_roadshow_id'), ['roadshow_id'], unique=False)
 
-    op.create_table('contracts',
+    op.create_table('challenges',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('match_id', sa.Integer(), nullable=False),
-    sa.Column('contract_type', sa.String(length=20), nullable=False),
-    sa.Column('amount_wan', sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=False),
-    sa.Column('buyer', sa.String(length=200), nullable=False),
-    sa.Column('seller', sa.String(length=200), nullable=False),
-    sa.Column('signed_on', sa.Date(), nullable=False),
-    sa.Column('registration_no', sa.String(length=64), nullable=True),
-    sa.Column('registered_on', sa.Date(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['match_id'], ['matches.id'], name=op.f('fk_contracts_match_id_matches'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts')),
-    sa.UniqueConstraint('match_id', name=op.f('uq_contracts_match_id'))
-    )
-    op.create_table('follow_ups',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('match_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('due_at', sa.DateTime(), nullable=False),
-    sa.Column('broker_id', sa.Integer(), nullable=True),
-    sa.Column('notified_at', sa.DateTime(), nullable=True),
-    sa.Column('done_at', sa.DateTime(), nullable=True),
-    sa.Column('done_by_id', sa.Integer(), nullable=True),
-    sa.Column('note', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['broker_id'], ['users.id'], name=op.f('fk_follow_ups_broker_id_users')),
-    sa.ForeignKeyConstraint(['done_by_id'], ['users.id'], name=op.f('fk_follow_ups_done_by_id_users')),
-    sa.ForeignKeyConstraint(['match_id'], ['matches.id'], name=op.f('fk_follow_ups_match_id_matches'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_ups'))
-    )
-    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_follow_ups_due_at'), ['due_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_follow_ups_match_id'), ['match_id'], unique=False)
-
-    op.create_table('roadshow_intents',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('session_id', sa.Integer(), nullable=False),
-    sa.Column('candidate_id', sa.Integer(), nullable=False),
     sa.Column('need_id', sa.Integer(), nullable=False),
-    sa.Column('match_id', sa.Integer(), nullable=True),
-    sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('topic_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('type', sa.String(length=20), nullable=False),
+    sa.Column('targets', sa.JSON(), nullable=False),
+    sa.Column('reward_wan', sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=True),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('min_units', sa.Integer(), nullable=False),
+    sa.Column('eligibility', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['candidate_id'], ['roadshow_candidates.id'], name=op.f('fk_roadshow_intents_candidate_id_roadshow_candidates'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['match_id'], ['matches.id'], name=op.f('fk_roadshow_intents_match_id_matches'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['need_id'], ['needs.id'], name=op.f('fk_roadshow_intents_need_id_needs'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_roadshow_intents_recorded_by_id_users')),
-    sa.ForeignKeyConstraint(['session_id'], ['roadshow_sessions.id'], name=op.f('fk_roadshow_intents_session_id_roadshow_sessions'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_roadshow_intents'))
+    sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('approved_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_challenges_created_by_id_users')),
+    sa.ForeignKeyConstraint(['need_id'], ['needs.id'], name=op.f('fk_challenges_need_id_needs')),
+    sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_challenges_topic_id_topics')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_challenges'))
     )
-    with op.batch_alter_table('roadshow_intents', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_roadshow_intents_session_id'), ['session_id'], unique=False)
+    with op.batch_alter_table('challenges', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_challenges_need_id'), ['need_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_challenges_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_challenges_topic_id'), ['topic_id'], unique=False)
+
+    op.create_table('matches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('need_id', sa.Integer(), nullable=False),
+    sa.Column('result_id', sa.Integer(), nullable=True),
+    sa.Column('expert_id', sa.Integer(), nullable=True),
+    sa.Column('score', sa.Double(), nullable=False),
+    sa.Column('components', sa.JSON(), nullable=False),
+    sa.Column('explanation', sa.JSON(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('decision', sa.String(length=10), nullable=True),
+    sa.Column('reason_code', sa.String(length=20), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('need_status', sa.String(length=10), nullable=True),
+    sa.Column('need_reason', sa.Text(), nullable=True),
+    sa.Column('need_by_id', sa.Integer(), nullable=True),
+    sa.Column('need_at', sa.DateTime(), nullable=True),
+    sa.Column('result_status', sa.String(length=10), nullable=True),
+    sa.Column('result_reason', sa.Text(), nullable=True),
+    sa.Column('result_by_id', sa.Integer(), nullable=True),
+    sa.Column('result_at', sa.DateTime(), nullable=True),
+    sa.Column('released_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_matches_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['expert_id'], ['experts.id'], name=op.f('fk_matches_expert_id_experts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['need_by_id'], ['users.id'], name=op.f('fk_matches_need_by_id_users')),
+    sa.ForeignKeyConstraint(['need_id'], ['needs.id'], name=op.f('fk_matches_need_id_needs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['result_by_id'], ['users.id'], name=op.f('fk_matches_result_by_id_users')),
+    sa.ForeignKeyConstraint(['result_id'], ['results.id'], name=op.f('fk_matches_result_id_results'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_matches'))
+    )
+    with op.batch_alter_table('matches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_matches_decision'), ['decision'], unique=False)
+        batch_op.create_index(batch_op.f('ix_matches_expert_id'), ['expert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_matches_need_id'), ['need_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_matches_result_id'), ['result_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_matches_stage'), ['stage'], unique=False)
 
     op.create_table('roadshow_interests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -454,6 +430,115 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_roadshow_talks_session_id'), ['session_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_roadshow_talks_version_id'), ['version_id'], unique=False)
 
+    op.create_table('answers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('expert_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('approach', sa.Text(), nullable=False),
+    sa.Column('team_members', sa.JSON(), nullable=False),
+    sa.Column('milestones', sa.JSON(), nullable=False),
+    sa.Column('budget_wan', sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_answers_challenge_id_challenges')),
+    sa.ForeignKeyConstraint(['expert_id'], ['experts.id'], name=op.f('fk_answers_expert_id_experts')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_answers_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['users.id'], name=op.f('fk_answers_submitted_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_answers'))
+    )
+    with op.batch_alter_table('answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_answers_challenge_id'), ['challenge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_answers_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('challenge_invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Double(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_challenge_invitations_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_challenge_invitations_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_challenge_invitations')),
+    sa.UniqueConstraint('challenge_id', 'kind', 'target_id', name='uq_invitation_target')
+    )
+    with op.batch_alter_table('challenge_invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_challenge_invitations_challenge_id'), ['challenge_id'], unique=False)
+
+    op.create_table('challenge_transitions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_challenge_transitions_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_challenge_transitions_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_challenge_transitions'))
+    )
+    with op.batch_alter_table('challenge_transitions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_challenge_transitions_challenge_id'), ['challenge_id'], unique=False)
+
+    op.create_table('contracts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('match_id', sa.Integer(), nullable=False),
+    sa.Column('contract_type', sa.String(length=20), nullable=False),
+    sa.Column('amount_wan', sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=False),
+    sa.Column('buyer', sa.String(length=200), nullable=False),
+    sa.Column('seller', sa.String(length=200), nullable=False),
+    sa.Column('signed_on', sa.Date(), nullable=False),
+    sa.Column('registration_no', sa.String(length=64), nullable=True),
+    sa.Column('registered_on', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['match_id'], ['matches.id'], name=op.f('fk_contracts_match_id_matches'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts')),
+    sa.UniqueConstraint('match_id', name=op.f('uq_contracts_match_id'))
+    )
+    op.create_table('follow_ups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('match_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('due_at', sa.DateTime(), nullable=False),
+    sa.Column('broker_id', sa.Integer(), nullable=True),
+    sa.Column('notified_at', sa.DateTime(), nullable=True),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('done_by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['broker_id'], ['users.id'], name=op.f('fk_follow_ups_broker_id_users')),
+    sa.ForeignKeyConstraint(['done_by_id'], ['users.id'], name=op.f('fk_follow_ups_done_by_id_users')),
+    sa.ForeignKeyConstraint(['match_id'], ['matches.id'], name=op.f('fk_follow_ups_match_id_matches'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_ups'))
+    )
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_ups_due_at'), ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_ups_match_id'), ['match_id'], unique=False)
+
+    op.create_table('roadshow_intents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('need_id', sa.Integer(), nullable=False),
+    sa.Column('match_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['roadshow_candidates.id'], name=op.f('fk_roadshow_intents_candidate_id_roadshow_candidates'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['match_id'], ['matches.id'], name=op.f('fk_roadshow_intents_match_id_matches'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['need_id'], ['needs.id'], name=op.f('fk_roadshow_intents_need_id_needs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_roadshow_intents_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['session_id'], ['roadshow_sessions.id'], name=op.f('fk_roadshow_intents_session_id_roadshow_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_roadshow_intents'))
+    )
+    with op.batch_alter_table('roadshow_intents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_roadshow_intents_session_id'), ['session_id'], unique=False)
+
     op.create_table('stage_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('match_id', sa.Integer(), nullable=False),
@@ -469,15 +554,126 @@ def upgrade():
     with op.batch_alter_table('stage_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stage_changes_match_id'), ['match_id'], unique=False)
 
+    op.create_table('answer_results',
+    sa.Column('answer_id', sa.Integer(), nullable=False),
+    sa.Column('result_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['answer_id'], ['answers.id'], name=op.f('fk_answer_results_answer_id_answers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['result_id'], ['results.id'], name=op.f('fk_answer_results_result_id_results'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('answer_id', 'result_id', name=op.f('pk_answer_results'))
+    )
+    op.create_table('answer_reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('answer_id', sa.Integer(), nullable=False),
+    sa.Column('expert_id', sa.Integer(), nullable=False),
+    sa.Column('assigned_by_id', sa.Integer(), nullable=True),
+    sa.Column('assigned_at', sa.DateTime(), nullable=False),
+    sa.Column('scores', sa.JSON(), nullable=False),
+    sa.Column('total', sa.Double(), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['answer_id'], ['answers.id'], name=op.f('fk_answer_reviews_answer_id_answers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['assigned_by_id'], ['users.id'], name=op.f('fk_answer_reviews_assigned_by_id_users')),
+    sa.ForeignKeyConstraint(['expert_id'], ['experts.id'], name=op.f('fk_answer_reviews_expert_id_experts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_answer_reviews')),
+    sa.UniqueConstraint('answer_id', 'expert_id', name='uq_review_answer_expert')
+    )
+    with op.batch_alter_table('answer_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_answer_reviews_answer_id'), ['answer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_answer_reviews_expert_id'), ['expert_id'], unique=False)
+
+    op.create_table('consortia',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('answer_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('agreement', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['answer_id'], ['answers.id'], name=op.f('fk_consortia_answer_id_answers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consortia')),
+    sa.UniqueConstraint('answer_id', name=op.f('uq_consortia_answer_id'))
+    )
+    op.create_table('projects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('answer_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('funding_wan', sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_at', sa.DateTime(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['answer_id'], ['answers.id'], name=op.f('fk_projects_answer_id_answers')),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_projects_approved_by_id_users')),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_projects_challenge_id_challenges')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_projects')),
+    sa.UniqueConstraint('answer_id', name=op.f('uq_projects_answer_id')),
+    sa.UniqueConstraint('challenge_id', name=op.f('uq_projects_challenge_id'))
+    )
+    op.create_table('consortium_members',
+    sa.Column('consortium_id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['consortium_id'], ['consortia.id'], name=op.f('fk_consortium_members_consortium_id_consortia'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_consortium_members_organization_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('consortium_id', 'organization_id', name=op.f('pk_consortium_members'))
+    )
+    op.create_table('milestones',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(), nullable=True),
+    sa.Column('accepted_by_id', sa.Integer(), nullable=True),
+    sa.Column('acceptance_note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['accepted_by_id'], ['users.id'], name=op.f('fk_milestones_accepted_by_id_users')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_milestones_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_milestones'))
+    )
+    with op.batch_alter_table('milestones', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_milestones_project_id'), ['project_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('milestones', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_milestones_project_id'))
+
+    op.drop_table('milestones')
+    op.drop_table('consortium_members')
+    op.drop_table('projects')
+    op.drop_table('consortia')
+    with op.batch_alter_table('answer_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_answer_reviews_expert_id'))
+        batch_op.drop_index(batch_op.f('ix_answer_reviews_answer_id'))
+
+    op.drop_table('answer_reviews')
+    op.drop_table('answer_results')
     with op.batch_alter_table('stage_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stage_changes_match_id'))
 
     op.drop_table('stage_changes')
+    with op.batch_alter_table('roadshow_intents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_roadshow_intents_session_id'))
+
+    op.drop_table('roadshow_intents')
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_ups_match_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_ups_due_at'))
+
+    op.drop_table('follow_ups')
+    op.drop_table('contracts')
+    with op.batch_alter_table('challenge_transitions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_challenge_transitions_challenge_id'))
+
+    op.drop_table('challenge_transitions')
+    with op.batch_alter_table('challenge_invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_challenge_invitations_challenge_id'))
+
+    op.drop_table('challenge_invitations')
+    with op.batch_alter_table('answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_answers_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_answers_challenge_id'))
+
+    op.drop_table('answers')
     with op.batch_alter_table('roadshow_talks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roadshow_talks_version_id'))
         batch_op.drop_index(batch_op.f('ix_roadshow_talks_session_id'))
@@ -494,16 +690,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_roadshow_interests_candidate_id'))
 
     op.drop_table('roadshow_interests')
-    with op.batch_alter_table('roadshow_intents', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_roadshow_intents_session_id'))
+    with op.batch_alter_table('matches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_matches_stage'))
+        batch_op.drop_index(batch_op.f('ix_matches_result_id'))
+        batch_op.drop_index(batch_op.f('ix_matches_need_id'))
+        batch_op.drop_index(batch_op.f('ix_matches_expert_id'))
+        batch_op.drop_index(batch_op.f('ix_matches_decision'))
 
-    op.drop_table('roadshow_intents')
-    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_follow_ups_match_id'))
-        batch_op.drop_index(batch_op.f('ix_follow_ups_due_at'))
+    op.drop_table('matches')
+    with op.batch_alter_table('challenges', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_challenges_topic_id'))
+        batch_op.drop_index(batch_op.f('ix_challenges_status'))
+        batch_op.drop_index(batch_op.f('ix_challenges_need_id'))
 
-    op.drop_table('follow_ups')
-    op.drop_table('contracts')
+    op.drop_table('challenges')
     with op.batch_alter_table('roadshow_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roadshow_sessions_roadshow_id'))
 
@@ -517,15 +717,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_roadshow_candidates_result_id'))
 
     op.drop_table('roadshow_candidates')
-    with op.batch_alter_table('matches', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_matches_stage'))
-        batch_op.drop_index(batch_op.f('ix_matches_result_id'))
-        batch_op.drop_index(batch_op.f('ix_matches_need_id'))
-        batch_op.drop_index(batch_op.f('ix_matches_expert_id'))
-        batch_op.drop_index(batch_op.f('ix_matches_decision'))
+    with op.batch_alter_table('needs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_needs_topic_id'))
+        batch_op.drop_index(batch_op.f('ix_needs_status'))
+        batch_op.drop_index(batch_op.f('ix_needs_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_needs_field_id'))
 
-    op.drop_table('matches')
+    op.drop_table('needs')
     op.drop_table('expert_results')
+    op.drop_table('topics')
     op.drop_table('roadshows')
     with op.batch_alter_table('results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_results_status'))
@@ -538,13 +738,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
 
     op.drop_table('notifications')
-    with op.batch_alter_table('needs', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_needs_topic_id'))
-        batch_op.drop_index(batch_op.f('ix_needs_status'))
-        batch_op.drop_index(batch_op.f('ix_needs_organization_id'))
-        batch_op.drop_index(batch_op.f('ix_needs_field_id'))
-
-    op.drop_table('needs')
     with op.batch_alter_table('experts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_experts_organization_id'))
         batch_op.drop_index(batch_op.f('ix_experts_field_id'))
@@ -561,7 +754,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_users_organization_id'))
 
     op.drop_table('users')
-    op.drop_table('topics')
     op.drop_table('organizations')
     op.drop_table('learned_weights')
     op.drop_table('fields')
