@@ -178,3 +178,19 @@ def page(browser, live_server):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def browser_login(page):
+    """browser_login(user): sign in through the login form and wait until it has landed."""
+    from tests.factories import PASSWORD
+
+    def _login(user, password=PASSWORD):
+        page.context.clear_cookies()
+        page.goto("/login")
+        page.fill("input[name=email]", user.email)
+        page.fill("input[name=password]", password)
+        page.locator("form [type=submit]").first.click()
+        # Wait for the redirect: a later goto() would otherwise cancel the POST.
+        page.wait_for_url(lambda url: "/login" not in url)
+    return _login

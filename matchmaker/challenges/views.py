@@ -130,7 +130,7 @@ def _topic_form(topic):
                 status=form.status.data, topic=topic)
             moved = services.attach_needs(db.session, topic, need_ids)
             db.session.commit()
-            flash(f"题目已保存" + (f"，已归入 {moved} 个问题" if moved else ""), "success")
+            flash("题目已保存" + (f"，已归入 {moved} 个问题" if moved else ""), "success")
             return redirect(url_for(".topic_detail", topic_id=topic.id))
         except ChallengeError as exc:
             _fail(form, exc)

@@ -3,24 +3,17 @@ import pytest
 
 from matchmaker.challenges import services
 from matchmaker.challenges.models import Challenge, Project
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def _login(page, user):
-    page.goto("/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
 
 
 def _logout(page):
     page.context.clear_cookies()
 
 
-def test_publish_to_project(db, world, page):
+def test_publish_to_project(db, world, page, browser_login):
     c = services.raise_challenge(db.session, world.enterprise, world.need, title="金刚石单晶揭榜",
                                  targets=["生长速率 ≥ 20 μm/h"], reward_wan=300)
     services.transition(db.session, c, "assessing", world.admin, "论证")
@@ -28,7 +21,7 @@ def test_publish_to_project(db, world, page):
     cid = c.id
 
     # The admin publishes (张榜).
-    _login(page, world.admin)
+    browser_login(world.admin)
     page.goto(f"/challenges/{cid}")
     page.select_option("select[name=to_status]", "published")
     page.fill("input[name=reason]", "论证通过")
@@ -38,7 +31,7 @@ def test_publish_to_project(db, world, page):
     _logout(page)
 
     # A researcher answers (揭榜).
-    _login(page, world.researcher)
+    browser_login(world.researcher)
     page.goto(f"/challenges/{cid}")
     page.click("text=我要揭榜")
     page.fill("input[name=title]", "MPCVD 高速生长方案")
@@ -51,7 +44,7 @@ def test_publish_to_project(db, world, page):
     _logout(page)
 
     # The admin closes bidding, assigns reviewers.
-    _login(page, world.admin)
+    browser_login(world.admin)
     page.goto(f"/challenges/{cid}")
     page.select_option("select[name=to_status]", "reviewing")
     page.click("text=变更状态")
@@ -67,7 +60,7 @@ def test_publish_to_project(db, world, page):
     reviewers = [r.expert.user for r in challenge.answers[0].reviews]
     assert len(reviewers) == 2
     for user in reviewers:
-        _login(page, user)
+        browser_login(user)
         page.goto("/challenges/reviews")
         page.click("[data-testid=my-reviews] a")
         for name, value in (("advancement", "90"), ("feasibility", "85"), ("team", "80"), ("economic", "75")):
@@ -78,7 +71,7 @@ def test_publish_to_project(db, world, page):
         _logout(page)
 
     # The admin sees the scores with their spread and approves (立项).
-    _login(page, world.admin)
+    browser_login(world.admin)
     page.goto(f"/challenges/{cid}")
     row = page.locator("[data-testid=aggregates] tbody tr").first
     assert "2/2" in row.inner_text() and "83.5" in row.inner_text()

@@ -3,22 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PASSWORD
 from tests.review.conftest import NEED_PHONE, RESULT_PHONE
 
 
-def _login(page, user):
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url("**/mine")
 
 
 @pytest.mark.browser
-def test_broker_accepts_parties_confirm_contact_appears(page, deal):
-    _login(page, deal.broker)
+def test_broker_accepts_parties_confirm_contact_appears(page, deal, browser_login):
+    browser_login(deal.broker)
     page.goto("/review/")
     row = page.locator(f".match-row[data-match-id='{deal.match.id}']")
     assert deal.need.title in row.inner_text()
@@ -28,7 +20,7 @@ def test_broker_accepts_parties_confirm_contact_appears(page, deal):
     page.wait_for_selector(".alert-success")
     assert "已通过 1 条撮合" in page.inner_text(".alert-success")
 
-    _login(page, deal.enterprise)
+    browser_login(deal.enterprise)
     page.goto("/review/mine")
     card = page.locator(f"[data-testid=my-match][data-match-id='{deal.match.id}']")
     assert "双方确认对接意向后可见" in card.inner_text()
@@ -37,19 +29,19 @@ def test_broker_accepts_parties_confirm_contact_appears(page, deal):
     page.wait_for_selector(".alert-success")
     assert RESULT_PHONE not in page.content()
 
-    _login(page, deal.researcher)
+    browser_login(deal.researcher)
     page.goto("/review/mine")
     assert NEED_PHONE not in page.content()
     page.locator(f"[data-testid=my-match][data-match-id='{deal.match.id}'] [data-testid=confirm]").click()
     page.wait_for_selector(".alert-success")
     assert NEED_PHONE in page.inner_text(f"[data-testid=my-match][data-match-id='{deal.match.id}']")
 
-    _login(page, deal.enterprise)
+    browser_login(deal.enterprise)
     page.goto("/review/mine")
     assert RESULT_PHONE in page.inner_text("[data-testid=contact-phone]")
 
     # The broker moves the deal to 签约 with an amount.
-    _login(page, deal.broker)
+    browser_login(deal.broker)
     page.goto(f"/review/match/{deal.match.id}")
     page.select_option("select[name=to_stage]", "signed")
     page.select_option("select[name=contract_type]", "license")

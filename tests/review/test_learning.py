@@ -66,7 +66,7 @@ def test_learned_weights_reorder_proposals(db, deal):
     from sqlalchemy import select
 
     from matchmaker.review.services import propose_for_need
-    weak = f.result("机床导轨润滑油回收装置", keywords=["机床"])
+    f.result("机床导轨润滑油回收装置", keywords=["机床"])
     plain, learned = f.need("数控机床热误差补偿"), f.need("数控机床热误差补偿方案")
     propose_for_need(db.session, plain, top=1)
     # A (deliberately perverse) active version that prefers low lexical overlap.

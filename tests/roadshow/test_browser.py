@@ -5,21 +5,14 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
 
 
-def _login(page, user):
-    page.goto("/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form [type=submit]").first.click()
-    page.wait_for_load_state()
 
 
 @pytest.mark.browser
-def test_plan_release_agenda_ics(world, page, tmp_path):
+def test_plan_release_agenda_ics(world, page, tmp_path, browser_login):
     roadshow = world["roadshow"]
-    _login(page, world["broker"])
+    browser_login(world["broker"])
     page.goto(f"/roadshow/{roadshow.id}")
     page.fill("input[name=time_limit]", "5")
     page.get_by_test_id("solve").click()
@@ -40,7 +33,7 @@ def test_plan_release_agenda_ics(world, page, tmp_path):
     assert "金刚石线锯高效切割技术" in page.content()
     page.locator("nav form button[type=submit]").click()  # 退出
 
-    _login(page, world["enterprises"][0])
+    browser_login(world["enterprises"][0])
     page.goto(f"/roadshow/{roadshow.id}/agenda")
     items = page.get_by_test_id("agenda-item")
     assert items.count() >= 1
