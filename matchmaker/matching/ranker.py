@@ -1,14 +1,23 @@
 """Hybrid ranker: the one entry point web, API and CLI use (混合排序).
 
-INTERIM: this file fixes the interface other features build on. Its body is a plain
-character-bigram overlap ranker, to be replaced by the dense + BM25 + structured-signal
-ranker of the matching engine. Keep the signatures and dataclasses stable.
+score = dense cosine                      (semantic similarity, e5 by default)
+      + lexical rescue                    (BM25 over jieba tokens, weighted by its confidence)
+      + structured signals                (field, region, maturity, budget, deadline)
+
+Why dense-first: on the dev set the dense model alone ranks well (nDCG@10 ≈ 0.88) and
+every symmetric fusion with BM25 (RRF, z-score blends) lost quality, because hard
+distractors share exact terms with the need. BM25 is added in proportion to how sure it
+is: a query whose best BM25 hit stands far above the rest (a paper's own keywords, an
+exact model number) keeps its lexical winner; a long symptom description, where BM25
+scores are flat, leaves the order to the embeddings. Field is a soft bonus, never a filter.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Literal
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,44 +56,232 @@ class RankedItem:
     item: object = None            # the ORM object
 
 
-def _bigrams(text: str) -> set[str]:
-    text = "".join(ch for ch in text if not ch.isspace())
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+@dataclass(frozen=True)
+class Weights:
+    """Fusion weights (tuned on the dev set; see docs/BENCHMARKS.md)."""
+    lexical: float = 0.08          # max BM25 contribution, scaled by confidence
+    field_same: float = 0.05
+    field_related: float = 0.025
+    region_city: float = 0.01
+    region_province: float = 0.003
+    maturity: float = 0.01
+    budget: float = 0.01
+    deadline: float = 0.01
 
 
-def _rank(query_text: str, candidates, kind: Kind, top: int) -> list[RankedItem]:
-    q = _bigrams(query_text)
-    scored = []
-    for obj in candidates:
-        grams = _bigrams(obj.text)
-        overlap = len(q & grams) / (len(q) ** 0.5 * len(grams) ** 0.5 or 1)
-        scored.append((overlap, obj))
-    scored.sort(key=lambda t: (-t[0], t[1].id))
-    return [RankedItem(kind, obj.id, s, {"lexical": s}, Explanation(summary="字面相似"), obj)
-            for s, obj in scored[:top] if s > 0]
+WEIGHTS = Weights()
+MODES = ("hybrid", "bm25", "dense")
+MODEL_OF = {"result": Result, "need": Need, "expert": Expert}
+# Postings that may be shown as matches (closed, archived and draft ones may not).
+VISIBLE = {"result": ("published",), "need": ("open",), "expert": ("published",)}
+MATURITY_LEVEL = {"实验室阶段": 0.25, "小试": 0.5, "中试": 0.75, "产业化": 1.0}
+HENAN_CITIES = {"郑州", "开封", "洛阳", "平顶山", "安阳", "鹤壁", "新乡", "焦作", "濮阳", "许昌",
+                "漯河", "三门峡", "南阳", "商丘", "信阳", "周口", "驻马店", "济源", "济源示范区",
+                "航空港区", "河南"}
+CANDIDATES = 300   # per retriever, above the exact-scoring size
+EXACT_BELOW = 5000  # corpora smaller than this are scored in full
 
 
-def rank_results_for_need(session: Session, need: Need, top: int = 10) -> list[RankedItem]:
-    """need → results, excluding archived/draft results and the need's own organisation."""
-    rows = session.scalars(select(Result).where(Result.status == "published",
-                                                Result.organization_id != need.organization_id)).all()
-    return _rank(need.text, rows, "result", top)
+# ---- fusion (pure functions, also used by evaluation) ------------------------------
+def lexical_confidence(bm25: np.ndarray) -> float:
+    """How decisive BM25 is for this query: the gap between its best and its tenth-best
+    score relative to the best (0 when flat, → 1 when one posting stands out)."""
+    if bm25.size == 0:
+        return 0.0
+    top = np.sort(bm25)[::-1][:10]
+    if top[0] <= 0:
+        return 0.0
+    return float((top[0] - top[-1]) / top[0])
 
 
-def rank_needs_for_result(session: Session, result: Result, top: int = 10) -> list[RankedItem]:
-    rows = session.scalars(select(Need).where(Need.status == "open",
-                                              Need.organization_id != result.organization_id)).all()
-    return _rank(result.text, rows, "need", top)
+def fuse(dense: np.ndarray, bm25: np.ndarray, structured: np.ndarray, mode: str = "hybrid",
+         weights: Weights = WEIGHTS) -> tuple[np.ndarray, np.ndarray]:
+    """Final scores and the lexical part, over aligned candidate arrays."""
+    if mode == "bm25":
+        return bm25.astype(np.float64), bm25
+    if mode == "dense":
+        return dense.astype(np.float64), np.zeros_like(dense)
+    top = float(bm25.max()) if bm25.size else 0.0
+    norm = bm25 / top if top > 0 else np.zeros_like(bm25)
+    lexical = weights.lexical * lexical_confidence(bm25) * norm
+    return dense + lexical + structured, lexical
 
 
-def rank_experts_for_need(session: Session, need: Need, top: int = 10) -> list[RankedItem]:
-    rows = session.scalars(select(Expert).where(Expert.status == "published",
-                                                Expert.organization_id != need.organization_id)).all()
-    return _rank(need.text, rows, "expert", top)
+# ---- structured signals ------------------------------------------------------------
+def _region_signal(a: str | None, b: str | None, w: Weights) -> Signal | None:
+    if not a or not b:
+        return None
+    if a == b:
+        return Signal("region", f"同城（{a}）", 1.0, w.region_city)
+    if a in HENAN_CITIES and b in HENAN_CITIES:
+        return Signal("region", "同在河南", 0.5, w.region_province)
+    return None
 
 
-def search(session: Session, query: str, kind: Kind = "result", top: int = 10) -> list[RankedItem]:
-    model = {"result": Result, "need": Need, "expert": Expert}[kind]
-    status = {"result": "published", "need": "open", "expert": "published"}[kind]
-    rows = session.scalars(select(model).where(model.status == status)).all()
-    return _rank(query, rows, kind, top)
+def _field_signal(src_field, cand_field, w: Weights) -> Signal | None:
+    if src_field is None or cand_field is None:
+        return None
+    if src_field.id == cand_field.id:
+        return Signal("field", f"同领域（{cand_field.name}）", 1.0, w.field_same)
+    if cand_field.name in (src_field.related or []) or src_field.name in (cand_field.related or []):
+        return Signal("field", f"相关领域（{cand_field.name}）", 0.5, w.field_related)
+    return None
+
+
+def structured_signals(source, cand, w: Weights = WEIGHTS, today: date | None = None) -> list[Signal]:
+    """Signals between the posting asked about (or None for free text) and a candidate."""
+    if source is None:
+        return []
+    today = today or date.today()
+    out = [s for s in (_field_signal(getattr(source, "field", None), getattr(cand, "field", None), w),
+                       _region_signal(source.region, cand.region, w)) if s]
+    need = source if isinstance(source, Need) else cand if isinstance(cand, Need) else None
+    result = source if isinstance(source, Result) else cand if isinstance(cand, Result) else None
+    if need is not None and result is not None:
+        level = MATURITY_LEVEL.get(result.maturity or "")
+        if level is not None:
+            # An enterprise need implies use in production: the riper the result, the better.
+            out.append(Signal("maturity", f"成熟度：{result.maturity}", level, w.maturity * level))
+        if need.budget_wan and result.price_wan:
+            ratio = need.budget_wan / result.price_wan
+            if ratio >= 1:
+                out.append(Signal("budget", "报价在预算内", 1.0, w.budget))
+            elif ratio < 0.5:
+                out.append(Signal("budget", "报价远超预算", 0.0, -w.budget))
+        if need.deadline:
+            days = (need.deadline - today).days
+            if days < 0:
+                out.append(Signal("deadline", "需求已过截止日期", 0.0, -w.deadline))
+            elif days < 30:
+                out.append(Signal("deadline", "临近截止日期", 0.5, w.deadline * 0.5))
+    return out
+
+
+# ---- the ranking core ----------------------------------------------------------------
+def _engine(engine):
+    if engine is not None:
+        return engine
+    from matchmaker.matching.engine import get_engine
+
+    return get_engine()
+
+
+def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarray | None,
+          source=None, top: int = 10, engine=None, exclude_org: int | None = None,
+          exclude_ids: set[int] = frozenset(), mode: str = "hybrid",
+          weights: Weights = WEIGHTS) -> list[RankedItem]:
+    from matchmaker.text import shared_terms, tokenize
+
+    eng = _engine(engine)
+    idx = eng.ensure_fresh(session, kind)
+    if len(idx) == 0 or top <= 0:
+        return []
+    q_tokens = tokenize(query_text)
+    if query_vec is None:
+        query_vec = eng.embed([query_text], query=True)[0]
+    bm_ids, bm_all = idx.bm25_scores(q_tokens)
+    n = len(idx)
+    if n <= EXACT_BELOW:
+        d_ids, d_scores = idx.dense_search(query_vec, n)
+        cand = d_ids
+        dense_map = dict(zip(d_ids.tolist(), d_scores.tolist()))
+    else:
+        d_ids, d_scores = idx.dense_search(query_vec, CANDIDATES)
+        dense_map = dict(zip(d_ids.tolist(), d_scores.tolist()))
+        best = np.argpartition(-bm_all, min(CANDIDATES, len(bm_all) - 1))[:CANDIDATES]
+        cand = np.unique(np.concatenate([d_ids, bm_ids[best]]))
+        missing = [int(i) for i in cand if int(i) not in dense_map]
+        for i, s in zip(missing, idx.dense_scores(query_vec, np.asarray(missing, dtype=np.int64))):
+            dense_map[i] = float(s)
+    bm_map = dict(zip(bm_ids.tolist(), bm_all.tolist()))
+
+    model = MODEL_OF[kind]
+    stmt = select(model).where(model.id.in_([int(i) for i in cand]),
+                               model.status.in_(VISIBLE[kind]))
+    if exclude_org is not None:
+        stmt = stmt.where(model.organization_id != exclude_org)
+    rows = [r for r in session.scalars(stmt).all() if r.id not in exclude_ids]
+    if not rows:
+        return []
+    dense = np.array([dense_map.get(r.id, 0.0) for r in rows], dtype=np.float64)
+    bm25 = np.array([bm_map.get(r.id, 0.0) for r in rows], dtype=np.float64)
+    signals = [structured_signals(source, r, weights) if mode == "hybrid" else [] for r in rows]
+    structured = np.array([sum(s.contribution for s in sig) for sig in signals], dtype=np.float64)
+    scores, lexical = fuse(dense, bm25, structured, mode, weights)
+    order = sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i].id))[:top]
+
+    idf = idx.idf
+    out = []
+    for i in order:
+        r = rows[i]
+        terms = shared_terms(q_tokens, idx.tokens.get(r.id, []),
+                             weights={t: idf(t) for t in set(q_tokens)})
+        components = {"dense": round(float(dense[i]), 4), "bm25": round(float(bm25[i]), 4),
+                      "lexical": round(float(lexical[i]), 4)}
+        for s in signals[i]:
+            components[s.name] = round(s.contribution, 4)
+        expl = Explanation(shared_terms=terms, semantic_similarity=round(float(dense[i]), 4),
+                           signals=signals[i], summary=_summary(terms, float(dense[i]), signals[i]))
+        out.append(RankedItem(kind, r.id, round(float(scores[i]), 4), components, expl, r))
+    return out
+
+
+def _summary(terms: list[str], cosine: float, signals: list[Signal]) -> str:
+    level = "高" if cosine >= 0.88 else "较高" if cosine >= 0.84 else "一般"
+    parts = [f"语义相似度{level}（{cosine:.2f}）"]
+    if terms:
+        parts.append("共同关键词：" + "、".join(terms[:4]))
+    parts += [s.label for s in signals if s.contribution > 0 and s.name in ("field", "region")]
+    return "；".join(parts) + "。"
+
+
+def _stored_vector(eng, kind: str, obj) -> np.ndarray | None:
+    idx = eng.index(kind)
+    if idx.hashes.get(obj.id) is None:
+        return None
+    from matchmaker.matching.index import text_hash
+
+    return idx.vector(obj.id) if idx.hashes[obj.id] == text_hash(obj.text) else None
+
+
+def rank_results_for_need(session: Session, need: Need, top: int = 10, *, engine=None,
+                          exclude_org: int | None = None, mode: str = "hybrid",
+                          weights: Weights = WEIGHTS) -> list[RankedItem]:
+    """need → results (需求找成果), excluding unpublished results and the need's own organisation."""
+    eng = _engine(engine)
+    return _rank(session, "result", query_text=need.text, query_vec=_stored_vector(eng, "need", need),
+                 source=need, top=top, engine=eng, mode=mode, weights=weights,
+                 exclude_org=need.organization_id if exclude_org is None else exclude_org)
+
+
+def rank_needs_for_result(session: Session, result: Result, top: int = 10, *, engine=None,
+                          exclude_org: int | None = None, mode: str = "hybrid",
+                          weights: Weights = WEIGHTS) -> list[RankedItem]:
+    """result → needs (成果找需求): open needs of other organisations."""
+    eng = _engine(engine)
+    return _rank(session, "need", query_text=result.text,
+                 query_vec=_stored_vector(eng, "result", result), source=result, top=top,
+                 engine=eng, mode=mode, weights=weights,
+                 exclude_org=result.organization_id if exclude_org is None else exclude_org)
+
+
+def rank_experts_for_need(session: Session, need: Need, top: int = 10, *, engine=None,
+                          exclude_org: int | None = None, mode: str = "hybrid",
+                          weights: Weights = WEIGHTS) -> list[RankedItem]:
+    """need → experts (人才答题)."""
+    eng = _engine(engine)
+    return _rank(session, "expert", query_text=need.text, query_vec=_stored_vector(eng, "need", need),
+                 source=need, top=top, engine=eng, mode=mode, weights=weights,
+                 exclude_org=need.organization_id if exclude_org is None else exclude_org)
+
+
+def search(session: Session, query: str, kind: Kind = "result", top: int = 10, *, engine=None,
+           exclude_org: int | None = None, mode: str = "hybrid") -> list[RankedItem]:
+    """Free-text search over one kind (检索). The query is embedded as an e5 "query:"."""
+    if kind not in MODEL_OF:
+        raise ValueError(f"unknown kind {kind!r}")
+    query = (query or "").strip()
+    if not query:
+        return []
+    return _rank(session, kind, query_text=query, query_vec=None, top=top, engine=engine,
+                 exclude_org=exclude_org, mode=mode)
