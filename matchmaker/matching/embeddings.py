@@ -67,7 +67,7 @@ def model_name(name_or_path: str | None = None) -> str:
 
 def dimension(name_or_path: str | None = None) -> int:
     model = get_model(name_or_path)
-    dim = model.get_sentence_embedding_dimension()
+    dim = model.get_embedding_dimension()
     return int(dim) if dim else int(embed(["维度"], name_or_path).shape[1])
 
 
