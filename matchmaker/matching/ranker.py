@@ -19,8 +19,9 @@ from typing import Literal
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from matchmaker.constants import REGIONS
 from matchmaker.postings.models import Expert, Need, Result
 
 Kind = Literal["result", "need", "expert"]
@@ -59,14 +60,18 @@ class RankedItem:
 @dataclass(frozen=True)
 class Weights:
     """Fusion weights (tuned on the dev set; see docs/BENCHMARKS.md)."""
-    lexical: float = 0.08          # max BM25 contribution, scaled by confidence
+    lexical_short: float = 0.10    # max BM25 contribution for a keyword-length query
+    lexical_long: float = 0.01     # ... for a whole posting used as the query
+    short_query: int = 12          # tokens; longer queries shift weight to the embeddings
     field_same: float = 0.05
     field_related: float = 0.025
-    region_city: float = 0.01
-    region_province: float = 0.003
-    maturity: float = 0.01
-    budget: float = 0.01
-    deadline: float = 0.01
+    # The remaining signals are preferences, not relevance: on the dev set any weight
+    # above ~0.005 costs nDCG, so they act as tie-breakers between equally good matches.
+    region_city: float = 0.003
+    region_province: float = 0.001
+    maturity: float = 0.004
+    budget: float = 0.003
+    deadline: float = 0.003
 
 
 WEIGHTS = Weights()
@@ -75,10 +80,8 @@ MODEL_OF = {"result": Result, "need": Need, "expert": Expert}
 # Postings that may be shown as matches (closed, archived and draft ones may not).
 VISIBLE = {"result": ("published",), "need": ("open",), "expert": ("published",)}
 MATURITY_LEVEL = {"实验室阶段": 0.25, "小试": 0.5, "中试": 0.75, "产业化": 1.0}
-HENAN_CITIES = {"郑州", "开封", "洛阳", "平顶山", "安阳", "鹤壁", "新乡", "焦作", "濮阳", "许昌",
-                "漯河", "三门峡", "南阳", "商丘", "信阳", "周口", "驻马店", "济源", "济源示范区",
-                "航空港区", "河南"}
-CANDIDATES = 300   # per retriever, above the exact-scoring size
+HENAN_CITIES = set(REGIONS) | {"济源", "河南"}
+CANDIDATES = 100   # per retriever, above the exact-scoring size
 EXACT_BELOW = 5000  # corpora smaller than this are scored in full
 
 
@@ -94,8 +97,17 @@ def lexical_confidence(bm25: np.ndarray) -> float:
     return float((top[0] - top[-1]) / top[0])
 
 
+def lexical_weight(query_len: int, weights: Weights = WEIGHTS) -> float:
+    """Short keyword queries are where exact terms matter most (a user typing 'AGV 丢码',
+    a paper's keywords); a long symptom description is better read by the embeddings."""
+    if query_len <= weights.short_query:
+        return weights.lexical_short
+    # quadratic fall-off: a 50-token posting keeps only the long-query weight
+    return max(weights.lexical_long, weights.lexical_short * (weights.short_query / query_len) ** 2)
+
+
 def fuse(dense: np.ndarray, bm25: np.ndarray, structured: np.ndarray, mode: str = "hybrid",
-         weights: Weights = WEIGHTS) -> tuple[np.ndarray, np.ndarray]:
+         weights: Weights = WEIGHTS, query_len: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Final scores and the lexical part, over aligned candidate arrays."""
     if mode == "bm25":
         return bm25.astype(np.float64), bm25
@@ -103,7 +115,7 @@ def fuse(dense: np.ndarray, bm25: np.ndarray, structured: np.ndarray, mode: str 
         return dense.astype(np.float64), np.zeros_like(dense)
     top = float(bm25.max()) if bm25.size else 0.0
     norm = bm25 / top if top > 0 else np.zeros_like(bm25)
-    lexical = weights.lexical * lexical_confidence(bm25) * norm
+    lexical = lexical_weight(query_len, weights) * lexical_confidence(bm25) * norm
     return dense + lexical + structured, lexical
 
 
@@ -196,8 +208,8 @@ def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarra
     bm_map = dict(zip(bm_ids.tolist(), bm_all.tolist()))
 
     model = MODEL_OF[kind]
-    stmt = select(model).where(model.id.in_([int(i) for i in cand]),
-                               model.status.in_(VISIBLE[kind]))
+    stmt = (select(model).where(model.id.in_([int(i) for i in cand]), model.status.in_(VISIBLE[kind]))
+            .options(selectinload(model.field)))
     if exclude_org is not None:
         stmt = stmt.where(model.organization_id != exclude_org)
     rows = [r for r in session.scalars(stmt).all() if r.id not in exclude_ids]
@@ -207,7 +219,7 @@ def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarra
     bm25 = np.array([bm_map.get(r.id, 0.0) for r in rows], dtype=np.float64)
     signals = [structured_signals(source, r, weights) if mode == "hybrid" else [] for r in rows]
     structured = np.array([sum(s.contribution for s in sig) for sig in signals], dtype=np.float64)
-    scores, lexical = fuse(dense, bm25, structured, mode, weights)
+    scores, lexical = fuse(dense, bm25, structured, mode, weights, len(q_tokens))
     order = sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i].id))[:top]
 
     idf = idx.idf
