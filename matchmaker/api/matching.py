@@ -26,28 +26,28 @@ def _reply(source, items):
     return jsonify(body)
 
 
+def _posting_matches(kind: str, ident: str, rank):
+    top = int_arg(request.args, "top", 10, 1, MAX_TOP)
+    source = _posting(kind, ident)
+    return _reply(source, rank(db.session, source, top))
+
+
 @bp.get("/needs/<ident>/matches")
 def need_matches(ident):
     """需求 → 成果"""
-    top = int_arg(request.args, "top", 10, 1, MAX_TOP)
-    need = _posting("need", ident)
-    return _reply(need, ranker.rank_results_for_need(db.session, need, top))
+    return _posting_matches("need", ident, ranker.rank_results_for_need)
 
 
 @bp.get("/results/<ident>/matches")
 def result_matches(ident):
     """成果 → 需求"""
-    top = int_arg(request.args, "top", 10, 1, MAX_TOP)
-    result = _posting("result", ident)
-    return _reply(result, ranker.rank_needs_for_result(db.session, result, top))
+    return _posting_matches("result", ident, ranker.rank_needs_for_result)
 
 
 @bp.get("/needs/<ident>/experts")
 def need_experts(ident):
     """需求 → 专家（人才答题）"""
-    top = int_arg(request.args, "top", 10, 1, MAX_TOP)
-    need = _posting("need", ident)
-    return _reply(need, ranker.rank_experts_for_need(db.session, need, top))
+    return _posting_matches("need", ident, ranker.rank_experts_for_need)
 
 
 @bp.get("/search")

@@ -256,35 +256,35 @@ def _stored_vector(eng, kind: str, obj) -> np.ndarray | None:
     return idx.vector(obj.id) if idx.hashes[obj.id] == text_hash(obj.text) else None
 
 
+def _rank_for_posting(session: Session, source, target: Kind, top: int, engine, exclude_org,
+                      mode: str, weights: Weights) -> list[RankedItem]:
+    """Rank `target` postings for a stored posting, reusing its indexed vector when current."""
+    eng = _engine(engine)
+    return _rank(session, target, query_text=source.text,
+                 query_vec=_stored_vector(eng, source.kind, source), source=source, top=top,
+                 engine=eng, mode=mode, weights=weights,
+                 exclude_org=source.organization_id if exclude_org is None else exclude_org)
+
+
 def rank_results_for_need(session: Session, need: Need, top: int = 10, *, engine=None,
                           exclude_org: int | None = None, mode: str = "hybrid",
                           weights: Weights = WEIGHTS) -> list[RankedItem]:
     """need → results (需求找成果), excluding unpublished results and the need's own organisation."""
-    eng = _engine(engine)
-    return _rank(session, "result", query_text=need.text, query_vec=_stored_vector(eng, "need", need),
-                 source=need, top=top, engine=eng, mode=mode, weights=weights,
-                 exclude_org=need.organization_id if exclude_org is None else exclude_org)
+    return _rank_for_posting(session, need, "result", top, engine, exclude_org, mode, weights)
 
 
 def rank_needs_for_result(session: Session, result: Result, top: int = 10, *, engine=None,
                           exclude_org: int | None = None, mode: str = "hybrid",
                           weights: Weights = WEIGHTS) -> list[RankedItem]:
     """result → needs (成果找需求): open needs of other organisations."""
-    eng = _engine(engine)
-    return _rank(session, "need", query_text=result.text,
-                 query_vec=_stored_vector(eng, "result", result), source=result, top=top,
-                 engine=eng, mode=mode, weights=weights,
-                 exclude_org=result.organization_id if exclude_org is None else exclude_org)
+    return _rank_for_posting(session, result, "need", top, engine, exclude_org, mode, weights)
 
 
 def rank_experts_for_need(session: Session, need: Need, top: int = 10, *, engine=None,
                           exclude_org: int | None = None, mode: str = "hybrid",
                           weights: Weights = WEIGHTS) -> list[RankedItem]:
     """need → experts (人才答题)."""
-    eng = _engine(engine)
-    return _rank(session, "expert", query_text=need.text, query_vec=_stored_vector(eng, "need", need),
-                 source=need, top=top, engine=eng, mode=mode, weights=weights,
-                 exclude_org=need.organization_id if exclude_org is None else exclude_org)
+    return _rank_for_posting(session, need, "expert", top, engine, exclude_org, mode, weights)
 
 
 def search(session: Session, query: str, kind: Kind = "result", top: int = 10, *, engine=None,
