@@ -170,7 +170,7 @@ class PostingIndex:
         if self._bm25 is not None:
             return
         with self._lock:
-            ids = self.ids()
+            ids = np.sort(self.ids())  # sorted, so callers can look scores up by searchsorted
             vocab: dict[str, int] = {"": 0}
             corpus = [[vocab.setdefault(t, len(vocab)) for t in self.tokens[int(i)]] or [0] for i in ids]
             retriever = bm25s.BM25()
@@ -180,7 +180,7 @@ class PostingIndex:
             self._bm25_ids, self._bm25_vocab, self._bm25 = ids, vocab, retriever
 
     def bm25_scores(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, BM25 scores) over every indexed posting, in index order."""
+        """(sorted ids, BM25 scores) over every indexed posting."""
         self._ensure_bm25()
         ids = self._bm25_ids
         terms = [t for t in query_tokens if t in self._bm25_vocab and t]
