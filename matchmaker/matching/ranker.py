@@ -14,6 +14,7 @@ scores are flat, leaves the order to the embeddings. Field is a soft bonus, neve
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 from datetime import date
 from typing import Literal
 
@@ -150,8 +151,8 @@ def structured_signals(source, cand, w: Weights = WEIGHTS, today: date | None = 
     today = today or date.today()
     out = [s for s in (_field_signal(getattr(source, "field", None), getattr(cand, "field", None), w),
                        _region_signal(source.region, cand.region, w)) if s]
-    need = source if isinstance(source, Need) else cand if isinstance(cand, Need) else None
-    result = source if isinstance(source, Result) else cand if isinstance(cand, Result) else None
+    need = source if source.kind == "need" else cand if cand.kind == "need" else None
+    result = source if source.kind == "result" else cand if cand.kind == "result" else None
     if need is not None and result is not None:
         level = MATURITY_LEVEL.get(result.maturity or "")
         if level is not None:
@@ -210,37 +211,30 @@ def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarra
     prelim, lexical_c = fuse(dense_c, bm_c, np.zeros(len(cand)), mode, weights, len(q_tokens), bm_all)
     order = np.argsort(-prelim, kind="stable")
 
-    # Structured signals can lift a candidate by at most max_bonus, so rows are fetched in
-    # preliminary order only until no unfetched candidate could still enter the top list.
-    max_bonus = (weights.field_same + weights.region_city + weights.maturity + weights.budget
-                 + weights.deadline) if (mode == "hybrid" and source is not None) else 0.0
+    # Signals need a few columns of each candidate: one light query (no ORM objects) for
+    # all candidates, ORM objects only for the final top.
     model = MODEL_OF[kind]
-    batch = max(3 * top, 30)
-    ranked: list[tuple[float, int, object, list[Signal], int]] = []
-    for start in range(0, len(order), batch):
-        chunk = order[start:start + batch]
-        stmt = (select(model).where(model.id.in_([int(cand[i]) for i in chunk]),
-                                    model.status.in_(VISIBLE[kind]))
-                .options(selectinload(model.field)))
-        if exclude_org is not None:
-            stmt = stmt.where(model.organization_id != exclude_org)
-        by_id = {r.id: r for r in session.scalars(stmt) if r.id not in exclude_ids}
-        for i in chunk:
-            r = by_id.get(int(cand[i]))
-            if r is None:
-                continue
-            sig = structured_signals(source, r, weights) if mode == "hybrid" else []
-            ranked.append((float(prelim[i]) + sum(s.contribution for s in sig), r.id, r, sig, int(i)))
-        ranked.sort(key=lambda t: (-t[0], t[1]))
-        ranked = ranked[:top]
-        nxt = start + batch
-        if len(ranked) >= top and (nxt >= len(order) or prelim[order[nxt]] + max_bonus < ranked[-1][0]):
-            break
+    light = _light_rows(session, kind, None if n <= EXACT_BELOW else cand, exclude_org, exclude_ids)
+    ranked: list[tuple[float, int, list[Signal], int]] = []
+    for i in order:
+        row = light.get(int(cand[i]))
+        if row is None:
+            continue
+        sig = structured_signals(source, row, weights) if mode == "hybrid" else []
+        ranked.append((float(prelim[i]) + sum(s.contribution for s in sig), row.id, sig, int(i)))
+    ranked.sort(key=lambda t: (-t[0], t[1]))
+    ranked = ranked[:top]
+    objs = {o.id: o for o in session.scalars(
+        select(model).where(model.id.in_([r[1] for r in ranked]))
+        .options(selectinload(model.field), selectinload(model.organization)))}
 
     idf = idx.idf
     q_weights = {t: idf(t) for t in set(q_tokens)}
     out = []
-    for score, rid, r, sig, i in ranked:
+    for score, rid, sig, i in ranked:
+        r = objs.get(rid)
+        if r is None:  # deleted meanwhile
+            continue
         terms = shared_terms(q_tokens, idx.tokens.get(rid, []), weights=q_weights)
         components = {"dense": round(float(dense_c[i]), 4), "bm25": round(float(bm_c[i]), 4),
                       "lexical": round(float(lexical_c[i]), 4)}
@@ -250,6 +244,31 @@ def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarra
                            signals=sig, summary=_summary(terms, float(dense_c[i]), sig))
         out.append(RankedItem(kind, rid, round(score, 4), components, expl, r))
     return out
+
+
+_LIGHT_COLUMNS = {
+    "result": ("region", "maturity", "price_wan"),
+    "need": ("region", "budget_wan", "deadline"),
+    "expert": ("region",),
+}
+
+
+def _light_rows(session: Session, kind: str, ids, exclude_org, exclude_ids) -> dict[int, SimpleNamespace]:
+    """Visible candidates as light records with what the signals read (kind, field, ...)."""
+    from matchmaker.postings.models import Field
+
+    model = MODEL_OF[kind]
+    cols = [getattr(model, c) for c in ("id", "field_id", *_LIGHT_COLUMNS[kind])]
+    stmt = select(*cols).where(model.status.in_(VISIBLE[kind]))
+    if ids is not None:
+        stmt = stmt.where(model.id.in_([int(i) for i in ids]))
+    if exclude_org is not None:
+        stmt = stmt.where(model.organization_id != exclude_org)
+    rows = session.execute(stmt).all()
+    field_ids = {r.field_id for r in rows if r.field_id is not None}
+    fields = {f.id: f for f in session.scalars(select(Field).where(Field.id.in_(field_ids)))} if field_ids else {}
+    return {r.id: SimpleNamespace(kind=kind, field=fields.get(r.field_id), **r._asdict())
+            for r in rows if r.id not in exclude_ids}
 
 
 def _summary(terms: list[str], cosine: float, signals: list[Signal]) -> str:
