@@ -97,13 +97,20 @@ def rebuild_cmd(kind):
 @click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象")
 def evaluate_cmd(needs_path, results_path, qrels_path, as_json):
     from matchmaker.matching.evaluation import evaluate
+    from matchmaker.postings.importer import ImportFailed
 
     with click.progressbar(length=0, label="向量化", file=sys.stderr) as bar:
         def progress(n):
             bar.length += n
             bar.update(n)
-        out = evaluate(Path(needs_path), Path(results_path), Path(qrels_path),
-                       model=current_app.config.get("EMBEDDING_MODEL") or None, progress=progress)
+        try:
+            out = evaluate(Path(needs_path), Path(results_path), Path(qrels_path),
+                           model=current_app.config.get("EMBEDDING_MODEL") or None, progress=progress)
+        except ImportFailed as exc:
+            errors = "\n".join(exc.report.errors[:10])
+            raise click.ClickException(f"导入评测数据失败：\n{errors}") from None
+        except ValueError as exc:  # malformed qrels
+            raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps({m: {k: v for k, v in out[m].items() if k != "needs"} for m in out}))
         return

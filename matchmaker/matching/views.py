@@ -1,7 +1,7 @@
 """matching blueprint: free-text search (智能检索) and the match panel helpers."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from matchmaker.extensions import db
@@ -30,8 +30,13 @@ def search():
 
 @bp.app_template_global()
 def posting_matches(posting, top: int = 5):
-    """For `templates/matching/_panel.html`: the ranked matches of a posting."""
-    return services.matches_for(db.session, posting, top)
+    """For `templates/matching/_panel.html`: the ranked matches of a posting. A failing
+    matching engine must not take the posting page down with it."""
+    try:
+        return services.matches_for(db.session, posting, top)
+    except Exception:
+        current_app.logger.exception("matching panel failed for %r", posting)
+        return None
 
 
 @bp.app_template_filter("highlight")

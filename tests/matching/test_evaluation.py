@@ -38,3 +38,17 @@ def test_evaluate_command_on_fixture(app):
     assert data["hybrid"]["ndcg@10"] >= 0.95
     text = runner.invoke(args=args)
     assert text.exit_code == 0 and "hybrid" in text.output and "nDCG@10" in text.output
+
+
+def test_evaluate_reports_bad_input_in_chinese(app, tmp_path):
+    bad = tmp_path / "needs.jsonl"
+    bad.write_text('{"id": "X1", "title": "缺少 kind"}\n', encoding="utf-8")
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["evaluate", "--needs", str(bad), "--results", str(DATA / "results.jsonl"),
+                              "--qrels", str(DATA / "qrels.tsv")])
+    assert out.exit_code != 0 and "导入评测数据失败" in out.output and "第 1 行" in out.output
+    qrels = tmp_path / "q.tsv"
+    qrels.write_text("TN1 TR1\n", encoding="utf-8")
+    out = runner.invoke(args=["evaluate", "--needs", str(DATA / "needs.jsonl"),
+                              "--results", str(DATA / "results.jsonl"), "--qrels", str(qrels)])
+    assert out.exit_code != 0 and "qrels 第 1 行" in out.output
