@@ -159,14 +159,15 @@ class Engine:
                     continue
                 idx = self.index(kind)
                 # deletions always apply at once: the index never points at a deleted posting
-                idx.remove([i for i, t in items.items() if t is None])
+                removed = idx.remove([i for i, t in items.items() if t is None])
                 upd = {i: t for i, t in items.items()
                        if t is not None and idx.hashes.get(i) != text_hash(t)}
                 if len(upd) > BULK_LIMIT:
                     idx.stale = True  # bulk: the next sync embeds them in batches
                 elif upd:
                     self._upsert(idx, list(upd), list(upd.values()))
-                self.save(kind)
+                if removed or upd:  # a status-only edit leaves the index file alone
+                    self.save(kind)
 
 
 def get_engine(app=None) -> Engine:
