@@ -65,6 +65,13 @@ def evaluate(needs_path: Path, results_path: Path, qrels_path: Path, *, model: s
                           "INDEX_DIR": tmp / "indexes", "EMBEDDING_MODEL": model or ""})
         with app.app_context():
             db.create_all()
+            # the taxonomy a fresh install starts with, so an importer that only links to
+            # existing fields finds them (related fields stay empty: no cross-field hints)
+            from matchmaker.constants import DEFAULT_FIELDS
+            from matchmaker.postings.models import Field
+
+            db.session.add_all(Field(name=name, sort_order=i) for i, name in enumerate(DEFAULT_FIELDS))
+            db.session.flush()
             for path in (results_path, needs_path):
                 with open(path, encoding="utf-8") as fh:
                     import_postings(db.session, fh)
