@@ -143,7 +143,7 @@ def build_corpus(app, posts, vectors, size):
     from matchmaker.extensions import db
     from matchmaker.matching.engine import get_engine
     from matchmaker.matching.index import PostingIndex, text_hash
-    from matchmaker.postings.models import Field, Need, Result
+    from matchmaker.postings.models import Field, Result
     from matchmaker.text import tokenize
 
     fields = {}
@@ -180,8 +180,7 @@ def build_corpus(app, posts, vectors, size):
     idx.tokens = {int(i): t for i, t in zip(ids, tokens)}
     idx.save(eng.index_dir)
     eng._indexes.clear()
-    # one need per source so need→results queries have a stored vector
-    return buyer, texts, tokens, tok_time, build_time, fields
+    return buyer, tokens, tok_time, build_time
 
 
 def run_size(size, sources, base_vecs, query_vecs, posts):
@@ -191,7 +190,7 @@ def run_size(size, sources, base_vecs, query_vecs, posts):
     from matchmaker.extensions import db
     from matchmaker.matching import ranker
     from matchmaker.matching.engine import get_engine
-    from matchmaker.matching.index import PostingIndex
+    from matchmaker.matching.index import text_hash
     from matchmaker.postings.models import Field, Need
     from matchmaker.text import tokenize
 
@@ -205,7 +204,7 @@ def run_size(size, sources, base_vecs, query_vecs, posts):
         src_idx = np.array([p[0] for p in posts[:size]])
         vecs = perturbed(base_vecs, src_idx, seed=size)
         rss0 = rss_mb()
-        buyer, texts, tokens, tok_time, build_time, fields = build_corpus(app, posts, vecs, size)
+        buyer, tokens, tok_time, build_time = build_corpus(app, posts, vecs, size)
         eng = get_engine(app)
         idx = eng.index("result")
         idx.bm25_scores(["预热"])  # build bm25s once
@@ -234,9 +233,9 @@ def run_size(size, sources, base_vecs, query_vecs, posts):
             needs.append(n)
         db.session.add_all(needs)
         db.session.flush()
+        # stored needs: their vectors go straight into the needs index
         nidx = eng.index("need")
         nidx.stale = False
-        from matchmaker.matching.index import text_hash
         nidx.upsert([n.id for n in needs], query_vecs[qsrc], [text_hash(n.text) for n in needs],
                     [tokenize(n.text) for n in needs])
         db.session.commit()

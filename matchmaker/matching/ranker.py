@@ -83,7 +83,7 @@ VISIBLE = {"result": ("published",), "need": ("open",), "expert": ("published",)
 MATURITY_LEVEL = {"实验室阶段": 0.25, "小试": 0.5, "中试": 0.75, "产业化": 1.0}
 HENAN_CITIES = set(REGIONS) | {"济源", "河南"}
 CANDIDATES = 100   # per retriever, above the exact-scoring size
-EXACT_BELOW = 5000  # corpora smaller than this are scored in full
+EXACT_BELOW = 1000  # corpora up to this size are scored in full (beyond: dense ∪ BM25 candidates)
 
 
 # ---- fusion (pure functions, also used by evaluation) ------------------------------
@@ -211,19 +211,29 @@ def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarra
     prelim, lexical_c = fuse(dense_c, bm_c, np.zeros(len(cand)), mode, weights, len(q_tokens), bm_all)
     order = np.argsort(-prelim, kind="stable")
 
-    # Signals need a few columns of each candidate: one light query (no ORM objects) for
-    # all candidates, ORM objects only for the final top.
+    # Signals need a few columns of each candidate: light column queries (no ORM objects),
+    # in preliminary order, only while a candidate could still enter the top (signals add
+    # at most max_bonus); ORM objects only for the final top.
+    max_bonus = (weights.field_same + weights.region_city + weights.maturity + weights.budget
+                 + weights.deadline) if (mode == "hybrid" and source is not None) else 0.0
     model = MODEL_OF[kind]
-    light = _light_rows(session, kind, None if n <= EXACT_BELOW else cand, exclude_org, exclude_ids)
+    chunk = max(100, 5 * top)
+    fields: dict = {}
     ranked: list[tuple[float, int, list[Signal], int]] = []
-    for i in order:
-        row = light.get(int(cand[i]))
-        if row is None:
-            continue
-        sig = structured_signals(source, row, weights) if mode == "hybrid" else []
-        ranked.append((float(prelim[i]) + sum(s.contribution for s in sig), row.id, sig, int(i)))
-    ranked.sort(key=lambda t: (-t[0], t[1]))
-    ranked = ranked[:top]
+    for start in range(0, len(order), chunk):
+        part = order[start:start + chunk]
+        light = _light_rows(session, kind, cand[part], exclude_org, exclude_ids, fields)
+        for i in part:
+            row = light.get(int(cand[i]))
+            if row is None:
+                continue
+            sig = structured_signals(source, row, weights) if mode == "hybrid" else []
+            ranked.append((float(prelim[i]) + sum(s.contribution for s in sig), row.id, sig, int(i)))
+        ranked.sort(key=lambda t: (-t[0], t[1]))
+        ranked = ranked[:top]
+        nxt = start + chunk
+        if len(ranked) >= top and (nxt >= len(order) or prelim[order[nxt]] + max_bonus < ranked[-1][0]):
+            break
     objs = {o.id: o for o in session.scalars(
         select(model).where(model.id.in_([r[1] for r in ranked]))
         .options(selectinload(model.field), selectinload(model.organization)))}
@@ -253,20 +263,20 @@ _LIGHT_COLUMNS = {
 }
 
 
-def _light_rows(session: Session, kind: str, ids, exclude_org, exclude_ids) -> dict[int, SimpleNamespace]:
+def _light_rows(session: Session, kind: str, ids, exclude_org, exclude_ids,
+                fields: dict) -> dict[int, SimpleNamespace]:
     """Visible candidates as light records with what the signals read (kind, field, ...)."""
     from matchmaker.postings.models import Field
 
     model = MODEL_OF[kind]
     cols = [getattr(model, c) for c in ("id", "field_id", *_LIGHT_COLUMNS[kind])]
-    stmt = select(*cols).where(model.status.in_(VISIBLE[kind]))
-    if ids is not None:
-        stmt = stmt.where(model.id.in_([int(i) for i in ids]))
+    stmt = select(*cols).where(model.status.in_(VISIBLE[kind]), model.id.in_([int(i) for i in ids]))
     if exclude_org is not None:
         stmt = stmt.where(model.organization_id != exclude_org)
     rows = session.execute(stmt).all()
-    field_ids = {r.field_id for r in rows if r.field_id is not None}
-    fields = {f.id: f for f in session.scalars(select(Field).where(Field.id.in_(field_ids)))} if field_ids else {}
+    missing = {r.field_id for r in rows if r.field_id is not None and r.field_id not in fields}
+    if missing:  # `fields` caches Field rows across the chunks of one ranking
+        fields.update((f.id, f) for f in session.scalars(select(Field).where(Field.id.in_(missing))))
     return {r.id: SimpleNamespace(kind=kind, field=fields.get(r.field_id), **r._asdict())
             for r in rows if r.id not in exclude_ids}
 

@@ -124,11 +124,8 @@ def tokenize(text: str, *, search: bool = True) -> list[str]:
 
 def key_terms(text: str, top: int = 10) -> list[str]:
     """The most characteristic terms of a text (TF-IDF over jieba's corpus statistics)."""
-    tk = _jieba()
-    import jieba.analyse
-
     extractor = _extractor()
-    extractor.tokenizer = tk
+    extractor.tokenizer = _jieba()
     syn = synonyms()
     terms = []
     for w in extractor.extract_tags(normalize(text), topK=top * 2):
