@@ -1,17 +1,28 @@
 """Hybrid ranker: the one entry point web, API and CLI use (混合排序).
 
-INTERIM: this file fixes the interface other features build on. Its body is a plain
-character-bigram overlap ranker, to be replaced by the dense + BM25 + structured-signal
-ranker of the matching engine. Keep the signatures and dataclasses stable.
+score = dense cosine                      (semantic similarity, e5 by default)
+      + lexical rescue                    (BM25 over jieba tokens, weighted by its confidence)
+      + structured signals                (field, region, maturity, budget, deadline)
+
+Why dense-first: on the dev set the dense model alone ranks well (nDCG@10 ≈ 0.88) and
+every symmetric fusion with BM25 (RRF, z-score blends) lost quality, because hard
+distractors share exact terms with the need. BM25 is added in proportion to how sure it
+is: a query whose best BM25 hit stands far above the rest (a paper's own keywords, an
+exact model number) keeps its lexical winner; a long symptom description, where BM25
+scores are flat, leaves the order to the embeddings. Field is a soft bonus, never a filter.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
+from datetime import date
 from typing import Literal
 
+import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from matchmaker.constants import REGIONS
 from matchmaker.postings.models import Expert, Need, Result
 
 Kind = Literal["result", "need", "expert"]
@@ -47,44 +58,285 @@ class RankedItem:
     item: object = None            # the ORM object
 
 
-def _bigrams(text: str) -> set[str]:
-    text = "".join(ch for ch in text if not ch.isspace())
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+@dataclass(frozen=True)
+class Weights:
+    """Fusion weights (tuned on the dev set; see docs/BENCHMARKS.md)."""
+    lexical_short: float = 0.10    # max BM25 contribution for a keyword-length query
+    lexical_long: float = 0.01     # ... for a whole posting used as the query
+    short_query: int = 12          # tokens; longer queries shift weight to the embeddings
+    field_same: float = 0.025       # dev nDCG is flat from 0.02 to 0.05: take the softest
+    field_related: float = 0.0125
+    # The remaining signals are preferences, not relevance: on the dev set any weight
+    # above ~0.005 costs nDCG, so they act as tie-breakers between equally good matches.
+    region_city: float = 0.003
+    region_province: float = 0.001
+    maturity: float = 0.004
+    budget: float = 0.003
+    deadline: float = 0.003
 
 
-def _rank(query_text: str, candidates, kind: Kind, top: int) -> list[RankedItem]:
-    q = _bigrams(query_text)
-    scored = []
-    for obj in candidates:
-        grams = _bigrams(obj.text)
-        overlap = len(q & grams) / (len(q) ** 0.5 * len(grams) ** 0.5 or 1)
-        scored.append((overlap, obj))
-    scored.sort(key=lambda t: (-t[0], t[1].id))
-    return [RankedItem(kind, obj.id, s, {"lexical": s}, Explanation(summary="字面相似"), obj)
-            for s, obj in scored[:top] if s > 0]
+WEIGHTS = Weights()
+MODES = ("hybrid", "bm25", "dense")
+MODEL_OF = {"result": Result, "need": Need, "expert": Expert}
+# Postings that may be shown as matches (closed, archived and draft ones may not).
+VISIBLE = {"result": ("published",), "need": ("open",), "expert": ("published",)}
+MATURITY_LEVEL = {"实验室阶段": 0.25, "小试": 0.5, "中试": 0.75, "产业化": 1.0}
+HENAN_CITIES = set(REGIONS) | {"济源", "河南"}
+CANDIDATES = 100   # per retriever, above the exact-scoring size
+EXACT_BELOW = 1000  # corpora up to this size are scored in full (beyond: dense ∪ BM25 candidates)
 
 
-def rank_results_for_need(session: Session, need: Need, top: int = 10) -> list[RankedItem]:
-    """need → results, excluding archived/draft results and the need's own organisation."""
-    rows = session.scalars(select(Result).where(Result.status == "published",
-                                                Result.organization_id != need.organization_id)).all()
-    return _rank(need.text, rows, "result", top)
+# ---- fusion (pure functions, also used by evaluation) ------------------------------
+def lexical_confidence(bm25: np.ndarray) -> float:
+    """How decisive BM25 is for this query: the gap between its best and its tenth-best
+    score relative to the best (0 when flat, → 1 when one posting stands out)."""
+    if bm25.size == 0:
+        return 0.0
+    top = np.sort(bm25)[::-1][:10]
+    if top[0] <= 0:
+        return 0.0
+    return float((top[0] - top[-1]) / top[0])
 
 
-def rank_needs_for_result(session: Session, result: Result, top: int = 10) -> list[RankedItem]:
-    rows = session.scalars(select(Need).where(Need.status == "open",
-                                              Need.organization_id != result.organization_id)).all()
-    return _rank(result.text, rows, "need", top)
+def lexical_weight(query_len: int, weights: Weights = WEIGHTS) -> float:
+    """Short keyword queries are where exact terms matter most (a user typing 'AGV 丢码',
+    a paper's keywords); a long symptom description is better read by the embeddings."""
+    if query_len <= weights.short_query:
+        return weights.lexical_short
+    # quadratic fall-off: a 50-token posting keeps only the long-query weight
+    return max(weights.lexical_long, weights.lexical_short * (weights.short_query / query_len) ** 2)
 
 
-def rank_experts_for_need(session: Session, need: Need, top: int = 10) -> list[RankedItem]:
-    rows = session.scalars(select(Expert).where(Expert.status == "published",
-                                                Expert.organization_id != need.organization_id)).all()
-    return _rank(need.text, rows, "expert", top)
+def fuse(dense: np.ndarray, bm25: np.ndarray, structured: np.ndarray, mode: str = "hybrid",
+         weights: Weights = WEIGHTS, query_len: int = 0,
+         bm25_all: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Final scores and the lexical part, over aligned candidate arrays. BM25 is normalised
+    by its best score over the whole corpus (`bm25_all`, default: the candidates)."""
+    if mode == "bm25":
+        return bm25.astype(np.float64), bm25
+    if mode == "dense":
+        return dense.astype(np.float64), np.zeros_like(dense)
+    ref = bm25 if bm25_all is None else bm25_all
+    top = float(ref.max()) if ref.size else 0.0
+    norm = bm25 / top if top > 0 else np.zeros_like(bm25)
+    lexical = lexical_weight(query_len, weights) * lexical_confidence(ref) * norm
+    return dense + lexical + structured, lexical
 
 
-def search(session: Session, query: str, kind: Kind = "result", top: int = 10) -> list[RankedItem]:
-    model = {"result": Result, "need": Need, "expert": Expert}[kind]
-    status = {"result": "published", "need": "open", "expert": "published"}[kind]
-    rows = session.scalars(select(model).where(model.status == status)).all()
-    return _rank(query, rows, kind, top)
+# ---- structured signals ------------------------------------------------------------
+def _region_signal(a: str | None, b: str | None, w: Weights) -> Signal | None:
+    if not a or not b:
+        return None
+    if a == b:
+        return Signal("region", f"同城（{a}）", 1.0, w.region_city)
+    if a in HENAN_CITIES and b in HENAN_CITIES:
+        return Signal("region", "同在河南", 0.5, w.region_province)
+    return None
+
+
+def _field_signal(src_field, cand_field, w: Weights) -> Signal | None:
+    if src_field is None or cand_field is None:
+        return None
+    if src_field.id == cand_field.id:
+        return Signal("field", f"同领域（{cand_field.name}）", 1.0, w.field_same)
+    if cand_field.name in (src_field.related or []) or src_field.name in (cand_field.related or []):
+        return Signal("field", f"相关领域（{cand_field.name}）", 0.5, w.field_related)
+    return None
+
+
+def structured_signals(source, cand, w: Weights = WEIGHTS, today: date | None = None) -> list[Signal]:
+    """Signals between the posting asked about (or None for free text) and a candidate."""
+    if source is None:
+        return []
+    today = today or date.today()
+    out = [s for s in (_field_signal(getattr(source, "field", None), getattr(cand, "field", None), w),
+                       _region_signal(source.region, cand.region, w)) if s]
+    need = source if source.kind == "need" else cand if cand.kind == "need" else None
+    result = source if source.kind == "result" else cand if cand.kind == "result" else None
+    if need is not None and result is not None:
+        level = MATURITY_LEVEL.get(result.maturity or "")
+        if level is not None:
+            # An enterprise need implies use in production: the riper the result, the better.
+            out.append(Signal("maturity", f"成熟度：{result.maturity}", level, w.maturity * level))
+        if need.budget_wan and result.price_wan:
+            ratio = need.budget_wan / result.price_wan
+            if ratio >= 1:
+                out.append(Signal("budget", "报价在预算内", 1.0, w.budget))
+            elif ratio < 0.5:
+                out.append(Signal("budget", "报价远超预算", 0.0, -w.budget))
+        if need.deadline:
+            days = (need.deadline - today).days
+            if days < 0:
+                out.append(Signal("deadline", "需求已过截止日期", 0.0, -w.deadline))
+            elif days < 30:
+                out.append(Signal("deadline", "临近截止日期", 0.5, w.deadline * 0.5))
+    return out
+
+
+# ---- the ranking core ----------------------------------------------------------------
+def _engine(engine):
+    if engine is not None:
+        return engine
+    from matchmaker.matching.engine import get_engine
+
+    return get_engine()
+
+
+def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarray | None,
+          source=None, top: int = 10, engine=None, exclude_org: int | None = None,
+          exclude_ids: set[int] = frozenset(), mode: str = "hybrid",
+          weights: Weights = WEIGHTS) -> list[RankedItem]:
+    from matchmaker.text import shared_terms, tokenize
+
+    eng = _engine(engine)
+    idx = eng.ensure_fresh(session, kind)
+    if len(idx) == 0 or top <= 0:
+        return []
+    q_tokens = tokenize(query_text)
+    if query_vec is None:
+        query_vec = eng.embed([query_text], query=True)[0]
+    bm_ids, bm_all = idx.bm25_scores(q_tokens)
+    n = len(idx)
+    if n <= EXACT_BELOW:
+        cand, dense_c = idx.dense_search(query_vec, n)
+    else:
+        d_ids, d_scores = idx.dense_search(query_vec, CANDIDATES)
+        best = bm_ids[np.argpartition(-bm_all, min(CANDIDATES, len(bm_all) - 1))[:CANDIDATES]]
+        extra = np.setdiff1d(best, d_ids)
+        cand = np.concatenate([d_ids, extra])
+        dense_c = np.concatenate([d_scores, idx.dense_scores(query_vec, extra)])
+    pos = np.clip(np.searchsorted(bm_ids, cand), 0, max(len(bm_ids) - 1, 0))
+    bm_c = np.where(bm_ids[pos] == cand, bm_all[pos], 0.0) if len(bm_ids) else np.zeros(len(cand))
+    dense_c, bm_c = dense_c.astype(np.float64), bm_c.astype(np.float64)
+    prelim, lexical_c = fuse(dense_c, bm_c, np.zeros(len(cand)), mode, weights, len(q_tokens), bm_all)
+    order = np.argsort(-prelim, kind="stable")
+
+    # Signals need a few columns of each candidate: light column queries (no ORM objects),
+    # in preliminary order, only while a candidate could still enter the top (signals add
+    # at most max_bonus); ORM objects only for the final top.
+    max_bonus = (weights.field_same + weights.region_city + weights.maturity + weights.budget
+                 + weights.deadline) if (mode == "hybrid" and source is not None) else 0.0
+    model = MODEL_OF[kind]
+    chunk = max(100, 5 * top)
+    fields: dict = {}
+    ranked: list[tuple[float, int, list[Signal], int]] = []
+    for start in range(0, len(order), chunk):
+        part = order[start:start + chunk]
+        light = _light_rows(session, kind, cand[part], exclude_org, exclude_ids, fields)
+        for i in part:
+            row = light.get(int(cand[i]))
+            if row is None:
+                continue
+            sig = structured_signals(source, row, weights) if mode == "hybrid" else []
+            ranked.append((float(prelim[i]) + sum(s.contribution for s in sig), row.id, sig, int(i)))
+        ranked.sort(key=lambda t: (-t[0], t[1]))
+        ranked = ranked[:top]
+        nxt = start + chunk
+        if len(ranked) >= top and (nxt >= len(order) or prelim[order[nxt]] + max_bonus < ranked[-1][0]):
+            break
+    objs = {o.id: o for o in session.scalars(
+        select(model).where(model.id.in_([r[1] for r in ranked]))
+        .options(selectinload(model.field), selectinload(model.organization)))}
+
+    idf = idx.idf
+    q_weights = {t: idf(t) for t in set(q_tokens)}
+    out = []
+    for score, rid, sig, i in ranked:
+        r = objs.get(rid)
+        if r is None:  # deleted meanwhile
+            continue
+        terms = shared_terms(q_tokens, idx.tokens.get(rid, []), weights=q_weights)
+        components = {"dense": round(float(dense_c[i]), 4), "bm25": round(float(bm_c[i]), 4),
+                      "lexical": round(float(lexical_c[i]), 4)}
+        for s in sig:
+            components[s.name] = round(s.contribution, 4)
+        expl = Explanation(shared_terms=terms, semantic_similarity=round(float(dense_c[i]), 4),
+                           signals=sig, summary=_summary(terms, float(dense_c[i]), sig))
+        out.append(RankedItem(kind, rid, round(score, 4), components, expl, r))
+    return out
+
+
+_LIGHT_COLUMNS = {
+    "result": ("region", "maturity", "price_wan"),
+    "need": ("region", "budget_wan", "deadline"),
+    "expert": ("region",),
+}
+
+
+def _light_rows(session: Session, kind: str, ids, exclude_org, exclude_ids,
+                fields: dict) -> dict[int, SimpleNamespace]:
+    """Visible candidates as light records with what the signals read (kind, field, ...)."""
+    from matchmaker.postings.models import Field
+
+    model = MODEL_OF[kind]
+    cols = [getattr(model, c) for c in ("id", "field_id", *_LIGHT_COLUMNS[kind])]
+    stmt = select(*cols).where(model.status.in_(VISIBLE[kind]), model.id.in_([int(i) for i in ids]))
+    if exclude_org is not None:
+        stmt = stmt.where(model.organization_id != exclude_org)
+    rows = session.execute(stmt).all()
+    missing = {r.field_id for r in rows if r.field_id is not None and r.field_id not in fields}
+    if missing:  # `fields` caches Field rows across the chunks of one ranking
+        fields.update((f.id, f) for f in session.scalars(select(Field).where(Field.id.in_(missing))))
+    return {r.id: SimpleNamespace(kind=kind, field=fields.get(r.field_id), **r._asdict())
+            for r in rows if r.id not in exclude_ids}
+
+
+def _summary(terms: list[str], cosine: float, signals: list[Signal]) -> str:
+    level = "高" if cosine >= 0.88 else "较高" if cosine >= 0.84 else "一般"
+    parts = [f"语义相似度{level}（{cosine:.2f}）"]
+    if terms:
+        parts.append("共同关键词：" + "、".join(terms[:4]))
+    parts += [s.label for s in signals if s.contribution > 0 and s.name in ("field", "region")]
+    return "；".join(parts) + "。"
+
+
+def _stored_vector(eng, kind: str, obj) -> np.ndarray | None:
+    idx = eng.index(kind)
+    if idx.hashes.get(obj.id) is None:
+        return None
+    from matchmaker.matching.index import text_hash
+
+    return idx.vector(obj.id) if idx.hashes[obj.id] == text_hash(obj.text) else None
+
+
+def _rank_for_posting(session: Session, source, target: Kind, top: int, engine, exclude_org,
+                      mode: str, weights: Weights) -> list[RankedItem]:
+    """Rank `target` postings for a stored posting, reusing its indexed vector when current."""
+    eng = _engine(engine)
+    return _rank(session, target, query_text=source.text,
+                 query_vec=_stored_vector(eng, source.kind, source), source=source, top=top,
+                 engine=eng, mode=mode, weights=weights,
+                 exclude_org=source.organization_id if exclude_org is None else exclude_org)
+
+
+def rank_results_for_need(session: Session, need: Need, top: int = 10, *, engine=None,
+                          exclude_org: int | None = None, mode: str = "hybrid",
+                          weights: Weights = WEIGHTS) -> list[RankedItem]:
+    """need → results (需求找成果), excluding unpublished results and the need's own organisation."""
+    return _rank_for_posting(session, need, "result", top, engine, exclude_org, mode, weights)
+
+
+def rank_needs_for_result(session: Session, result: Result, top: int = 10, *, engine=None,
+                          exclude_org: int | None = None, mode: str = "hybrid",
+                          weights: Weights = WEIGHTS) -> list[RankedItem]:
+    """result → needs (成果找需求): open needs of other organisations."""
+    return _rank_for_posting(session, result, "need", top, engine, exclude_org, mode, weights)
+
+
+def rank_experts_for_need(session: Session, need: Need, top: int = 10, *, engine=None,
+                          exclude_org: int | None = None, mode: str = "hybrid",
+                          weights: Weights = WEIGHTS) -> list[RankedItem]:
+    """need → experts (人才答题)."""
+    return _rank_for_posting(session, need, "expert", top, engine, exclude_org, mode, weights)
+
+
+def search(session: Session, query: str, kind: Kind = "result", top: int = 10, *, engine=None,
+           exclude_org: int | None = None, mode: str = "hybrid") -> list[RankedItem]:
+    """Free-text search over one kind (检索). The query is embedded as an e5 "query:"."""
+    if kind not in MODEL_OF:
+        raise ValueError(f"unknown kind {kind!r}")
+    query = (query or "").strip()
+    if not query:
+        return []
+    return _rank(session, kind, query_text=query, query_vec=None, top=top, engine=engine,
+                 exclude_org=exclude_org, mode=mode)

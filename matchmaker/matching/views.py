@@ -1,9 +1,59 @@
-"""matching blueprint (placeholder routes until the feature lands)."""
-from flask import Blueprint, render_template
+"""matching blueprint: free-text search (智能检索) and the match panel helpers."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
+
+from matchmaker.extensions import db
+from matchmaker.matching import ranker, services
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
+SEARCH_TOP = 20
 
 
 @bp.route("/")
 def search():
-    return render_template("errors/error.html", status=501, message="建设中"), 501
+    q = (request.args.get("q") or "").strip()
+    kind = request.args.get("kind") or "result"
+    error = None
+    if kind not in services.KIND_LABEL:
+        error, kind = "检索类型应为科技成果、技术需求或专家人才", "result"
+    elif len(q) > 500:
+        error = "检索内容过长，请控制在 500 字以内"
+    items = []
+    if q and not error:
+        own = current_user.organization_id if current_user.is_authenticated else None
+        items = ranker.search(db.session, q, kind, SEARCH_TOP, exclude_org=own)
+    return render_template("matching/search.html", q=q, kind=kind, items=items, error=error,
+                           kinds=services.KIND_LABEL), 400 if error else 200
+
+
+@bp.app_template_global()
+def posting_matches(posting, top: int = 5):
+    """For `templates/matching/_panel.html`: the ranked matches of a posting. A failing
+    matching engine must not take the posting page down with it."""
+    try:
+        return services.matches_for(db.session, posting, top)
+    except Exception:
+        current_app.logger.exception("matching panel failed for %r", posting)
+        return None
+
+
+@bp.app_template_filter("highlight")
+def highlight_filter(text, terms):
+    return services.highlight(text, terms or [])
+
+
+@bp.app_template_global()
+def posting_url(item):
+    """Link of a ranked item's posting page (the postings blueprint owns the routes)."""
+    from flask import url_for
+
+    endpoint = {"result": "postings.result_detail", "need": "postings.need_detail"}.get(item.kind)
+    if endpoint:
+        key = "result_id" if item.kind == "result" else "need_id"
+        return url_for(endpoint, **{key: item.id})
+    try:
+        return url_for("postings.expert_detail", expert_id=item.id)
+    except Exception:  # no expert page yet
+        return url_for("postings.experts")

@@ -1,0 +1,188 @@
+"""The matching engine of one app: its indexes, model and the sync with the database.
+
+`get_engine()` returns the engine for the current app (INDEX_DIR, EMBEDDING_MODEL,
+ANN_THRESHOLD from `current_app.config`), cached per process. Services and the CLI
+use it without a request context.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker.matching import embeddings
+from matchmaker.matching.index import KINDS, PostingIndex, text_hash
+from matchmaker.postings.models import Expert, Need, Result
+from matchmaker.text import tokenize
+
+log = logging.getLogger(__name__)
+
+MODELS = {"result": Result, "need": Need, "expert": Expert}
+KIND_OF = {Result: "result", Need: "need", Expert: "expert"}
+# Above this many changed postings in one commit, the commit only marks the index stale
+# and the next search (or `flask index rebuild|verify`) embeds them in batches: a bulk
+# import must not wait for one embedding per row inside its transaction.
+BULK_LIMIT = 16
+EMBED_BATCH = 32
+
+_engines: dict[tuple, "Engine"] = {}
+_engines_lock = threading.Lock()
+
+
+@dataclass
+class Drift:
+    missing: list[int]   # in the database, not in the index
+    extra: list[int]     # in the index, no longer in the database
+    changed: list[int]   # text changed since it was indexed
+
+    @property
+    def total(self) -> int:
+        return len(self.missing) + len(self.extra) + len(self.changed)
+
+
+class Engine:
+    def __init__(self, index_dir: Path, model: str | None = None, ann_threshold: int = 20000):
+        self.index_dir = Path(index_dir)
+        self.model_path = embeddings.resolve(model)
+        self.model = embeddings.model_name(model)
+        self.ann_threshold = ann_threshold
+        self._dim: int | None = None
+        self._indexes: dict[str, PostingIndex] = {}
+        self._mtimes: dict[str, int] = {}
+        self.lock = threading.RLock()
+
+    # ---- model -------------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = embeddings.dimension(self.model_path)
+        return self._dim
+
+    def embed(self, texts: list[str], *, query: bool = False, progress: bool = False) -> np.ndarray:
+        return embeddings.embed(texts, self.model_path, query=query, batch_size=EMBED_BATCH,
+                                show_progress_bar=progress)
+
+    # ---- indexes -----------------------------------------------------------------
+    def path(self, kind: str) -> Path:
+        return self.index_dir / f"{kind}.index.npz"
+
+    def index(self, kind: str) -> PostingIndex:
+        """The in-memory index, reloaded when another process saved a newer file.
+        An index built with another model or dimension is discarded (stale → rebuilt)."""
+        with self.lock:
+            path = self.path(kind)
+            mtime = path.stat().st_mtime_ns if path.exists() else None
+            if kind in self._indexes and self._mtimes.get(kind) == mtime:
+                return self._indexes[kind]
+            idx = None
+            if mtime is not None:
+                try:
+                    idx = PostingIndex.load(path, self.ann_threshold)
+                except Exception:  # a corrupt file is rebuilt from the database
+                    log.exception("cannot load %s; it will be rebuilt", path)
+                if idx is not None and (idx.model != self.model or idx.dim != self.dim):
+                    log.warning("index %s was built with %s/%sd, now %s/%sd: rebuilding",
+                                kind, idx.model, idx.dim, self.model, self.dim)
+                    idx = None
+            if idx is None:
+                idx = PostingIndex(kind, self.model, self.dim, self.ann_threshold)
+                idx.stale = True  # unknown content: sync before use
+            self._indexes[kind], self._mtimes[kind] = idx, mtime
+            return idx
+
+    def save(self, kind: str) -> None:
+        with self.lock:
+            idx = self._indexes[kind]
+            idx.save(self.index_dir)
+            self._mtimes[kind] = self.path(kind).stat().st_mtime_ns
+
+    # ---- database sync -----------------------------------------------------------
+    @staticmethod
+    def db_texts(session: Session, kind: str) -> dict[int, str]:
+        model = MODELS[kind]
+        # no_autoflush: reading the truth must not trigger our own flush hooks
+        with session.no_autoflush:
+            return {obj.id: obj.text for obj in session.scalars(select(model)).all()}
+
+    def drift(self, session: Session, kind: str) -> Drift:
+        texts = self.db_texts(session, kind)
+        idx = self.index(kind)
+        missing = sorted(i for i in texts if i not in idx.hashes)
+        extra = sorted(i for i in idx.hashes if i not in texts)
+        changed = sorted(i for i, t in texts.items() if i in idx.hashes and idx.hashes[i] != text_hash(t))
+        return Drift(missing, extra, changed)
+
+    def sync(self, session: Session, kind: str, *, force: bool = False, progress=None) -> Drift:
+        """Bring one index in line with the database; embeds only what changed (all if force)."""
+        with self.lock:
+            idx = self.index(kind)
+            if force:
+                idx.clear()
+            texts = self.db_texts(session, kind)
+            drift = self.drift(session, kind)
+            idx.remove(drift.extra)
+            todo = drift.missing + drift.changed
+            for start in range(0, len(todo), 256):
+                chunk = todo[start:start + 256]
+                self._upsert(idx, chunk, [texts[i] for i in chunk])
+                if progress:
+                    progress(len(chunk))
+            idx.restructure(force=force)
+            idx.stale = False
+            self.save(kind)
+            return drift
+
+    def _upsert(self, idx: PostingIndex, ids: list[int], texts: list[str]) -> None:
+        # Needs are what enterprises ask: e5 embeds them as queries ("query: "), results and
+        # experts as passages, so need↔result similarity is the asymmetric retrieval score in
+        # both directions (dev nDCG@10 0.91 against 0.90 for passage↔passage).
+        vectors = self.embed(texts, query=idx.kind == "need")
+        idx.upsert(ids, vectors, [text_hash(t) for t in texts], [tokenize(t) for t in texts])
+
+    def ensure_fresh(self, session: Session, kind: str) -> PostingIndex:
+        idx = self.index(kind)
+        if idx.stale:
+            self.sync(session, kind)
+            idx = self.index(kind)
+        return idx
+
+    def apply(self, changes: dict[str, dict[int, str | None]]) -> None:
+        """Apply committed changes: {kind: {id: new text, or None when deleted}}."""
+        with self.lock:
+            for kind, items in changes.items():
+                if not items:
+                    continue
+                idx = self.index(kind)
+                # deletions always apply at once: the index never points at a deleted posting
+                removed = idx.remove([i for i, t in items.items() if t is None])
+                upd = {i: t for i, t in items.items()
+                       if t is not None and idx.hashes.get(i) != text_hash(t)}
+                if len(upd) > BULK_LIMIT:
+                    idx.stale = True  # bulk: the next sync embeds them in batches
+                elif upd:
+                    self._upsert(idx, list(upd), list(upd.values()))
+                if removed or upd:  # a status-only edit leaves the index file alone
+                    self.save(kind)
+
+
+def get_engine(app=None) -> Engine:
+    """The engine for `app` (default: current_app), one per process and configuration."""
+    if app is None:
+        from flask import current_app
+
+        app = current_app._get_current_object()
+    cfg = app.config
+    key = (str(Path(cfg["INDEX_DIR"]).resolve()), cfg.get("EMBEDDING_MODEL") or "",
+           int(cfg.get("ANN_THRESHOLD", 20000)))
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = Engine(Path(key[0]), key[1] or None, key[2])
+        return _engines[key]
+
+
+__all__ = ["Engine", "get_engine", "KINDS", "MODELS", "Drift"]
