@@ -62,8 +62,9 @@ def register_config(app: Flask, config: Config | dict | None) -> None:
     elif isinstance(config, dict):
         config = Config(instance_path=config.pop("INSTANCE_PATH", app.instance_path), **config)
     app.config.from_object(config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Libraries (faiss, bm25s, alembic) are chatty at INFO; the platform's own logs stay at INFO.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("matchmaker").setLevel(logging.INFO)
 
 
 def register_extensions(app: Flask) -> None:

@@ -92,12 +92,24 @@ def rebuild_cmd(kind):
         click.echo(f"{k:7s} 已重建：{m['count']} 条，{m['model']}，{m['dimension']} 维，{m['index_type']}")
 
 
-@click.command("evaluate", help="在临时数据库上评测排序：nDCG@10、recall@10、MRR@10。")
-@click.option("--needs", "needs_path", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--results", "results_path", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--qrels", "qrels_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.command("evaluate", help="评测排序：在临时数据库上按相关性标注计算 nDCG@10、recall@10、MRR@10；"
+                                  "或用 --feedback 以经纪人审核结论评测。")
+@click.option("--needs", "needs_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--results", "results_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--qrels", "qrels_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--feedback", is_flag=True, help="以经纪人的通过/不通过结论为标注，评测当前数据库中的推荐")
 @click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象")
-def evaluate_cmd(needs_path, results_path, qrels_path, as_json):
+def evaluate_cmd(needs_path, results_path, qrels_path, feedback, as_json):
+    if feedback:
+        from matchmaker.extensions import db
+        from matchmaker.review.cli import format_feedback
+        from matchmaker.review.learning import evaluate_feedback
+
+        report = evaluate_feedback(db.session)
+        click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_feedback(report))
+        return
+    if not (needs_path and results_path and qrels_path):
+        raise click.UsageError("需要 --needs、--results 和 --qrels，或使用 --feedback")
     from matchmaker.matching.evaluation import evaluate
     from matchmaker.postings.importer import ImportFailed
 
@@ -109,7 +121,7 @@ def evaluate_cmd(needs_path, results_path, qrels_path, as_json):
             out = evaluate(Path(needs_path), Path(results_path), Path(qrels_path),
                            model=current_app.config.get("EMBEDDING_MODEL") or None, progress=progress)
         except ImportFailed as exc:
-            errors = "\n".join(exc.report.errors[:10])
+            errors = "\n".join(str(e) for e in exc.report.errors[:10])
             raise click.ClickException(f"导入评测数据失败：\n{errors}") from None
         except ValueError as exc:  # malformed qrels
             raise click.ClickException(str(exc)) from None

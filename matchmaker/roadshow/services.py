@@ -488,19 +488,12 @@ def seats_taken(db: DbSession, session: Session) -> int:
 
 # ---------------------------------------------------------------- follow-up
 
-def create_intent_match(db: DbSession, need: Need, result: Result, score: float, note: str) -> Match:
-    """An intent enters the broker pipeline at 对接洽谈. The one place roadshow creates a Match
-    (to be switched to the review service at merge)."""
-    match = db.scalar(select(Match).where(Match.need_id == need.id, Match.result_id == result.id))
-    if match is None:
-        match = Match(need_id=need.id, result_id=result.id, score=score, source="roadshow", stage="proposed")
-        db.add(match)
-    # An intent moves an earlier (or closed) match forward; it never moves a signed deal back.
-    if match.stage in ("proposed", "broker_review", "confirmation", "closed"):
-        match.stage = "negotiation"
-    match.note = "\n".join(filter(None, [match.note, f"路演意向：{note}" if note else "路演意向"]))
-    db.flush()
-    return match
+def create_intent_match(db: DbSession, need: Need, result: Result, score: float, note: str,
+                        user: User | None = None) -> Match:
+    """An intent enters the broker pipeline at 对接洽谈 through the review service."""
+    from matchmaker.review.services import enter_from_intent
+
+    return enter_from_intent(db, need, result, user, score=score, note=note)
 
 
 def record_intent(db: DbSession, session: Session, candidate: Candidate, need: Need, note: str,
@@ -516,7 +509,8 @@ def record_intent(db: DbSession, session: Session, candidate: Candidate, need: N
                                          Intent.need_id == need.id)):
         raise RoadshowError("该意向已登记", "need_id")
     interest = next((i for i in candidate.interests if i.organization_id == need.organization_id), None)
-    match = create_intent_match(db, need, candidate.result, interest.score if interest else 0.0, note)
+    match = create_intent_match(db, need, candidate.result, interest.score if interest else 0.0, note,
+                                user)
     intent = Intent(session=session, candidate=candidate, need=need, note=note, match=match,
                     recorded_by_id=user.id if user else None)
     db.add(intent)

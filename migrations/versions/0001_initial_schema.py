@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 23:51:24.584934
+Create Date: 2026-11-28 00:21:49.820167
 
 """
 from alembic import op

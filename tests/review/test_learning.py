@@ -1,6 +1,7 @@
 """Learning fusion weights from broker decisions; feedback metrics; CLI figures."""
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -66,8 +67,10 @@ def test_learned_weights_reorder_proposals(db, deal):
     from sqlalchemy import select
 
     from matchmaker.review.services import propose_for_need
-    f.result("机床导轨润滑油回收装置", keywords=["机床"])
+    # A close competitor in meaning that shares fewer exact terms with the needs.
+    f.result("数控机床主轴热变形在线补偿", description="数控机床主轴温升导致的热变形在线测量与补偿。")
     plain, learned = f.need("数控机床热误差补偿"), f.need("数控机床热误差补偿方案")
+    db.session.commit()  # the index follows committed postings
     propose_for_need(db.session, plain, top=1)
     # A (deliberately perverse) active version that prefers low lexical overlap.
     db.session.add(LearnedWeights(version=1, weights={"lexical": -1.0}, intercept=0.0, active=True))
@@ -81,8 +84,13 @@ def test_learned_weights_reorder_proposals(db, deal):
 def test_cli_learn_and_evaluate_print_figures(app, db):
     _decisions(db, label_from="field")
     runner = app.test_cli_runner()
-    out = runner.invoke(args=["evaluate-feedback"])
-    assert out.exit_code == 0 and "AUC" in out.output and "nDCG@10" in out.output
+    for args in (["evaluate-feedback"], ["evaluate", "--feedback"]):
+        out = runner.invoke(args=args)
+        assert out.exit_code == 0 and "AUC" in out.output and "nDCG@10" in out.output
+    out = runner.invoke(args=["evaluate", "--feedback", "--json"])
+    assert json.loads(out.output)["decisions"] > 0
+    out = runner.invoke(args=["evaluate"])
+    assert out.exit_code == 2 and "--feedback" in out.output
     out = runner.invoke(args=["learn"])
     assert out.exit_code == 0, out.output
     assert "当前权重 AUC" in out.output and "学习权重 AUC" in out.output and "已启用" in out.output

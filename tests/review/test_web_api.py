@@ -109,7 +109,9 @@ def test_decline_reason_shown_to_other_side(deal, as_user):
 
 def test_queue_ui_bulk_reject_and_one_tap_reason(deal, as_user, db):
     from tests import factories as f
-    second = f.result("机床热变形在线补偿系统", keywords=["数控机床", "热误差"])
+    second = f.result("数控机床热误差在线补偿系统", keywords=["数控机床", "热误差", "补偿"],
+                      description="针对数控机床加工零件尺寸随温度漂移，在线测温并实时补偿热误差。")
+    db.session.commit()  # the index follows committed postings
     from matchmaker.review.services import propose
     propose(db.session, [deal.need.id])
     db.session.commit()

@@ -179,6 +179,10 @@ def test_intent_becomes_match_in_negotiation_and_report(planned, client, login):
     match = db.session.scalar(select(Match).where(Match.need_id == need.id))
     assert match.stage == "negotiation" and match.source == "roadshow"
     assert match.result_id == talk.candidate.result_id
+    # It is in the broker pipeline: the stage change is recorded and the 回访 is scheduled.
+    assert match.changes[-1].to_stage == "negotiation" and match.changes[-1].user_id == planned["broker"].id
+    assert [fu.kind for fu in match.follow_ups] == ["introduction"]
+    assert match.released_at is None  # contact details stay gated
     resp = client.post(f"/roadshow/sessions/{session.id}", data={
         "candidate_id": talk.candidate_id, "need_id": need.id})
     assert "该意向已登记" in resp.get_data(as_text=True)
