@@ -20,11 +20,12 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
-# Create or upgrade the database, load seed_data/ and build the indexes.
+# Create or upgrade the database, load seed_data/ and build the indexes (`verify --fix`
+# builds what is missing or stale and leaves up-to-date indexes alone, so reruns are quick).
 db: venv
 	$(FLASK) db upgrade
 	$(FLASK) seed
-	$(FLASK) index rebuild
+	$(FLASK) index verify --fix
 
 run: db
 	$(FLASK) run --host 127.0.0.1 --port 5000
