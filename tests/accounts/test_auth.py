@@ -35,7 +35,8 @@ def test_account_locks_after_repeated_failures(client, db, app):
     user = factories.user("enterprise")
     db.session.commit()
     for _ in range(app.config["MAX_FAILED_LOGINS"]):
-        client.post("/login", data={"email": user.email, "password": "wrong-password1"})
+        last = client.post("/login", data={"email": user.email, "password": "wrong-password1"})
+    assert "分钟后再试" in last.get_data(as_text=True)  # the locking attempt says how long
     resp = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
     assert resp.status_code == 200
     assert "锁定" in resp.get_data(as_text=True)
