@@ -98,7 +98,8 @@ def authenticate(session: Session, email: str, password: str, *, max_failed: int
             user.locked_until = now + lockout
             user.failed_logins = 0
             audit(session, "account_locked", user, ip=ip)
-            return LoginOutcome(None, "连续登录失败次数过多，账号已锁定")
+            minutes = max(1, int(lockout.total_seconds() // 60))
+            return LoginOutcome(None, f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试")
         audit(session, "login_failed", user, ip=ip)
         return LoginOutcome(None, "邮箱或密码错误")
     user.failed_logins = 0

@@ -201,6 +201,26 @@ def audit_query(*, action: str | None = None, user_email: str | None = None, tar
     return stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
 
 
+AUDIT_ACTION_LABELS = {
+    "login": "登录", "logout": "退出", "register": "注册",
+    "login_failed": "登录失败", "login_locked": "锁定期内登录", "login_disabled": "停用账号登录",
+    "account_locked": "账号锁定", "permission_denied": "越权访问",
+    "admin_create_user": "创建账号", "admin_enable_user": "启用账号", "admin_disable_user": "停用账号",
+    "admin_unlock_user": "解锁账号", "admin_broker_scope": "设置经纪人负责范围",
+    "admin_add_field": "新增领域", "admin_update_field": "修改领域",
+    "contact_release": "释放联系方式",
+    "challenge_create": "发布榜单", "challenge_transition": "榜单流转", "reviewers_assign": "指派评审",
+    "answer_submit": "提交揭榜方案", "answer_withdraw": "撤回揭榜方案", "review_submit": "提交评审",
+    "milestone_accept": "验收里程碑", "question_create": "企业出题",
+    "topic_create": "新建立题", "topic_update": "修改立题",
+}
+
+
+def audit_action_label(action: str) -> str:
+    """审计操作的中文名；未登记的操作显示原代码。"""
+    return AUDIT_ACTION_LABELS.get(action, action)
+
+
 def audit_actions(session: Session) -> list[str]:
     return list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
 

@@ -21,6 +21,7 @@ from matchmaker.postings.models import Field
 from matchmaker.webforms import save_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.add_app_template_filter(services.audit_action_label, "audit_label")
 
 
 @bp.before_request

@@ -81,6 +81,9 @@ def list_view(kind: Kind):
     page = request.args.get("page", 1, type=int) or 1
     pagination = db.paginate(services.list_query(kind.name, filters, current_user),
                              page=max(page, 1), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    if pagination.pages and pagination.page > pagination.pages:  # a page past the end shows the last page
+        pagination = db.paginate(services.list_query(kind.name, filters, current_user),
+                                 page=pagination.pages, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("postings/list.html", kind=kind, page=pagination, args=args, problems=problems,
                            fields=_active_fields(), regions=REGIONS, maturities=MATURITIES,
                            statuses=STATUS_CHOICES[kind.name],

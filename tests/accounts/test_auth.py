@@ -16,6 +16,12 @@ def test_register_creates_organization_and_first_user(client, db):
     assert user.password_hash != "Abcdef12345"
 
 
+def test_register_form_defaults_org_type_to_match_default_role(client, db):
+    """默认身份是企业，机构类型默认也须是“企业”，否则照填即报错。"""
+    html = client.get("/register").get_data(as_text=True)
+    assert '<option selected value="企业">' in html or '<option value="企业" selected>' in html
+
+
 def test_weak_password_is_rejected_and_nothing_saved(client, db):
     resp = client.post("/register", data={
         "role": "enterprise", "org_name": "弱密码公司", "org_type": "企业", "region": "郑州",
@@ -29,7 +35,8 @@ def test_account_locks_after_repeated_failures(client, db, app):
     user = factories.user("enterprise")
     db.session.commit()
     for _ in range(app.config["MAX_FAILED_LOGINS"]):
-        client.post("/login", data={"email": user.email, "password": "wrong-password1"})
+        last = client.post("/login", data={"email": user.email, "password": "wrong-password1"})
+    assert "分钟后再试" in last.get_data(as_text=True)  # the locking attempt says how long
     resp = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
     assert resp.status_code == 200
     assert "锁定" in resp.get_data(as_text=True)

@@ -161,6 +161,14 @@ def test_audit_log_viewer_filters(client, login, people, db):
     assert "格式应为" in client.get("/admin/audit?since=昨天").get_data(as_text=True)
 
 
+def test_audit_log_shows_chinese_action_names(client, login, people, db):
+    login(people["admin"])
+    client.post(f"/admin/users/{people['enterprise'].id}/unlock")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert '<td title="admin_unlock_user">解锁账号</td>' in html
+    assert '<option value="login" >登录</option>' in html or '>登录</option>' in html
+
+
 def test_create_user_cli(app, db, fields):
     result = app.test_cli_runner().invoke(args=[
         "create-user", "--email", "ops@example.cn", "--name", "运维管理员", "--role", "admin",

@@ -147,6 +147,8 @@ def test_pagination(client, app, people, db):
     assert second.count("posting-title\">分页测试需求") == 3
     assert "第 2 / 2 页" in second
     assert client.get("/needs?page=abc").status_code == 200
+    past = client.get("/needs?field=新能源&page=99").get_data(as_text=True)  # past the end: the last page
+    assert "第 2 / 2 页" in past and past.count("posting-title\">分页测试需求") == 3
 
 
 def test_detail_pages_render(client, people):

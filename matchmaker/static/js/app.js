@@ -13,4 +13,13 @@ document.addEventListener('DOMContentLoaded', function () {
         .forEach(function (box) { box.checked = el.checked; });
     });
   });
+  // Registration: keep 机构类型 in step with 注册身份 (企业 ↔ 高校/科研院所).
+  var role = document.querySelector('select[name=role]');
+  var orgType = document.querySelector('select[name=org_type]');
+  if (role && orgType) {
+    role.addEventListener('change', function () {
+      if (role.value === 'enterprise') { orgType.value = '企业'; }
+      else if (role.value === 'researcher' && orgType.value === '企业') { orgType.value = '高校'; }
+    });
+  }
 });
