@@ -82,6 +82,10 @@ MODEL_OF = {"result": Result, "need": Need, "expert": Expert}
 VISIBLE = {"result": ("published",), "need": ("open",), "expert": ("published",)}
 MATURITY_LEVEL = {"实验室阶段": 0.25, "小试": 0.5, "中试": 0.75, "产业化": 1.0}
 HENAN_CITIES = set(REGIONS) | {"济源", "河南"}
+# Scores within this distance of the best one are "comparably relevant". Embedding similarities
+# are compressed (unrelated Chinese texts still score ~0.86 with e5), so relevance is judged
+# relative to the best match: broker proposals keep only these, and lists mark where they end.
+RELEVANCE_GAP = 0.05
 CANDIDATES = 100   # per retriever, above the exact-scoring size
 EXACT_BELOW = 1000  # corpora up to this size are scored in full (beyond: dense ∪ BM25 candidates)
 

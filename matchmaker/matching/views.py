@@ -39,6 +39,11 @@ def posting_matches(posting, top: int = 5):
         return None
 
 
+@bp.app_context_processor
+def relevance_gap():
+    return {"relevance_gap": ranker.RELEVANCE_GAP}
+
+
 @bp.app_template_filter("highlight")
 def highlight_filter(text, terms):
     return services.highlight(text, terms or [])

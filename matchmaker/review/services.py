@@ -22,11 +22,9 @@ from matchmaker.review.models import (CONTRACT_TYPES, REASONS, SIDES, STAGES, Co
                                       Match, StageChange)
 
 DEFAULT_TOP = 10
-# Proposals keep only results scoring within this distance of the need's best result.
-# Embedding similarities are compressed (unrelated Chinese texts still score ~0.86 with e5),
-# so a relative cut-off keeps the broker's queue to real candidates; measured on the seed
-# data it keeps 71 of 74 intended pairs while halving the noise (docs/review.md).
-MAX_GAP = 0.05
+# Proposals keep only results within ranker.RELEVANCE_GAP of the need's best result: measured
+# on the seed data it keeps 71 of 74 intended pairs while halving the noise (docs/review.md).
+MAX_GAP = ranker.RELEVANCE_GAP
 INTRODUCTION_FOLLOW_UP = timedelta(days=7)
 SIGNING_FOLLOW_UP = timedelta(days=30)
 

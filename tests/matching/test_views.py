@@ -12,6 +12,23 @@ def test_search_page_highlights_shared_terms(client, corpus):
     assert "<mark>" in html and 'data-testid="explanation"' in html
 
 
+def test_search_page_marks_where_comparable_relevance_ends(client, corpus):
+    from matchmaker.matching import ranker
+    from matchmaker.extensions import db
+
+    items = ranker.search(db.session, "機床熱誤差", "result", 20)
+    floor = items[0].score - ranker.RELEVANCE_GAP
+    below = [i for i, it in enumerate(items) if it.score < floor]
+    assert below, "the corpus should hold results far below the best match"
+    html = client.get("/matching/?q=機床熱誤差&kind=result").get_data(as_text=True)
+    assert html.count('data-testid="low-relevance"') == 1
+    # The marker stands right before the first result below the floor.
+    marker = html.index('data-testid="low-relevance"')
+    first_low = html.index(f'data-id="{items[below[0]].id}"')
+    assert all(html.index(f'data-id="{it.id}"') < marker for it in items[:below[0]])
+    assert marker < first_low
+
+
 def test_search_page_empty_and_bad_kind(client, corpus):
     assert "智能检索" in client.get("/matching/").get_data(as_text=True)
     resp = client.get("/matching/?q=机床&kind=nope")
