@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg
+from matchmaker.api.errors import ApiError, int_arg, json_body, write
 from matchmaker.challenges import reports, services
 from matchmaker.challenges.models import (
     CHALLENGE_STATUSES, Answer, Challenge, Milestone, Project, Review, Topic,
@@ -23,6 +23,11 @@ from matchmaker.postings.models import Field, Need
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _write(fn):
+    return write(fn, ChallengeError)
+
 
 def _login(*roles: str):
     if not current_user.is_authenticated:
@@ -48,22 +53,6 @@ def _get(model, id_, label: str):
     return obj
 
 
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError("请求体须为 JSON 对象", "body")
-    return data
-
-
-def _write(fn):
-    """Run a service call; ChallengeError becomes a 400 naming its field; commit on success."""
-    try:
-        out = fn()
-    except ChallengeError as exc:
-        db.session.rollback()
-        raise ApiError(exc.message, exc.field or "body") from None
-    db.session.commit()
-    return out
 
 
 def _str(data: dict, key: str, required: bool = False, default: str = "") -> str:
@@ -195,7 +184,7 @@ def api_topic(topic_id):
 @bp.post("/topics")
 def api_topic_create():
     user = _login("admin")
-    data = _body()
+    data = json_body()
     field_id = _field_id(data)
     need_ids = _list(data, "need_ids", int)
     topic = _write(lambda: _save_topic(user, data, field_id, need_ids))
@@ -281,7 +270,7 @@ def api_challenge(challenge_id):
 @bp.post("/challenges")
 def api_challenge_create():
     user = _login()
-    data = _body()
+    data = json_body()
     need = _get(Need, _int(data, "need_id", True), "需求")
     if not services.can_raise(user, need):
         raise _forbidden()
@@ -296,7 +285,7 @@ def api_challenge_create():
 def api_challenge_transition(challenge_id):
     user = _login("admin", "broker")
     c = _get(Challenge, challenge_id, "榜单")
-    data = _body()
+    data = json_body()
     to = _str(data, "to_status", True)
     _write(lambda: services.transition(db.session, c, to, user, _str(data, "reason")))
     return jsonify(challenge_dict(c, full=True))
@@ -306,7 +295,7 @@ def api_challenge_transition(challenge_id):
 def api_challenge_assign(challenge_id):
     user = _login("admin")
     c = _get(Challenge, challenge_id, "榜单")
-    data = _body()
+    data = json_body()
     per, cap = _int(data, "per_answer") or 3, _int(data, "max_load") or 5
     created = _write(lambda: services.assign_reviewers(db.session, c, user, per_answer=per, max_load=cap))
     return jsonify({"items": [review_dict(r) for r in created]}), 201
@@ -325,7 +314,7 @@ def api_challenge_ranking(challenge_id):
 def api_challenge_award(challenge_id):
     user = _login("admin")
     c = _get(Challenge, challenge_id, "榜单")
-    data = _body()
+    data = json_body()
     a = _get(Answer, _int(data, "answer_id", True), "方案")
     project = _write(lambda: services.award_project(db.session, c, a, user, funding_wan=_num(data, "funding_wan"),
                                                     note=_str(data, "note")))
@@ -356,7 +345,7 @@ def api_answer_create(challenge_id):
     c = _get(Challenge, challenge_id, "榜单")
     if not _visible(c):
         raise ApiError("榜单不存在", status=404)
-    data = _body()
+    data = json_body()
 
     def run():
         plans = services.parse_milestones([f"{m.get('due', '')} {m.get('title', '')}" if isinstance(m, dict) else ""
@@ -406,7 +395,7 @@ def api_review_submit(review_id):
     r = _get(Review, review_id, "评审任务")
     if r.expert.user_id != user.id:
         raise _forbidden()
-    data = _body()
+    data = json_body()
     scores = data.get("scores")
     if not isinstance(scores, dict):
         raise ApiError("scores 须为对象，如 {\"advancement\": 85, ...}", "scores")
@@ -431,7 +420,7 @@ def api_project(project_id):
 def api_milestone_accept(milestone_id):
     user = _login("admin", "broker")
     m = _get(Milestone, milestone_id, "里程碑")
-    data = _body()
+    data = json_body()
     passed = data.get("passed", True)
     if not isinstance(passed, bool):
         raise ApiError("passed 须为 true 或 false", "passed")

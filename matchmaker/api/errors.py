@@ -1,7 +1,7 @@
 """API errors: JSON bodies in plain Chinese that name the field at fault."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from matchmaker.api import bp
 
@@ -35,3 +35,25 @@ def int_arg(args, name: str, default: int, lo: int = 1, hi: int = 1000) -> int:
     if not lo <= value <= hi:
         raise ApiError(f"参数 {name} 须在 {lo} 到 {hi} 之间", name)
     return value
+
+
+def json_body() -> dict:
+    """The request's JSON object, or an ApiError naming the body."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError("请求体须为 JSON 对象", "body")
+    return data
+
+
+def write(fn, *domain_errors: type[Exception]):
+    """Run a service call for a write: a domain error (with .message and .field) becomes a
+    400 naming its field and rolls back; success commits (the request owns the commit)."""
+    from matchmaker.extensions import db
+
+    try:
+        out = fn()
+    except domain_errors as exc:
+        db.session.rollback()
+        raise ApiError(exc.message, getattr(exc, "field", None) or "body") from None
+    db.session.commit()
+    return out

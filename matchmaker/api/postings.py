@@ -12,7 +12,7 @@ from sqlalchemy import select
 from matchmaker.accounts.permissions import (can_edit_expert, can_edit_need, can_edit_result,
                                              can_see_contact)
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg
+from matchmaker.api.errors import ApiError, int_arg, json_body, write
 from matchmaker.extensions import db
 from matchmaker.postings import services
 from matchmaker.postings.models import Field
@@ -22,6 +22,10 @@ PLURALS = {"results": "result", "needs": "need", "experts": "expert"}
 CAN_EDIT = {"result": can_edit_result, "need": can_edit_need, "expert": can_edit_expert}
 CREATOR_ROLE = {"result": "researcher", "need": "enterprise"}
 FILTER_KEYS = ("field", "region", "maturity", "status", "q")
+
+
+def _write(fn):
+    return write(fn, PostingError)
 
 
 def _serialize(obj) -> dict:
@@ -72,21 +76,6 @@ def _forbidden():
     return ApiError("无权执行此操作", status=403)
 
 
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError("请求体须为 JSON 对象", "body")
-    return data
-
-
-def _write(fn):
-    try:
-        obj = fn()
-    except PostingError as exc:
-        db.session.rollback()
-        raise ApiError(exc.message, exc.field or "body") from None
-    db.session.commit()
-    return obj
 
 
 @bp.get("/<any(results, needs, experts):plural>")
@@ -115,7 +104,7 @@ def create_posting(plural: str):
     _require_login()
     if current_user.role not in (CREATOR_ROLE[kind], "broker", "admin"):
         raise _forbidden()
-    data = _body()
+    data = json_body()
     external_id = data.pop("id", None)
     org_name = data.pop("organization", None)  # brokers and admins post on someone's behalf
 
@@ -131,7 +120,7 @@ def create_posting(plural: str):
 @bp.route("/<any(results, needs):plural>/<ref>", methods=["PUT", "PATCH"])
 def update_posting(plural: str, ref: str):
     obj = _editable(_kind(plural), ref)
-    data = _body()
+    data = json_body()
     data.pop("id", None)  # the external id is fixed once given
     _write(lambda: services.update_posting(db.session, obj, data, partial=request.method == "PATCH"))
     return jsonify(_serialize(obj))

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg
+from matchmaker.api.errors import ApiError, int_arg, json_body
 from matchmaker.extensions import db
 from matchmaker.postings.models import Need, Result
 from matchmaker.review import services
@@ -32,12 +32,6 @@ def _broker():
         raise ApiError("只有技术经纪人或管理员可以执行此操作", status=403)
     return user
 
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError("请求体须为 JSON 对象")
-    return data
 
 
 def _match(match_id: int) -> Match:
@@ -106,7 +100,7 @@ def _posting(model, value, name):
 def match_create():
     """手工添加撮合 {need_id, result_id, note}: ids or external ids; recorded as a ranking miss."""
     user = _broker()
-    data = _body()
+    data = json_body()
     need = _posting(Need, data.get("need_id"), "need_id")
     result = _posting(Result, data.get("result_id"), "result_id")
     note = data.get("note")
@@ -133,7 +127,7 @@ def match_decide(match_id):
     """经纪人审核 {decision: accept|reject, reason: code, note}."""
     user = _broker()
     match = _match(match_id)
-    decision, reason, note = _decision_args(_body())
+    decision, reason, note = _decision_args(json_body())
     _run(services.decide, db.session, match, user, decision, reason, note)
     return jsonify(services.match_dict(user, match, detail=True))
 
@@ -142,7 +136,7 @@ def match_decide(match_id):
 def match_decide_bulk():
     """批量审核 {ids: [...], decision, reason, note}: all or nothing."""
     user = _broker()
-    data = _body()
+    data = json_body()
     ids = data.get("ids")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
         raise ApiError("ids 须为非空的整数列表", "ids")
@@ -161,7 +155,7 @@ def match_confirm(match_id):
     """双方确认 {confirm: true|false, reason}: a party's answer; declining needs a reason."""
     user = _user()
     match = _match(match_id)
-    data = _body()
+    data = json_body()
     if not isinstance(data.get("confirm"), bool):
         raise ApiError("confirm 须为 true 或 false", "confirm")
     reason = data.get("reason")
@@ -176,7 +170,7 @@ def match_stage(match_id):
     """推进阶段 {to_stage, reason, contract_type, amount_wan, signed_on, buyer, seller, registration_no}."""
     user = _broker()
     match = _match(match_id)
-    data = _body()
+    data = json_body()
     signed_on = data.get("signed_on")
     if signed_on is not None:
         try:

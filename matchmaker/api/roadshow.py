@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError
+from matchmaker.api.errors import ApiError, json_body
 from matchmaker.extensions import db
 from matchmaker.postings.models import Need
 from matchmaker.roadshow import services
@@ -35,12 +35,6 @@ def _session(session_id: int) -> Session:
         raise ApiError("专场不存在", "session_id", status=404)
     return session
 
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError("请求体应为 JSON 对象", "body")
-    return data
 
 
 def _int(data: dict, key: str) -> int:
@@ -242,7 +236,7 @@ def roadshow_intents(session_id):
 def roadshow_record_intent(session_id):
     user = _user("broker", "admin")
     s = _session(session_id)
-    data = _body()
+    data = json_body()
     cand = db.session.get(Candidate, _int(data, "candidate_id"))
     if cand is None or cand.roadshow_id != s.roadshow_id:
         raise ApiError("路演项目不存在", "candidate_id", status=404)
