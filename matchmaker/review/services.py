@@ -316,6 +316,9 @@ def enter_from_intent(session: Session, need: Need, result: Result, user: User |
         match.decided_by_id = user.id if user else None
     _record(session, match, "negotiation", user, label)
     _schedule(session, match, "introduction", now + INTRODUCTION_FOLLOW_UP)
+    if not match.released:
+        _notify_parties(session, match, "stage", f"路演对接意向，请确认：{_pair_title(match)}",
+                        "双方在「我的撮合」确认对接意向后，可相互查看联系方式。", actor=user)
     return match
 
 

@@ -219,6 +219,8 @@ def test_roadshow_intent_parties_can_still_release_contacts(db, deal, as_user):
     match = services.enter_from_intent(db.session, deal.need, deal.result, deal.broker, note="路演后有意向")
     db.session.commit()
     assert match.stage == "negotiation" and not match.released
+    told = db.session.query(Notification).filter_by(user_id=deal.enterprise.id).all()
+    assert any("路演对接意向" in n.title for n in told)
     ent = as_user(deal.enterprise)
     page = ent.get("/review/mine").get_data(as_text=True)
     assert 'data-testid="confirm"' in page and RESULT_PHONE not in page
