@@ -101,7 +101,8 @@ class AssignForm(FlaskForm):
 
 
 def _score_field(label: str) -> IntegerField:
-    return IntegerField(label, validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100, message="须在 0 到 100 之间")])
+    return IntegerField(label, validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100, message="须在 0 到 100 之间")],
+                        description="0–100 分", render_kw={"min": 0, "max": 100, "inputmode": "numeric"})
 
 
 class ReviewForm(FlaskForm):

@@ -214,12 +214,14 @@ def _live_answers(challenge: Challenge) -> list[Answer]:
 def _reason(kind_label: str, rank: int, item) -> str:
     exp = item.explanation
     parts = [f"{kind_label}匹配第 {rank} 名（得分 {item.score:.2f}）"]
-    if exp.summary:
-        parts.append(exp.summary)
-    if exp.shared_terms:
+    summary = (exp.summary or "").rstrip("。")
+    if summary:
+        parts.append(summary)
+    if exp.shared_terms and "共同关键词" not in summary:
         parts.append("共同关键词：" + "、".join(exp.shared_terms[:5]))
     for sig in exp.signals[:3]:
-        parts.append(sig.label)
+        if sig.label not in summary:  # the ranker's summary already names field and region
+            parts.append(sig.label)
     return "；".join(parts)
 
 

@@ -24,7 +24,7 @@ def rows(user, matches) -> list[list]:
         contacts = {s: visible_contact(user, m, s) or {} for s in SIDES}
         c = m.contract
         out.append([
-            m.id, m.stage_label, round(m.score or 0, 4), {"manual": "手工添加"}.get(m.source, m.source),
+            m.id, m.stage_label, round(m.score or 0, 4), {"manual": "手工添加", "ranker": "系统推荐", "roadshow": "路演意向"}.get(m.source, m.source),
             {"accept": "通过", "reject": "不通过"}.get(m.decision or "", "待审核"), m.reason_label,
             m.need.external_id, m.need.title, m.need.organization.name,
             m.need.field.name if m.need.field else "", m.need.region or "",

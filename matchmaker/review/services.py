@@ -314,6 +314,9 @@ def enter_from_intent(session: Session, need: Need, result: Result, user: User |
         match.decided_by_id = user.id if user else None
     _record(session, match, "negotiation", user, label)
     _schedule(session, match, "introduction", now + INTRODUCTION_FOLLOW_UP)
+    if not match.released:
+        _notify_parties(session, match, "stage", f"路演对接意向，请确认：{_pair_title(match)}",
+                        "双方在「我的撮合」确认对接意向后，可相互查看联系方式。", actor=user)
     return match
 
 
@@ -449,13 +452,21 @@ def decide(session: Session, match: Match, user: User, decision: str, reason_cod
     return match
 
 
+def awaits_confirmation(match: Match) -> bool:
+    """Whether the parties are asked to confirm: at 双方确认, and on a deal that entered further on
+    (路演意向 enters at 对接洽谈) while contacts are not yet released."""
+    if match.stage == "confirmation":
+        return True
+    return match.stage in ("negotiation", "signed", "registered") and not match.released
+
+
 def respond(session: Session, match: Match, user: User, confirm: bool, reason: str | None = None,
             now: datetime | None = None) -> Match:
     """双方确认: one party confirms or declines. When both confirm, contacts are released and audited."""
     side = party_side(user, match)
     if side is None or match.decision != "accept":
         raise ReviewError("您不是该撮合的当事方", status=403)
-    if match.stage != "confirmation":
+    if not awaits_confirmation(match):
         raise ReviewError(f"该撮合当前处于「{match.stage_label}」，无需确认", "confirm", status=409)
     if getattr(match, f"{side}_status") is not None:
         raise ReviewError("您方已答复，不能重复确认", "confirm", status=409)
@@ -476,10 +487,13 @@ def respond(session: Session, match: Match, user: User, confirm: bool, reason: s
         return match
     if match.need_status == "confirmed" and match.result_status == "confirmed":
         release_contacts(session, match, now)
-        _record(session, match, "negotiation", user, "双方确认，交换联系方式")
-        _schedule(session, match, "introduction", now + INTRODUCTION_FOLLOW_UP)
-        _notify_parties(session, match, "stage", f"双方已确认，可查看对方联系方式：{_pair_title(match)}",
-                        "撮合进入「对接洽谈」阶段。")
+        if match.stage == "confirmation":
+            _record(session, match, "negotiation", user, "双方确认，交换联系方式")
+            _schedule(session, match, "introduction", now + INTRODUCTION_FOLLOW_UP)
+            body = "撮合进入「对接洽谈」阶段。"
+        else:  # a roadshow intent entered at 对接洽谈: the stage stays, only contacts are released
+            body = f"撮合处于「{match.stage_label}」阶段。"
+        _notify_parties(session, match, "stage", f"双方已确认，可查看对方联系方式：{_pair_title(match)}", body)
     else:
         _notify_parties(session, match, "stage", f"{SIDES[side]}已确认对接意向：{_pair_title(match)}",
                         "等待另一方确认。", sides=(other(side),), actor=user)

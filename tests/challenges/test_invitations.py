@@ -33,6 +33,10 @@ def test_invitations_follow_the_ranker_with_reasons(db, world):
     assert scores == sorted(scores, reverse=True)
     for inv in c.invitations:
         assert inv.reason.startswith(("专家匹配第", "成果匹配第")) and f"第 {inv.rank} 名" in inv.reason
+        # The ranker's summary already names shared terms, field and region: each appears once.
+        assert inv.reason.count("共同关键词") <= 1 and "。；" not in inv.reason
+        for label in ("同领域", "相关领域", "同城", "同在河南"):
+            assert inv.reason.count(label) <= 1
 
 
 def test_linked_users_are_notified_once(db, world):

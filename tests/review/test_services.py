@@ -210,3 +210,26 @@ def test_stage_changes_notify_parties(db, deal):
                                                                  Notification.kind == "stage")).all()
     assert any("签约" in t for t in titles)
     assert db.session.scalar(select(StageChange).where(StageChange.to_stage == "signed")).user_id == deal.broker.id
+
+
+def test_roadshow_intent_parties_can_still_release_contacts(db, deal, as_user):
+    """A 路演意向 enters at 对接洽谈 with contacts gated; both parties confirming releases them."""
+    from tests.review.conftest import RESULT_PHONE
+
+    match = services.enter_from_intent(db.session, deal.need, deal.result, deal.broker, note="路演后有意向")
+    db.session.commit()
+    assert match.stage == "negotiation" and not match.released
+    told = db.session.query(Notification).filter_by(user_id=deal.enterprise.id).all()
+    assert any("路演对接意向" in n.title for n in told)
+    ent = as_user(deal.enterprise)
+    page = ent.get("/review/mine").get_data(as_text=True)
+    assert 'data-testid="confirm"' in page and RESULT_PHONE not in page
+    ent.post(f"/review/match/{match.id}/respond", data={"answer": "confirm"})
+    assert RESULT_PHONE not in ent.get("/review/mine").get_data(as_text=True)
+    as_user(deal.researcher).post(f"/review/match/{match.id}/respond", data={"answer": "confirm"})
+    db.session.refresh(match)
+    assert match.released and match.stage == "negotiation"
+    assert [c.to_stage for c in match.changes].count("negotiation") == 1
+    assert RESULT_PHONE in ent.get("/review/mine").get_data(as_text=True)
+    with pytest.raises(ReviewError):
+        services.respond(db.session, match, deal.enterprise, True)

@@ -174,3 +174,18 @@ def test_signing_through_ui_and_exports(deal, as_user, db):
     assert deal.need.title not in broker.get("/review/export.csv?field=种业创新").get_data(as_text=True)
     kanban = broker.get("/review/pipeline").get_data(as_text=True)
     assert deal.need.title in kanban
+
+
+def test_queue_and_export_speak_chinese(deal, as_user, db):
+    """Score components and the match source are labelled in Chinese; shared terms are not repeated."""
+    deal.match.explanation = {"summary": "语义相似度高（0.92）；共同关键词：热误差、补偿。", "shared_terms": ["热误差", "补偿"]}
+    deal.match.components = {"dense": 0.92, "bm25": 11.7}
+    db.session.commit()
+    c = as_user(deal.broker)
+    page = c.get("/review/").get_data(as_text=True)
+    assert "语义 0.92" in page and "关键词 11.70" in page and ">dense " not in page
+    assert "补偿。：" not in page and "热误差、补偿" in page
+    detail = c.get(f"/review/match/{deal.match.id}").get_data(as_text=True)
+    assert "补偿。：" not in detail and ">dense<" not in detail
+    csv_text = c.get("/review/export.csv").get_data(as_text=True)
+    assert "系统推荐" in csv_text and ",ranker," not in csv_text

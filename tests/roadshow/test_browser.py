@@ -19,7 +19,7 @@ def test_plan_release_agenda_ics(world, page, tmp_path, browser_login):
     # Background job: the page polls the status endpoint and reloads with the draft.
     page.get_by_test_id("solve-stats").wait_for(timeout=60000)
     assert page.get_by_test_id("talk").count() == 4
-    assert "OPTIMAL" in page.get_by_test_id("solve-stats").inner_text()
+    assert "最优解" in page.get_by_test_id("solve-stats").inner_text()
     # Live conflict warning: move a talk onto another talk's slot (not saved).
     first = page.locator("form.js-place").nth(0)
     second = page.locator("form.js-place").nth(1)
