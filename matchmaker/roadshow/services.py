@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from matchmaker.accounts.models import User
 from matchmaker.extensions import utcnow
-from matchmaker.matching.ranker import rank_needs_for_result
+from matchmaker.matching.ranker import RELEVANCE_GAP, rank_needs_for_result, rank_results_for_need
 from matchmaker.notifications.services import notify
 from matchmaker.postings.models import Need, Result
 from matchmaker.review.models import Match
@@ -52,15 +52,25 @@ def to_time(value: str, field: str = "start") -> time:
 
 # ---------------------------------------------------------------- demand and suggestions
 
-def _best_per_enterprise(db: DbSession, result: Result, threshold: float,
-                         needs_filter=None) -> dict[int, tuple[float, Need, dict]]:
-    """Enterprise organisation → (score, need, explanation) of its best open need ≥ threshold."""
+def _best_per_enterprise(db: DbSession, result: Result, threshold: float, needs_filter=None,
+                         need_best: dict[int, float] | None = None) -> dict[int, tuple[float, Need, dict]]:
+    """Enterprise organisation → (score, need, explanation) of its best open need that wants
+    this result: the result must be among the need's comparably relevant matches (within
+    RELEVANCE_GAP of the need's best result) and score ≥ threshold. Embedding scores are
+    compressed, so an absolute threshold alone would count every enterprise as interested.
+    `need_best` caches each need's best result score across calls."""
+    need_best = {} if need_best is None else need_best
     best: dict[int, tuple[float, Need, dict]] = {}
     for item in rank_needs_for_result(db, result, top=RANK_DEPTH):
         need = item.item
         if item.score < threshold or need.organization.type != "企业":
             continue
         if needs_filter is not None and not needs_filter(need):
+            continue
+        if need.id not in need_best:
+            top = rank_results_for_need(db, need, top=1)
+            need_best[need.id] = top[0].score if top else item.score
+        if item.score < need_best[need.id] - RELEVANCE_GAP:
             continue
         org = need.organization_id
         if org not in best or item.score > best[org][0]:
@@ -70,10 +80,11 @@ def _best_per_enterprise(db: DbSession, result: Result, threshold: float,
 
 def compute_interest(db: DbSession, roadshow: Roadshow) -> None:
     """Refresh each candidate's interested enterprises and demand (需求值)."""
+    need_best: dict[int, float] = {}
     for cand in roadshow.candidates:
         cand.interests.clear()
         db.flush()
-        best = _best_per_enterprise(db, cand.result, roadshow.min_interest)
+        best = _best_per_enterprise(db, cand.result, roadshow.min_interest, need_best=need_best)
         for org, (score, need, explanation) in best.items():
             cand.interests.append(CandidateInterest(organization_id=org, need_id=need.id, score=score,
                                                     explanation=explanation))
@@ -96,9 +107,9 @@ def suggest(db: DbSession, roadshow: Roadshow, session: Session, limit: int = 10
         return session.kind != "local" or need.region in (None, "", session.city) or \
             need.organization.region == session.city
 
-    out = []
+    out, need_best = [], {}
     for result in results:
-        best = _best_per_enterprise(db, result, roadshow.min_interest, relevant)
+        best = _best_per_enterprise(db, result, roadshow.min_interest, relevant, need_best)
         if best:
             out.append({"result": result, "demand": sum(s for s, _, _ in best.values()),
                         "enterprises": len(best)})
