@@ -1,4 +1,5 @@
 """技术转移撮合平台 (Matchmaker): technology-transfer matchmaking for Henan."""
+
 from __future__ import annotations
 
 import importlib
@@ -44,8 +45,11 @@ MODEL_MODULES = [
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
-    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
-                instance_path=str(PROJECT_ROOT / "instance"))
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
     register_config(app, config)
     register_extensions(app)
     register_blueprints(app)

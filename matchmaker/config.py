@@ -1,4 +1,5 @@
 """Configuration from the environment, with sane defaults (配置)."""
+
 from __future__ import annotations
 
 import json
@@ -36,9 +37,7 @@ class Config:
         instance = Path(instance_path or PROJECT_ROOT / "instance")
         env = os.environ.get
         self.INSTANCE_PATH = instance
-        self.SQLALCHEMY_DATABASE_URI = env(
-            "DATABASE_URL", f"sqlite:///{instance / 'matchmaker.db'}"
-        )
+        self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{instance / 'matchmaker.db'}")
         # Keep Chinese readable inside JSON columns (and searchable with LIKE).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": _json_dumps}
         self.SECRET_KEY = overrides.pop("SECRET_KEY", None) or _secret_key(instance)

@@ -1,4 +1,5 @@
 """Error pages in Chinese; JSON bodies under /api/."""
+
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
@@ -40,8 +41,13 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         user = current_user if current_user.is_authenticated else None
-        audit(db.session, "permission_denied", user, target=f"{request.method} {request.path}",
-              ip=request.remote_addr)
+        audit(
+            db.session,
+            "permission_denied",
+            user,
+            target=f"{request.method} {request.path}",
+            ip=request.remote_addr,
+        )
         db.session.commit()
         return error_response(403, getattr(exc, "description", None) if _custom(exc) else None)
 
@@ -50,8 +56,9 @@ def init_app(app: Flask) -> None:
         return error_response(400, "表单已过期或来源无效，请刷新页面后重试")
 
     for status in (400, 401, 404, 405, 409, 413):
-        app.register_error_handler(status, lambda exc, s=status: error_response(
-            s, exc.description if _custom(exc) else None))
+        app.register_error_handler(
+            status, lambda exc, s=status: error_response(s, exc.description if _custom(exc) else None)
+        )
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and initialised in create_app."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """Security basics for a provincial platform (等保 2.0): headers, idle timeout."""
+
 from __future__ import annotations
 
 import time
@@ -6,9 +7,11 @@ import time
 from flask import Flask, flash, request, session
 from flask_login import current_user, logout_user
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def init_app(app: Flask) -> None:

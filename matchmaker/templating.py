@@ -1,4 +1,5 @@
 """Template globals and filters."""
+
 from __future__ import annotations
 
 from flask import Flask, request, url_for
@@ -14,9 +15,14 @@ def init_app(app: Flask) -> None:
         if current_user.is_authenticated:
             from matchmaker.extensions import db
             from matchmaker.notifications.services import unread_count
+
             unread = unread_count(db.session, current_user)
-        return {"ROLES": ROLES, "RESULT_STATUSES": RESULT_STATUSES,
-                "NEED_STATUSES": NEED_STATUSES, "unread_count": unread}
+        return {
+            "ROLES": ROLES,
+            "RESULT_STATUSES": RESULT_STATUSES,
+            "NEED_STATUSES": NEED_STATUSES,
+            "unread_count": unread,
+        }
 
     @app.template_global()
     def url_with(**changes):

@@ -1,7 +1,9 @@
 """Shared step for form views: run a service on a valid POST, or show its error beside the field."""
+
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from matchmaker.extensions import db
 

@@ -4,6 +4,7 @@ The database is SQLite in a temporary file unless TEST_DATABASE_URL points elsew
 (CI also runs the suite against PostgreSQL). The schema is created once per run and
 every table is emptied after each test.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,13 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def _schema(database_url, tmp_path_factory):
     """Create every table once; drop them at the end of the run."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test",
-                      "INSTANCE_PATH": tmp_path_factory.mktemp("instance")})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test",
+            "INSTANCE_PATH": tmp_path_factory.mktemp("instance"),
+        }
+    )
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -80,6 +86,7 @@ def app(database_url, _schema, tmp_path):
         # The test app context outlives requests, so Flask-Login's cached g._login_user
         # would carry one client's user into another client's request.
         from flask import g
+
         g.pop("_login_user", None)
 
     with app.app_context():
@@ -106,8 +113,11 @@ def _cheap_password_hashes(monkeypatch):
 
     from matchmaker.accounts import models
 
-    monkeypatch.setattr(models, "generate_password_hash",
-                        lambda pw: security.generate_password_hash(pw, method="pbkdf2:sha256:1000"))
+    monkeypatch.setattr(
+        models,
+        "generate_password_hash",
+        lambda pw: security.generate_password_hash(pw, method="pbkdf2:sha256:1000"),
+    )
 
 
 @pytest.fixture
@@ -129,6 +139,7 @@ def login(client):
         resp = client.post("/login", data={"email": user.email, "password": password})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
         return client
+
     return _login
 
 
@@ -163,10 +174,20 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage"])
+        browser = pw.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -193,4 +214,5 @@ def browser_login(page):
         page.locator("form [type=submit]").first.click()
         # Wait for the redirect: a later goto() would otherwise cancel the POST.
         page.wait_for_url(lambda url: "/login" not in url)
+
     return _login

@@ -1,4 +1,5 @@
 """The site renders in real Chromium without CSP violations or script errors."""
+
 import pytest
 
 pytestmark = pytest.mark.browser

@@ -1,4 +1,5 @@
 """The Alembic migrations build, from empty, exactly the schema the models describe."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,14 @@ def empty_database_url(tmp_path):
 
 
 def test_upgrade_from_empty_matches_models(empty_database_url, tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "t",
-                      "INSTANCE_PATH": tmp_path / "instance", "INDEX_DIR": tmp_path / "idx"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+            "SECRET_KEY": "t",
+            "INSTANCE_PATH": tmp_path / "instance",
+            "INDEX_DIR": tmp_path / "idx",
+        }
+    )
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())

@@ -1,4 +1,5 @@
 """Login and registration forms (登录、注册)."""
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
@@ -14,17 +15,25 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    role = SelectField("注册身份", choices=[("enterprise", "企业（发布技术需求）"),
-                                            ("researcher", "高校/科研院所（发布科技成果）")])
-    org_name = StringField("机构名称", validators=[DataRequired("请输入机构名称"), Length(2, 200, "机构名称长度须在 2–200 字之间")])
-    org_type = SelectField("机构类型", choices=[(t, t) for t in ORG_TYPES if t in ("企业", "高校", "科研院所")],
-                           default="企业")
+    role = SelectField(
+        "注册身份",
+        choices=[("enterprise", "企业（发布技术需求）"), ("researcher", "高校/科研院所（发布科技成果）")],
+    )
+    org_name = StringField(
+        "机构名称",
+        validators=[DataRequired("请输入机构名称"), Length(2, 200, "机构名称长度须在 2–200 字之间")],
+    )
+    org_type = SelectField(
+        "机构类型", choices=[(t, t) for t in ORG_TYPES if t in ("企业", "高校", "科研院所")], default="企业"
+    )
     region = SelectField("所在地区", choices=[(r, r) for r in REGIONS])
     name = StringField("联系人姓名", validators=[DataRequired("请输入姓名"), Length(1, 100)])
     phone = StringField("手机号", validators=[Optional(), Length(5, 40, "手机号格式不正确")])
     email = EmailField("邮箱", validators=[DataRequired("请输入邮箱"), Email("邮箱格式不正确")])
     password = PasswordField("密码", validators=[DataRequired("请输入密码")])
-    password2 = PasswordField("确认密码", validators=[DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")])
+    password2 = PasswordField(
+        "确认密码", validators=[DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")]
+    )
     submit = SubmitField("注册")
 
     def validate_password(self, field):

@@ -1,8 +1,8 @@
 """Organisations, users and the audit log (机构、用户、审计日志)."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, Text
@@ -20,10 +20,10 @@ class Organization(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     type: Mapped[str] = mapped_column(String(20))
-    region: Mapped[Optional[str]] = mapped_column(String(20))
+    region: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    users: Mapped[list["User"]] = relationship(back_populates="organization")
+    users: Mapped[list[User]] = relationship(back_populates="organization")
 
     def __repr__(self) -> str:
         return f"<Organization {self.name}>"
@@ -37,20 +37,20 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[Optional[str]] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(256))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[Optional[datetime]]
+    locked_until: Mapped[datetime | None]
     # Brokers own fields and regions (set by the admin); empty means all.
     broker_fields: Mapped[list] = mapped_column(JSON, default=list)
     broker_regions: Mapped[list] = mapped_column(JSON, default=list)
     # Notification preference: "instant" or "weekly".
     digest: Mapped[str] = mapped_column(String(10), default="instant")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_login_at: Mapped[Optional[datetime]]
+    last_login_at: Mapped[datetime | None]
 
     organization: Mapped[Organization] = relationship(back_populates="users")
 
@@ -83,10 +83,10 @@ class AuditLog(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(50), index=True)
-    target: Mapped[Optional[str]] = mapped_column(String(200))
-    detail: Mapped[Optional[str]] = mapped_column(Text)
-    ip: Mapped[Optional[str]] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(String(64))
 
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()

@@ -1,4 +1,5 @@
 """Who may do what (权限). Views call these; a False answer becomes a 403."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -36,14 +37,18 @@ def can_see_contact(user, posting) -> bool:
 
 def roles_required(*roles: str):
     """Decorator: 401 for anonymous users (redirect to login), 403 for the wrong role."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 from matchmaker.extensions import login_manager
+
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator

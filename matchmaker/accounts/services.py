@@ -1,4 +1,5 @@
 """Account services: registration, login with lockout, password policy and the audit log."""
+
 from __future__ import annotations
 
 import re
@@ -33,17 +34,32 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def audit(session: Session, action: str, user: User | None = None, target: str | None = None,
-          detail: str | None = None, ip: str | None = None) -> AuditLog:
-    entry = AuditLog(action=action, user_id=user.id if user else None, target=target,
-                     detail=detail, ip=ip)
+def audit(
+    session: Session,
+    action: str,
+    user: User | None = None,
+    target: str | None = None,
+    detail: str | None = None,
+    ip: str | None = None,
+) -> AuditLog:
+    entry = AuditLog(action=action, user_id=user.id if user else None, target=target, detail=detail, ip=ip)
     session.add(entry)
     session.flush()
     return entry
 
 
-def register(session: Session, *, org_name: str, org_type: str, region: str | None,
-             name: str, email: str, password: str, role: str, phone: str | None = None) -> User:
+def register(
+    session: Session,
+    *,
+    org_name: str,
+    org_type: str,
+    region: str | None,
+    name: str,
+    email: str,
+    password: str,
+    role: str,
+    phone: str | None = None,
+) -> User:
     """注册: create an organisation (or join one of the same name and type) and its first user."""
     email = email.strip().lower()
     if role not in ROLES:
@@ -77,8 +93,9 @@ class LoginOutcome:
     error: str | None = None
 
 
-def authenticate(session: Session, email: str, password: str, *, max_failed: int,
-                 lockout: timedelta, ip: str | None = None) -> LoginOutcome:
+def authenticate(
+    session: Session, email: str, password: str, *, max_failed: int, lockout: timedelta, ip: str | None = None
+) -> LoginOutcome:
     """Check a password, counting failures and locking the account after too many."""
     user = session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
     now = utcnow()

@@ -1,4 +1,5 @@
 """Login, logout, registration and personal settings."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -19,9 +20,14 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        outcome = authenticate(db.session, form.email.data, form.password.data,
-                               max_failed=current_app.config["MAX_FAILED_LOGINS"],
-                               lockout=current_app.config["LOCKOUT"], ip=request.remote_addr)
+        outcome = authenticate(
+            db.session,
+            form.email.data,
+            form.password.data,
+            max_failed=current_app.config["MAX_FAILED_LOGINS"],
+            lockout=current_app.config["LOCKOUT"],
+            ip=request.remote_addr,
+        )
         db.session.commit()
         if outcome.user:
             login_user(outcome.user)
@@ -45,9 +51,17 @@ def register_view():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = register(db.session, org_name=form.org_name.data, org_type=form.org_type.data,
-                            region=form.region.data, name=form.name.data, email=form.email.data,
-                            password=form.password.data, role=form.role.data, phone=form.phone.data)
+            user = register(
+                db.session,
+                org_name=form.org_name.data,
+                org_type=form.org_type.data,
+                region=form.region.data,
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                role=form.role.data,
+                phone=form.phone.data,
+            )
         except AccountError as exc:
             db.session.rollback()
             getattr(form, exc.field or "email").errors.append(str(exc))

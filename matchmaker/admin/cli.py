@@ -1,4 +1,5 @@
 """Click commands for admins: create-user (创建账号)."""
+
 from __future__ import annotations
 
 import click
@@ -22,8 +23,17 @@ def register(app: Flask) -> None:
         from matchmaker.admin.services import AdminError, create_user
 
         try:
-            user = create_user(db.session, None, email=email, name=name, role=role, password=password,
-                               org_name=org_name, org_type=org_type, region=region)
+            user = create_user(
+                db.session,
+                None,
+                email=email,
+                name=name,
+                role=role,
+                password=password,
+                org_name=org_name,
+                org_type=org_type,
+                region=region,
+            )
         except AdminError as exc:
             db.session.rollback()
             raise click.ClickException(f"{exc.message}（{exc.field}）") from None

@@ -2,6 +2,7 @@
 
 Every change writes an audit entry. Plain Python; the caller commits.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -25,9 +26,20 @@ class AdminError(ValueError):
 
 # ---------------------------------------------------------------- users
 
-def create_user(session: Session, actor: User | None, *, email: str, name: str, role: str,
-                password: str, org_name: str, org_type: str | None = None, region: str | None = None,
-                phone: str | None = None) -> User:
+
+def create_user(
+    session: Session,
+    actor: User | None,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    org_name: str,
+    org_type: str | None = None,
+    region: str | None = None,
+    phone: str | None = None,
+) -> User:
     """Create an account (brokers and admins are made here; others register themselves)."""
     email = (email or "").strip().lower()
     if role not in ROLES:
@@ -63,8 +75,13 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
         raise AdminError("不能停用自己的账号", "active")
     user.active = active
-    audit(session, "admin_enable_user" if active else "admin_disable_user", actor, target=f"user:{user.id}",
-          detail=user.email)
+    audit(
+        session,
+        "admin_enable_user" if active else "admin_disable_user",
+        actor,
+        target=f"user:{user.id}",
+        detail=user.email,
+    )
 
 
 def unlock(session: Session, actor: User, user: User) -> None:
@@ -73,7 +90,9 @@ def unlock(session: Session, actor: User, user: User) -> None:
     audit(session, "admin_unlock_user", actor, target=f"user:{user.id}", detail=user.email)
 
 
-def set_broker_scope(session: Session, actor: User, user: User, fields: list[str], regions: list[str]) -> User:
+def set_broker_scope(
+    session: Session, actor: User, user: User, fields: list[str], regions: list[str]
+) -> User:
     """A broker's owned fields and regions (负责领域与地区); empty means all."""
     if user.role != "broker":
         raise AdminError("只有技术经纪人可以设置负责领域和地区", "role")
@@ -85,12 +104,18 @@ def set_broker_scope(session: Session, actor: User, user: User, fields: list[str
     if bad:
         raise AdminError(f"地区“{bad[0]}”无效", "broker_regions")
     user.broker_fields, user.broker_regions = list(fields), list(regions)
-    audit(session, "admin_broker_scope", actor, target=f"user:{user.id}",
-          detail=f"领域：{'、'.join(fields) or '全部'}；地区：{'、'.join(regions) or '全部'}")
+    audit(
+        session,
+        "admin_broker_scope",
+        actor,
+        target=f"user:{user.id}",
+        detail=f"领域：{'、'.join(fields) or '全部'}；地区：{'、'.join(regions) or '全部'}",
+    )
     return user
 
 
 # ---------------------------------------------------------------- taxonomy
+
 
 def _field_name(session: Session, name: str, current: Field | None = None) -> str:
     name = (name or "").strip()
@@ -117,20 +142,34 @@ def _related(session: Session, names: list[str], own: str) -> list[str]:
     return out
 
 
-def add_field(session: Session, actor: User, name: str, description: str | None = None,
-              related: list[str] | None = None) -> Field:
+def add_field(
+    session: Session, actor: User, name: str, description: str | None = None, related: list[str] | None = None
+) -> Field:
     name = _field_name(session, name)
     order = (session.scalar(select(func.max(Field.sort_order))) or 0) + 1
-    obj = Field(name=name, description=(description or "").strip() or None,
-                related=_related(session, related or [], name), sort_order=order, active=True)
+    obj = Field(
+        name=name,
+        description=(description or "").strip() or None,
+        related=_related(session, related or [], name),
+        sort_order=order,
+        active=True,
+    )
     session.add(obj)
     session.flush()
     audit(session, "admin_add_field", actor, target=f"field:{obj.id}", detail=name)
     return obj
 
 
-def update_field(session: Session, actor: User, obj: Field, *, name: str, description: str | None,
-                 related: list[str], active: bool) -> Field:
+def update_field(
+    session: Session,
+    actor: User,
+    obj: Field,
+    *,
+    name: str,
+    description: str | None,
+    related: list[str],
+    active: bool,
+) -> Field:
     """Rename (other fields' `related` lists follow), edit, deactivate or reactivate a field."""
     new_name = _field_name(session, name, obj)
     old_name = obj.name
@@ -150,43 +189,61 @@ def update_field(session: Session, actor: User, obj: Field, *, name: str, descri
         changes.append("启用" if active else "停用")
     obj.active = active
     session.flush()
-    audit(session, "admin_update_field", actor, target=f"field:{obj.id}",
-          detail="；".join(changes) or "修改说明")
+    audit(
+        session,
+        "admin_update_field",
+        actor,
+        target=f"field:{obj.id}",
+        detail="；".join(changes) or "修改说明",
+    )
     return obj
 
 
 # ---------------------------------------------------------------- key figures and audit log
+
 
 def key_figures(session: Session) -> dict:
     """Counts per field and per city for the dashboard charts (数据看板)."""
     fields = session.scalars(select(Field).order_by(Field.sort_order, Field.id)).all()
 
     def by(model, column, status):
-        return dict(session.execute(select(column, func.count()).where(model.status == status)
-                                    .group_by(column)).all())
+        return dict(
+            session.execute(select(column, func.count()).where(model.status == status).group_by(column)).all()
+        )
 
     res_f, need_f = by(Result, Result.field_id, "published"), by(Need, Need.field_id, "open")
     res_r, need_r = by(Result, Result.region, "published"), by(Need, Need.region, "open")
     role_counts = dict(session.execute(select(User.role, func.count()).group_by(User.role)).all())
     return {
         "totals": {
-            "results": sum(res_f.values()), "needs": sum(need_f.values()),
+            "results": sum(res_f.values()),
+            "needs": sum(need_f.values()),
             "experts": session.scalar(select(func.count(Expert.id))) or 0,
             "users": sum(role_counts.values()),
             "organizations": session.scalar(select(func.count(Organization.id))) or 0,
         },
         "roles": {ROLES[r]: n for r, n in role_counts.items() if r in ROLES},
-        "by_field": {"labels": [f.name for f in fields],
-                     "results": [res_f.get(f.id, 0) for f in fields],
-                     "needs": [need_f.get(f.id, 0) for f in fields]},
-        "by_region": {"labels": REGIONS,
-                      "results": [res_r.get(r, 0) for r in REGIONS],
-                      "needs": [need_r.get(r, 0) for r in REGIONS]},
+        "by_field": {
+            "labels": [f.name for f in fields],
+            "results": [res_f.get(f.id, 0) for f in fields],
+            "needs": [need_f.get(f.id, 0) for f in fields],
+        },
+        "by_region": {
+            "labels": REGIONS,
+            "results": [res_r.get(r, 0) for r in REGIONS],
+            "needs": [need_r.get(r, 0) for r in REGIONS],
+        },
     }
 
 
-def audit_query(*, action: str | None = None, user_email: str | None = None, target: str | None = None,
-                since: datetime | None = None, until: datetime | None = None) -> Select:
+def audit_query(
+    *,
+    action: str | None = None,
+    user_email: str | None = None,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
     stmt = select(AuditLog).outerjoin(User, AuditLog.user_id == User.id)
     if action:
         stmt = stmt.where(AuditLog.action == action)
@@ -202,17 +259,32 @@ def audit_query(*, action: str | None = None, user_email: str | None = None, tar
 
 
 AUDIT_ACTION_LABELS = {
-    "login": "登录", "logout": "退出", "register": "注册",
-    "login_failed": "登录失败", "login_locked": "锁定期内登录", "login_disabled": "停用账号登录",
-    "account_locked": "账号锁定", "permission_denied": "越权访问",
-    "admin_create_user": "创建账号", "admin_enable_user": "启用账号", "admin_disable_user": "停用账号",
-    "admin_unlock_user": "解锁账号", "admin_broker_scope": "设置经纪人负责范围",
-    "admin_add_field": "新增领域", "admin_update_field": "修改领域",
+    "login": "登录",
+    "logout": "退出",
+    "register": "注册",
+    "login_failed": "登录失败",
+    "login_locked": "锁定期内登录",
+    "login_disabled": "停用账号登录",
+    "account_locked": "账号锁定",
+    "permission_denied": "越权访问",
+    "admin_create_user": "创建账号",
+    "admin_enable_user": "启用账号",
+    "admin_disable_user": "停用账号",
+    "admin_unlock_user": "解锁账号",
+    "admin_broker_scope": "设置经纪人负责范围",
+    "admin_add_field": "新增领域",
+    "admin_update_field": "修改领域",
     "contact_release": "释放联系方式",
-    "challenge_create": "发布榜单", "challenge_transition": "榜单流转", "reviewers_assign": "指派评审",
-    "answer_submit": "提交揭榜方案", "answer_withdraw": "撤回揭榜方案", "review_submit": "提交评审",
-    "milestone_accept": "验收里程碑", "question_create": "企业出题",
-    "topic_create": "新建立题", "topic_update": "修改立题",
+    "challenge_create": "发布榜单",
+    "challenge_transition": "榜单流转",
+    "reviewers_assign": "指派评审",
+    "answer_submit": "提交揭榜方案",
+    "answer_withdraw": "撤回揭榜方案",
+    "review_submit": "提交评审",
+    "milestone_accept": "验收里程碑",
+    "question_create": "企业出题",
+    "topic_create": "新建立题",
+    "topic_update": "修改立题",
 }
 
 
@@ -223,4 +295,3 @@ def audit_action_label(action: str) -> str:
 
 def audit_actions(session: Session) -> list[str]:
     return list(session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
-

@@ -2,6 +2,7 @@
 
 Admins only. Every change goes through matchmaker.admin.services, which audits it.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -51,6 +52,7 @@ def index():
 
 # ---------------------------------------------------------------- users
 
+
 @bp.route("/users")
 def users():
     role = request.args.get("role", "")
@@ -59,8 +61,12 @@ def users():
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     if q:
-        stmt = stmt.where(or_(func.lower(User.email).contains(q.lower(), autoescape=True),
-                              User.name.contains(q, autoescape=True)))
+        stmt = stmt.where(
+            or_(
+                func.lower(User.email).contains(q.lower(), autoescape=True),
+                User.name.contains(q, autoescape=True),
+            )
+        )
     page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
     return render_template("admin/users.html", page=page, role=role, q=q, now=utcnow())
 
@@ -68,10 +74,22 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
     form = CreateUserForm()
-    done = _submit(form, lambda: services.create_user(
-        db.session, current_user, email=form.email.data, name=form.name.data, role=form.role.data,
-        password=form.password.data, org_name=form.org_name.data, org_type=form.org_type.data,
-        region=form.region.data), lambda user: f"已创建{ROLES[user.role]}账号 {user.email}", "admin.users")
+    done = _submit(
+        form,
+        lambda: services.create_user(
+            db.session,
+            current_user,
+            email=form.email.data,
+            name=form.name.data,
+            role=form.role.data,
+            password=form.password.data,
+            org_name=form.org_name.data,
+            org_type=form.org_type.data,
+            region=form.region.data,
+        ),
+        lambda user: f"已创建{ROLES[user.role]}账号 {user.email}",
+        "admin.users",
+    )
     return done or render_template("admin/form.html", form=form, title="创建账号")
 
 
@@ -104,16 +122,30 @@ def user_scope(user_id: int):
     if user.role != "broker":
         abort(404)
     form = BrokerScopeForm(obj=user)
-    form.broker_fields.choices = [(n, n) for n in db.session.scalars(
-        select(Field.name).where(Field.active).order_by(Field.sort_order, Field.id))]
-    done = _submit(form, lambda: services.set_broker_scope(
-        db.session, current_user, user, form.broker_fields.data or [], form.broker_regions.data or []),
-        lambda _: f"已更新 {user.name} 的负责领域和地区", "admin.users")
-    return done or render_template("admin/form.html", form=form, title=f"{user.name} 的负责领域和地区",
-                           hint="不勾选表示负责全部领域或全部地区。")
+    form.broker_fields.choices = [
+        (n, n)
+        for n in db.session.scalars(
+            select(Field.name).where(Field.active).order_by(Field.sort_order, Field.id)
+        )
+    ]
+    done = _submit(
+        form,
+        lambda: services.set_broker_scope(
+            db.session, current_user, user, form.broker_fields.data or [], form.broker_regions.data or []
+        ),
+        lambda _: f"已更新 {user.name} 的负责领域和地区",
+        "admin.users",
+    )
+    return done or render_template(
+        "admin/form.html",
+        form=form,
+        title=f"{user.name} 的负责领域和地区",
+        hint="不勾选表示负责全部领域或全部地区。",
+    )
 
 
 # ---------------------------------------------------------------- taxonomy
+
 
 def _field_form(obj: Field | None = None) -> FieldForm:
     form = FieldForm(obj=obj)
@@ -125,9 +157,14 @@ def _field_form(obj: Field | None = None) -> FieldForm:
 @bp.route("/fields", methods=["GET", "POST"])
 def fields():
     form = _field_form()
-    done = _submit(form, lambda: services.add_field(db.session, current_user, form.name.data,
-                                                    form.description.data, form.related.data or []),
-                   lambda obj: f"已添加领域“{obj.name}”", "admin.fields")
+    done = _submit(
+        form,
+        lambda: services.add_field(
+            db.session, current_user, form.name.data, form.description.data, form.related.data or []
+        ),
+        lambda obj: f"已添加领域“{obj.name}”",
+        "admin.fields",
+    )
     if done:
         return done
     rows = db.session.scalars(select(Field).order_by(Field.sort_order, Field.id)).all()
@@ -138,15 +175,30 @@ def fields():
 def field_edit(field_id: int):
     obj = db.session.get(Field, field_id) or abort(404)
     form = _field_form(obj)
-    done = _submit(form, lambda: services.update_field(
-        db.session, current_user, obj, name=form.name.data, description=form.description.data,
-        related=form.related.data or [], active=form.active.data),
-        lambda obj: f"已保存领域“{obj.name}”", "admin.fields")
-    return done or render_template("admin/form.html", form=form, title=f"编辑领域：{obj.name}",
-                           hint="停用的领域不再出现在发布表单和筛选中，已有的成果和需求保持不变。")
+    done = _submit(
+        form,
+        lambda: services.update_field(
+            db.session,
+            current_user,
+            obj,
+            name=form.name.data,
+            description=form.description.data,
+            related=form.related.data or [],
+            active=form.active.data,
+        ),
+        lambda obj: f"已保存领域“{obj.name}”",
+        "admin.fields",
+    )
+    return done or render_template(
+        "admin/form.html",
+        form=form,
+        title=f"编辑领域：{obj.name}",
+        hint="停用的领域不再出现在发布表单和筛选中，已有的成果和需求保持不变。",
+    )
 
 
 # ---------------------------------------------------------------- audit log
+
 
 def _date_arg(name: str, problems: list[str]) -> date | None:
     raw = request.args.get(name, "").strip()
@@ -164,9 +216,23 @@ def audit_log():
     problems: list[str] = []
     since, until = _date_arg("since", problems), _date_arg("until", problems)
     args = {k: request.args.get(k, "").strip() for k in ("action", "user", "target", "since", "until")}
-    stmt = services.audit_query(action=args["action"] or None, user_email=args["user"] or None,
-                                target=args["target"] or None, since=since, until=until)
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["PAGE_SIZE"] * 5, error_out=False)
-    return render_template("admin/audit.html", page=page, args=args, problems=problems,
-                           actions=services.audit_actions(db.session))
+    stmt = services.audit_query(
+        action=args["action"] or None,
+        user_email=args["user"] or None,
+        target=args["target"] or None,
+        since=since,
+        until=until,
+    )
+    page = db.paginate(
+        stmt,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"] * 5,
+        error_out=False,
+    )
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        args=args,
+        problems=problems,
+        actions=services.audit_actions(db.session),
+    )

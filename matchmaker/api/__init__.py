@@ -1,4 +1,5 @@
 """JSON API under /api/v1/. Each feature adds its routes in its own module here."""
+
 from flask import Blueprint
 
 from matchmaker.extensions import csrf
@@ -9,10 +10,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 # Each module registers its routes on bp.
-from matchmaker.api import errors  # noqa: E402,F401
-from matchmaker.api import postings  # noqa: E402,F401
-from matchmaker.api import matching  # noqa: E402,F401
-from matchmaker.api import review  # noqa: E402,F401
-from matchmaker.api import challenges  # noqa: E402,F401
-from matchmaker.api import roadshow  # noqa: E402,F401
-from matchmaker.api import admin  # noqa: E402,F401
+from matchmaker.api import (  # noqa: E402
+    admin,  # noqa: E402,F401
+    challenges,  # noqa: E402,F401
+    errors,  # noqa: E402,F401
+    matching,  # noqa: E402,F401
+    postings,  # noqa: E402,F401
+    review,  # noqa: E402,F401
+    roadshow,  # noqa: E402,F401
+)

@@ -1,2 +1,3 @@
 """JSON API for admin."""
+
 from matchmaker.api import bp  # noqa: F401

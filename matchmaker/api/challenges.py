@@ -3,6 +3,7 @@
 The same services and permissions as the pages. Bad input is a JSON 400 naming the field,
 anonymous callers get 401, forbidden actions 403 (audited).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,12 +16,17 @@ from matchmaker.api import bp
 from matchmaker.api.errors import ApiError, int_arg, json_body, write
 from matchmaker.challenges import reports, services
 from matchmaker.challenges.models import (
-    CHALLENGE_STATUSES, Answer, Challenge, Milestone, Project, Review, Topic,
+    CHALLENGE_STATUSES,
+    Answer,
+    Challenge,
+    Milestone,
+    Project,
+    Review,
+    Topic,
 )
 from matchmaker.challenges.services import ChallengeError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Field, Need
-
 
 # ---------------------------------------------------------------- helpers
 
@@ -39,9 +45,15 @@ def _login(*roles: str):
 
 def _forbidden() -> ApiError:
     from matchmaker.accounts.services import audit
+
     db.session.rollback()
-    audit(db.session, "permission_denied", current_user if current_user.is_authenticated else None,
-          target=f"{request.method} {request.path}", ip=request.remote_addr)
+    audit(
+        db.session,
+        "permission_denied",
+        current_user if current_user.is_authenticated else None,
+        target=f"{request.method} {request.path}",
+        ip=request.remote_addr,
+    )
     db.session.commit()
     return ApiError("无权执行此操作", status=403)
 
@@ -51,8 +63,6 @@ def _get(model, id_, label: str):
     if obj is None:
         raise ApiError(f"{label}不存在", status=404)
     return obj
-
-
 
 
 def _str(data: dict, key: str, required: bool = False, default: str = "") -> str:
@@ -111,10 +121,19 @@ def _staff() -> bool:
 
 # ---------------------------------------------------------------- serialisers
 
+
 def topic_dict(t: Topic, full: bool = False) -> dict:
-    data = {"id": t.id, "title": t.title, "industry_chain": t.industry_chain, "description": t.description,
-            "field": t.field.name if t.field else None, "lead_department": t.lead_department,
-            "region": t.region, "status": t.status, "questions": len(t.needs)}
+    data = {
+        "id": t.id,
+        "title": t.title,
+        "industry_chain": t.industry_chain,
+        "description": t.description,
+        "field": t.field.name if t.field else None,
+        "lead_department": t.lead_department,
+        "region": t.region,
+        "status": t.status,
+        "questions": len(t.needs),
+    }
     if full:
         data["progress"] = reports.topic_progress(db.session, t)
         data["need_ids"] = [n.id for n in t.needs]
@@ -123,47 +142,108 @@ def topic_dict(t: Topic, full: bool = False) -> dict:
 
 
 def challenge_dict(c: Challenge, full: bool = False) -> dict:
-    data = {"id": c.id, "title": c.title, "need_id": c.need_id, "topic_id": c.topic_id,
-            "type": c.type, "type_label": c.type_label, "targets": c.targets, "reward_wan": c.reward_wan,
-            "deadline": c.deadline.isoformat() if c.deadline else None, "min_units": c.min_units,
-            "eligibility": c.eligibility, "status": c.status, "status_label": c.status_label,
-            "organization": c.need.organization.name, "answers": len(c.answers),
-            "project_id": c.project.id if c.project else None}
+    data = {
+        "id": c.id,
+        "title": c.title,
+        "need_id": c.need_id,
+        "topic_id": c.topic_id,
+        "type": c.type,
+        "type_label": c.type_label,
+        "targets": c.targets,
+        "reward_wan": c.reward_wan,
+        "deadline": c.deadline.isoformat() if c.deadline else None,
+        "min_units": c.min_units,
+        "eligibility": c.eligibility,
+        "status": c.status,
+        "status_label": c.status_label,
+        "organization": c.need.organization.name,
+        "answers": len(c.answers),
+        "project_id": c.project.id if c.project else None,
+    }
     if full:
-        data["transitions"] = [{"from": t.from_status, "to": t.to_status, "user": t.user.name if t.user else None,
-                                "reason": t.reason, "at": t.at.isoformat(timespec="seconds")} for t in c.transitions]
+        data["transitions"] = [
+            {
+                "from": t.from_status,
+                "to": t.to_status,
+                "user": t.user.name if t.user else None,
+                "reason": t.reason,
+                "at": t.at.isoformat(timespec="seconds"),
+            }
+            for t in c.transitions
+        ]
         data["allowed_moves"] = services.allowed_moves(c)
         if _staff():
-            data["invitations"] = [{"kind": i.kind, "target_id": i.target_id, "rank": i.rank, "score": i.score,
-                                    "reason": i.reason, "user_id": i.user_id} for i in c.invitations]
+            data["invitations"] = [
+                {
+                    "kind": i.kind,
+                    "target_id": i.target_id,
+                    "rank": i.rank,
+                    "score": i.score,
+                    "reason": i.reason,
+                    "user_id": i.user_id,
+                }
+                for i in c.invitations
+            ]
     return data
 
 
 def answer_dict(a: Answer) -> dict:
-    return {"id": a.id, "challenge_id": a.challenge_id, "title": a.title, "approach": a.approach,
-            "organization": a.organization.name, "organizations": [o.name for o in a.organizations],
-            "consortium": bool(a.consortium), "team_members": a.team_members, "milestones": a.milestones,
-            "budget_wan": a.budget_wan, "result_ids": [r.id for r in a.results], "expert_id": a.expert_id,
-            "status": a.status, "created_at": a.created_at.isoformat(timespec="seconds")}
+    return {
+        "id": a.id,
+        "challenge_id": a.challenge_id,
+        "title": a.title,
+        "approach": a.approach,
+        "organization": a.organization.name,
+        "organizations": [o.name for o in a.organizations],
+        "consortium": bool(a.consortium),
+        "team_members": a.team_members,
+        "milestones": a.milestones,
+        "budget_wan": a.budget_wan,
+        "result_ids": [r.id for r in a.results],
+        "expert_id": a.expert_id,
+        "status": a.status,
+        "created_at": a.created_at.isoformat(timespec="seconds"),
+    }
 
 
 def review_dict(r: Review) -> dict:
-    return {"id": r.id, "answer_id": r.answer_id, "challenge_id": r.answer.challenge_id, "expert": r.expert.name,
-            "scores": r.scores, "total": r.total, "comment": r.comment,
-            "submitted_at": r.submitted_at.isoformat(timespec="seconds") if r.submitted_at else None}
+    return {
+        "id": r.id,
+        "answer_id": r.answer_id,
+        "challenge_id": r.answer.challenge_id,
+        "expert": r.expert.name,
+        "scores": r.scores,
+        "total": r.total,
+        "comment": r.comment,
+        "submitted_at": r.submitted_at.isoformat(timespec="seconds") if r.submitted_at else None,
+    }
 
 
 def project_dict(p: Project) -> dict:
-    return {"id": p.id, "challenge_id": p.challenge_id, "answer_id": p.answer_id, "title": p.title,
-            "funding_wan": p.funding_wan, "approved_at": p.approved_at.isoformat(timespec="seconds"),
-            "organizations": [o.name for o in p.answer.organizations],
-            "milestones": [{"id": m.id, "title": m.title, "due_date": m.due_date.isoformat(), "status": m.status,
-                            "acceptance_note": m.acceptance_note,
-                            "accepted_at": m.accepted_at.isoformat(timespec="seconds") if m.accepted_at else None}
-                           for m in p.milestones]}
+    return {
+        "id": p.id,
+        "challenge_id": p.challenge_id,
+        "answer_id": p.answer_id,
+        "title": p.title,
+        "funding_wan": p.funding_wan,
+        "approved_at": p.approved_at.isoformat(timespec="seconds"),
+        "organizations": [o.name for o in p.answer.organizations],
+        "milestones": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "due_date": m.due_date.isoformat(),
+                "status": m.status,
+                "acceptance_note": m.acceptance_note,
+                "accepted_at": m.accepted_at.isoformat(timespec="seconds") if m.accepted_at else None,
+            }
+            for m in p.milestones
+        ],
+    }
 
 
 # ---------------------------------------------------------------- topics
+
 
 @bp.get("/topics")
 def api_topics():
@@ -203,9 +283,16 @@ def _field_id(data: dict) -> int | None:
 
 def _save_topic(user, data, field_id, need_ids):
     topic = services.save_topic(
-        db.session, user, title=_str(data, "title", True), industry_chain=_str(data, "industry_chain", True),
-        field_id=field_id, description=_str(data, "description"), lead_department=_str(data, "lead_department"),
-        region=_str(data, "region") or None, status=_str(data, "status", default="published") or "published")
+        db.session,
+        user,
+        title=_str(data, "title", True),
+        industry_chain=_str(data, "industry_chain", True),
+        field_id=field_id,
+        description=_str(data, "description"),
+        lead_department=_str(data, "lead_department"),
+        region=_str(data, "region") or None,
+        status=_str(data, "status", default="published") or "published",
+    )
     services.attach_needs(db.session, topic, need_ids)
     return topic
 
@@ -220,12 +307,26 @@ def api_topic_suggestions():
     granularity = request.args.get("granularity") or "medium"
     if granularity not in GRANULARITY:
         raise ApiError("granularity 须为 " + "、".join(GRANULARITY), "granularity")
-    out = suggest_topics(db.session, field_id, request.args.get("region") or None, min_size=min_size,
-                         granularity=granularity)
-    return jsonify({"items": [{"title": s.title, "size": s.size, "field": s.field_name,
-                               "field_share": round(s.field_share, 3), "cohesion": round(s.cohesion, 3),
-                               "keywords": s.keywords, "need_ids": s.need_ids,
-                               "samples": [{"id": n.id, "title": n.title} for n in s.samples]} for s in out]})
+    out = suggest_topics(
+        db.session, field_id, request.args.get("region") or None, min_size=min_size, granularity=granularity
+    )
+    return jsonify(
+        {
+            "items": [
+                {
+                    "title": s.title,
+                    "size": s.size,
+                    "field": s.field_name,
+                    "field_share": round(s.field_share, 3),
+                    "cohesion": round(s.cohesion, 3),
+                    "keywords": s.keywords,
+                    "need_ids": s.need_ids,
+                    "samples": [{"id": n.id, "title": n.title} for n in s.samples],
+                }
+                for s in out
+            ]
+        }
+    )
 
 
 @bp.get("/topics/<int:topic_id>/trace")
@@ -234,16 +335,24 @@ def api_topic_trace(topic_id):
     if topic.status == "draft" and not _staff():
         raise ApiError("题目不存在", status=404)
     data = reports.trace(db.session, topic)
-    return jsonify({"topic": topic_dict(topic), "counts": data["counts"],
-                    "rows": [dict(zip(reports.TRACE_HEADER, row)) for row in reports.trace_rows(data)]})
+    return jsonify(
+        {
+            "topic": topic_dict(topic),
+            "counts": data["counts"],
+            "rows": [dict(zip(reports.TRACE_HEADER, row)) for row in reports.trace_rows(data)],
+        }
+    )
 
 
 # ---------------------------------------------------------------- challenges
 
+
 def _visible(c: Challenge) -> bool:
     if c.status not in ("collecting", "assessing", "withdrawn"):
         return True
-    return _staff() or (current_user.is_authenticated and c.need.organization_id == current_user.organization_id)
+    return _staff() or (
+        current_user.is_authenticated and c.need.organization_id == current_user.organization_id
+    )
 
 
 @bp.get("/challenges")
@@ -274,10 +383,20 @@ def api_challenge_create():
     need = _get(Need, _int(data, "need_id", True), "需求")
     if not services.can_raise(user, need):
         raise _forbidden()
-    c = _write(lambda: services.raise_challenge(
-        db.session, user, need, title=_str(data, "title") or None, type=_str(data, "type", default="enterprise"),
-        targets=_list(data, "targets"), reward_wan=_num(data, "reward_wan"), deadline=_date(data, "deadline"),
-        min_units=_int(data, "min_units"), eligibility=_str(data, "eligibility")))
+    c = _write(
+        lambda: services.raise_challenge(
+            db.session,
+            user,
+            need,
+            title=_str(data, "title") or None,
+            type=_str(data, "type", default="enterprise"),
+            targets=_list(data, "targets"),
+            reward_wan=_num(data, "reward_wan"),
+            deadline=_date(data, "deadline"),
+            min_units=_int(data, "min_units"),
+            eligibility=_str(data, "eligibility"),
+        )
+    )
     return jsonify(challenge_dict(c, full=True)), 201
 
 
@@ -305,9 +424,24 @@ def api_challenge_assign(challenge_id):
 def api_challenge_ranking(challenge_id):
     _login("admin", "broker")
     c = _get(Challenge, challenge_id, "榜单")
-    return jsonify({"items": [{"answer_id": g.answer.id, "title": g.answer.title, "reviews": g.count,
-                               "assigned": g.assigned, "mean": g.mean, "std": g.std, "min": g.min, "max": g.max,
-                               "criteria": g.criteria} for g in services.aggregate(c)]})
+    return jsonify(
+        {
+            "items": [
+                {
+                    "answer_id": g.answer.id,
+                    "title": g.answer.title,
+                    "reviews": g.count,
+                    "assigned": g.assigned,
+                    "mean": g.mean,
+                    "std": g.std,
+                    "min": g.min,
+                    "max": g.max,
+                    "criteria": g.criteria,
+                }
+                for g in services.aggregate(c)
+            ]
+        }
+    )
 
 
 @bp.post("/challenges/<int:challenge_id>/award")
@@ -316,12 +450,16 @@ def api_challenge_award(challenge_id):
     c = _get(Challenge, challenge_id, "榜单")
     data = json_body()
     a = _get(Answer, _int(data, "answer_id", True), "方案")
-    project = _write(lambda: services.award_project(db.session, c, a, user, funding_wan=_num(data, "funding_wan"),
-                                                    note=_str(data, "note")))
+    project = _write(
+        lambda: services.award_project(
+            db.session, c, a, user, funding_wan=_num(data, "funding_wan"), note=_str(data, "note")
+        )
+    )
     return jsonify(project_dict(project)), 201
 
 
 # ---------------------------------------------------------------- answers
+
 
 @bp.get("/challenges/<int:challenge_id>/answers")
 def api_answers(challenge_id):
@@ -348,14 +486,28 @@ def api_answer_create(challenge_id):
     data = json_body()
 
     def run():
-        plans = services.parse_milestones([f"{m.get('due', '')} {m.get('title', '')}" if isinstance(m, dict) else ""
-                                           for m in _list_of_dicts(data, "milestones")])
+        plans = services.parse_milestones(
+            [
+                f"{m.get('due', '')} {m.get('title', '')}" if isinstance(m, dict) else ""
+                for m in _list_of_dicts(data, "milestones")
+            ]
+        )
         members = services.resolve_organizations(db.session, _list(data, "consortium"))
         return services.submit_answer(
-            db.session, user, c, title=_str(data, "title", True), approach=_str(data, "approach", True),
-            team_members=_list(data, "team_members"), result_ids=_list(data, "result_ids", int),
-            milestones=plans, budget_wan=_num(data, "budget_wan"), members=members,
-            consortium_name=_str(data, "consortium_name"), expert_id=_int(data, "expert_id"))
+            db.session,
+            user,
+            c,
+            title=_str(data, "title", True),
+            approach=_str(data, "approach", True),
+            team_members=_list(data, "team_members"),
+            result_ids=_list(data, "result_ids", int),
+            milestones=plans,
+            budget_wan=_num(data, "budget_wan"),
+            members=members,
+            consortium_name=_str(data, "consortium_name"),
+            expert_id=_int(data, "expert_id"),
+        )
+
     a = _write(run)
     return jsonify(answer_dict(a)), 201
 
@@ -374,18 +526,22 @@ def api_answer_withdraw(answer_id):
 def _list_of_dicts(data: dict, key: str) -> list[dict]:
     value = data.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ApiError(f"{key} 须为对象列表，如 [{{\"due\": \"2027-06-30\", \"title\": \"完成中试\"}}]", key)
+        raise ApiError(f'{key} 须为对象列表，如 [{{"due": "2027-06-30", "title": "完成中试"}}]', key)
     return value
 
 
 # ---------------------------------------------------------------- reviews
 
+
 @bp.get("/reviews")
 def api_reviews():
     user = _login()
     expert = services.reviewer_expert(db.session, user)
-    rows = db.session.scalars(select(Review).where(Review.expert_id == expert.id).order_by(Review.id)).all() \
-        if expert else []
+    rows = (
+        db.session.scalars(select(Review).where(Review.expert_id == expert.id).order_by(Review.id)).all()
+        if expert
+        else []
+    )
     return jsonify({"items": [review_dict(r) for r in rows]})
 
 
@@ -398,12 +554,13 @@ def api_review_submit(review_id):
     data = json_body()
     scores = data.get("scores")
     if not isinstance(scores, dict):
-        raise ApiError("scores 须为对象，如 {\"advancement\": 85, ...}", "scores")
+        raise ApiError('scores 须为对象，如 {"advancement": 85, ...}', "scores")
     _write(lambda: services.submit_review(db.session, r, user, scores, _str(data, "comment")))
     return jsonify(review_dict(r))
 
 
 # ---------------------------------------------------------------- projects
+
 
 @bp.get("/projects")
 def api_projects():

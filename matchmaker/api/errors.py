@@ -1,4 +1,5 @@
 """API errors: JSON bodies in plain Chinese that name the field at fault."""
+
 from __future__ import annotations
 
 from flask import jsonify, request

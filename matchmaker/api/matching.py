@@ -1,4 +1,5 @@
 """JSON API for matching: matches of a posting and free-text search."""
+
 from __future__ import annotations
 
 from flask import jsonify, request

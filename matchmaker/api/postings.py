@@ -3,14 +3,14 @@
 Same services and permissions as the pages: bad input is a JSON 400 naming the field,
 anonymous writes 401, forbidden actions 403, and contact details follow can_see_contact.
 """
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from matchmaker.accounts.permissions import (can_edit_expert, can_edit_need, can_edit_result,
-                                             can_see_contact)
+from matchmaker.accounts.permissions import can_edit_expert, can_edit_need, can_edit_result, can_see_contact
 from matchmaker.api import bp
 from matchmaker.api.errors import ApiError, int_arg, json_body, write
 from matchmaker.extensions import db
@@ -70,12 +70,16 @@ def _editable(kind: str, ref: str):
 def _forbidden():
     """Audited like every other 403 (the page handler does the same)."""
     from matchmaker.accounts.services import audit
-    audit(db.session, "permission_denied", current_user, target=f"{request.method} {request.path}",
-          ip=request.remote_addr)
+
+    audit(
+        db.session,
+        "permission_denied",
+        current_user,
+        target=f"{request.method} {request.path}",
+        ip=request.remote_addr,
+    )
     db.session.commit()
     return ApiError("无权执行此操作", status=403)
-
-
 
 
 @bp.get("/<any(results, needs, experts):plural>")
@@ -87,10 +91,18 @@ def list_postings(plural: str):
         filters = services.validate_filters(db.session, kind, {k: request.args.get(k) for k in FILTER_KEYS})
     except PostingError as exc:
         raise ApiError(exc.message, exc.field) from None
-    pagination = db.paginate(services.list_query(kind, filters, current_user), page=page,
-                             per_page=per_page, error_out=False)
-    return jsonify({"items": [_serialize(o) for o in pagination.items], "page": page,
-                    "per_page": per_page, "total": pagination.total, "pages": pagination.pages})
+    pagination = db.paginate(
+        services.list_query(kind, filters, current_user), page=page, per_page=per_page, error_out=False
+    )
+    return jsonify(
+        {
+            "items": [_serialize(o) for o in pagination.items],
+            "page": page,
+            "per_page": per_page,
+            "total": pagination.total,
+            "pages": pagination.pages,
+        }
+    )
 
 
 @bp.get("/<any(results, needs, experts):plural>/<ref>")
@@ -110,8 +122,14 @@ def create_posting(plural: str):
 
     def create():
         org = services.posting_organization(db.session, current_user, kind, org_name, data.get("region"))
-        return services.create_posting(db.session, kind, data, organization=org, owner=current_user,
-                                       external_id=str(external_id) if external_id is not None else None)
+        return services.create_posting(
+            db.session,
+            kind,
+            data,
+            organization=org,
+            owner=current_user,
+            external_id=str(external_id) if external_id is not None else None,
+        )
 
     obj = _write(create)
     return jsonify(_serialize(obj)), 201
@@ -136,5 +154,17 @@ def delete_posting(plural: str, ref: str):
 @bp.get("/fields")
 def list_fields():
     fields = db.session.scalars(select(Field).order_by(Field.sort_order, Field.id)).all()
-    return jsonify({"items": [{"id": f.id, "name": f.name, "description": f.description,
-                               "related": list(f.related or []), "active": f.active} for f in fields]})
+    return jsonify(
+        {
+            "items": [
+                {
+                    "id": f.id,
+                    "name": f.name,
+                    "description": f.description,
+                    "related": list(f.related or []),
+                    "active": f.active,
+                }
+                for f in fields
+            ]
+        }
+    )

@@ -3,6 +3,7 @@
 Same permissions as the UI: brokers/admins review and move stages; a party sees and answers
 only accepted matches of its own organisation; contacts only after both sides confirmed.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,7 +32,6 @@ def _broker():
     if not services.is_broker(user):
         raise ApiError("只有技术经纪人或管理员可以执行此操作", status=403)
     return user
-
 
 
 def _match(match_id: int) -> Match:
@@ -66,10 +66,16 @@ def review_queue():
     query = services.queue_query(user, flt)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.offset(offset).limit(limit)).all()
-    return jsonify({"total": total, "items": [services.match_dict(user, m) for m in items],
-                    "follow_ups_due": [{"id": f.id, "match_id": f.match_id, "kind": f.kind,
-                                        "due_at": f.due_at.isoformat()}
-                                       for f in services.due_follow_ups(db.session, broker=user)]})
+    return jsonify(
+        {
+            "total": total,
+            "items": [services.match_dict(user, m) for m in items],
+            "follow_ups_due": [
+                {"id": f.id, "match_id": f.match_id, "kind": f.kind, "due_at": f.due_at.isoformat()}
+                for f in services.due_follow_ups(db.session, broker=user)
+            ],
+        }
+    )
 
 
 @bp.get("/matches/<int:match_id>")
@@ -146,6 +152,7 @@ def match_decide_bulk():
     def decide_all():
         for m in matches:
             services.decide(db.session, m, user, decision, reason, note)
+
     _run(decide_all)
     return jsonify({"items": [services.match_dict(user, m) for m in matches]})
 
@@ -182,7 +189,18 @@ def match_stage(match_id):
             raise ApiError(f"{name} 须为字符串", name)
     if not data.get("to_stage"):
         raise ApiError("缺少 to_stage", "to_stage")
-    _run(services.advance, db.session, match, data["to_stage"], user, data.get("reason"),
-         contract_type=data.get("contract_type"), amount_wan=data.get("amount_wan"), signed_on=signed_on,
-         buyer=data.get("buyer"), seller=data.get("seller"), registration_no=data.get("registration_no"))
+    _run(
+        services.advance,
+        db.session,
+        match,
+        data["to_stage"],
+        user,
+        data.get("reason"),
+        contract_type=data.get("contract_type"),
+        amount_wan=data.get("amount_wan"),
+        signed_on=signed_on,
+        buyer=data.get("buyer"),
+        seller=data.get("seller"),
+        registration_no=data.get("registration_no"),
+    )
     return jsonify(services.match_dict(user, match, detail=True))

@@ -1,4 +1,5 @@
 """JSON API for 龙子湖科创路演: editions, sessions, schedule, planning, registrations, intents."""
+
 from __future__ import annotations
 
 from flask import current_app, request, url_for
@@ -36,7 +37,6 @@ def _session(session_id: int) -> Session:
     return session
 
 
-
 def _int(data: dict, key: str) -> int:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -50,28 +50,56 @@ def _refused(exc: RoadshowError, status: int = 400):
 
 
 def session_json(s: Session, seats: int | None = None) -> dict:
-    out = {"id": s.id, "kind": s.kind, "kind_label": s.kind_label, "title": s.title, "theme": s.theme,
-           "city": s.city, "venue": s.venue, "date": s.date.isoformat(), "start": hhmm(s.start_time),
-           "end": hhmm(s.end_time), "slot_minutes": s.slot_minutes, "rooms": s.rooms, "capacity": s.capacity}
+    out = {
+        "id": s.id,
+        "kind": s.kind,
+        "kind_label": s.kind_label,
+        "title": s.title,
+        "theme": s.theme,
+        "city": s.city,
+        "venue": s.venue,
+        "date": s.date.isoformat(),
+        "start": hhmm(s.start_time),
+        "end": hhmm(s.end_time),
+        "slot_minutes": s.slot_minutes,
+        "rooms": s.rooms,
+        "capacity": s.capacity,
+    }
     if seats is not None:
         out["registered"] = seats
     return out
 
 
 def talk_json(t) -> dict:
-    return {"id": t.id, "uid": t.uid, "candidate_id": t.candidate_id, "result_id": t.candidate.result_id,
-            "title": t.candidate.result.title, "presenter": t.candidate.presenter,
-            "organization": t.candidate.result.organization.name, "session_id": t.session_id,
-            "room": t.room, "date": t.session.date.isoformat(), "start": hhmm(t.start_time),
-            "end": hhmm(t.end_time), "pinned": t.pinned,
-            "ics": url_for("roadshow.talk_ics", talk_id=t.id)}
+    return {
+        "id": t.id,
+        "uid": t.uid,
+        "candidate_id": t.candidate_id,
+        "result_id": t.candidate.result_id,
+        "title": t.candidate.result.title,
+        "presenter": t.candidate.presenter,
+        "organization": t.candidate.result.organization.name,
+        "session_id": t.session_id,
+        "room": t.room,
+        "date": t.session.date.isoformat(),
+        "start": hhmm(t.start_time),
+        "end": hhmm(t.end_time),
+        "pinned": t.pinned,
+        "ics": url_for("roadshow.talk_ics", talk_id=t.id),
+    }
 
 
 def version_json(v: ScheduleVersion, talks: bool = True) -> dict:
-    out = {"id": v.id, "number": v.number, "status": v.status, "published_at":
-           v.published_at.isoformat() if v.published_at else None} | services.job_state(v)
+    out = {
+        "id": v.id,
+        "number": v.number,
+        "status": v.status,
+        "published_at": v.published_at.isoformat() if v.published_at else None,
+    } | services.job_state(v)
     if talks:
-        out["talks"] = [talk_json(t) for t in sorted(v.talks, key=lambda t: (t.session_id, t.start_time, t.room))]
+        out["talks"] = [
+            talk_json(t) for t in sorted(v.talks, key=lambda t: (t.session_id, t.start_time, t.room))
+        ]
     return out
 
 
@@ -81,18 +109,32 @@ def roadshows():
     items = []
     for r in rows:
         published = services.latest(r, "published")
-        items.append({"id": r.id, "title": r.title, "sessions": len(r.sessions),
-                      "published_version": published.number if published else None})
+        items.append(
+            {
+                "id": r.id,
+                "title": r.title,
+                "sessions": len(r.sessions),
+                "published_version": published.number if published else None,
+            }
+        )
     return {"items": items}
 
 
 @bp.get("/roadshows/<int:roadshow_id>")
 def roadshow_detail(roadshow_id):
     r = _edition(roadshow_id)
-    return {"id": r.id, "title": r.title, "description": r.description,
-            "rules": {"min_interest": r.min_interest, "max_per_organization_per_session": r.max_per_organization,
-                      "lambda": r.conflict_weight, "mu": r.displacement_weight},
-            "sessions": [session_json(s, services.seats_taken(db.session, s)) for s in r.sessions]}
+    return {
+        "id": r.id,
+        "title": r.title,
+        "description": r.description,
+        "rules": {
+            "min_interest": r.min_interest,
+            "max_per_organization_per_session": r.max_per_organization,
+            "lambda": r.conflict_weight,
+            "mu": r.displacement_weight,
+        },
+        "sessions": [session_json(s, services.seats_taken(db.session, s)) for s in r.sessions],
+    }
 
 
 @bp.get("/roadshows/<int:roadshow_id>/sessions")
@@ -138,8 +180,10 @@ def roadshow_plan(roadshow_id):
         raise _refused(exc) from None
     db.session.commit()
     services.start_background_solve(current_app._get_current_object(), version.id)
-    return {"version": version_json(version, talks=False),
-            "status_url": url_for("api.roadshow_version", roadshow_id=r.id, version_id=version.id)}, 202
+    return {
+        "version": version_json(version, talks=False),
+        "status_url": url_for("api.roadshow_version", roadshow_id=r.id, version_id=version.id),
+    }, 202
 
 
 def _version(r: Roadshow, version_id: int) -> ScheduleVersion:
@@ -178,9 +222,13 @@ def roadshow_publish(roadshow_id, version_id):
 def roadshow_agenda(roadshow_id):
     user = _user()
     r = _edition(roadshow_id)
-    return {"items": [talk_json(t) | {"need_id": i.need_id, "score": i.score, "explanation": i.explanation}
-                      for t, i in services.agenda(db.session, r, user.organization_id)],
-            "ics": url_for("roadshow.agenda_ics", roadshow_id=r.id)}
+    return {
+        "items": [
+            talk_json(t) | {"need_id": i.need_id, "score": i.score, "explanation": i.explanation}
+            for t, i in services.agenda(db.session, r, user.organization_id)
+        ],
+        "ics": url_for("roadshow.agenda_ics", roadshow_id=r.id),
+    }
 
 
 @bp.get("/roadshows/sessions/<int:session_id>/registrations")
@@ -188,9 +236,19 @@ def roadshow_registrations(session_id):
     _user("broker", "admin")
     s = _session(session_id)
     rows = db.session.scalars(select(Registration).where(Registration.session_id == s.id)).all()
-    return {"capacity": s.capacity, "items": [
-        {"id": g.id, "user_id": g.user_id, "organization": g.organization.name, "attended": g.attended,
-         "created_at": g.created_at.isoformat()} for g in rows]}
+    return {
+        "capacity": s.capacity,
+        "items": [
+            {
+                "id": g.id,
+                "user_id": g.user_id,
+                "organization": g.organization.name,
+                "attended": g.attended,
+                "created_at": g.created_at.isoformat(),
+            }
+            for g in rows
+        ],
+    }
 
 
 @bp.post("/roadshows/sessions/<int:session_id>/registrations")
@@ -202,8 +260,12 @@ def roadshow_register(session_id):
     except RoadshowError as exc:
         raise _refused(exc, 409 if "名额" in exc.message or "已报名" in exc.message else 400) from None
     db.session.commit()
-    return {"id": reg.id, "session_id": s.id, "registered": services.seats_taken(db.session, s),
-            "capacity": s.capacity}, 201
+    return {
+        "id": reg.id,
+        "session_id": s.id,
+        "registered": services.seats_taken(db.session, s),
+        "capacity": s.capacity,
+    }, 201
 
 
 @bp.delete("/roadshows/sessions/<int:session_id>/registrations")
@@ -219,9 +281,16 @@ def roadshow_unregister(session_id):
 
 
 def intent_json(i: Intent) -> dict:
-    return {"id": i.id, "session_id": i.session_id, "candidate_id": i.candidate_id, "need_id": i.need_id,
-            "match_id": i.match_id, "stage": i.match.stage if i.match else None, "note": i.note,
-            "created_at": i.created_at.isoformat()}
+    return {
+        "id": i.id,
+        "session_id": i.session_id,
+        "candidate_id": i.candidate_id,
+        "need_id": i.need_id,
+        "match_id": i.match_id,
+        "stage": i.match.stage if i.match else None,
+        "note": i.note,
+        "created_at": i.created_at.isoformat(),
+    }
 
 
 @bp.get("/roadshows/sessions/<int:session_id>/intents")

@@ -1,4 +1,5 @@
 """`python -m matchmaker.bench [matching|roadshow ...]`: run the benchmarks."""
+
 import importlib
 import sys
 

@@ -11,6 +11,7 @@ Naive baseline: rank_bm25 (BM25Okapi) over the same jieba tokens plus brute-forc
 cosine over all vectors, fused the same way. Production: bm25s + FAISS (flat below
 ANN_THRESHOLD, IVF above) through the production ranker, SQL filtering included.
 """
+
 from __future__ import annotations
 
 import gc
@@ -30,10 +31,10 @@ import numpy as np
 from matchmaker.config import PROJECT_ROOT
 
 SIZES = tuple(int(s) for s in os.environ.get("MATCHMAKER_BENCH_SIZES", "10000,100000").split(","))
-QUERIES = 200          # latency samples per size for the production path
+QUERIES = 200  # latency samples per size for the production path
 BASELINE_QUERIES = 10  # naive queries per size (each takes up to seconds at 100k)
 THROUGHPUT_SAMPLE = 128
-NOISE = 0.012          # per-dimension σ of the perturbation (cosine to the source ≈ 0.97)
+NOISE = 0.012  # per-dimension σ of the perturbation (cosine to the source ≈ 0.97)
 CACHE = PROJECT_ROOT / "instance" / "bench-cache"
 
 
@@ -43,16 +44,29 @@ def load_sources() -> tuple[list[dict], str]:
     csl = shared / "eval" / "csl" / "papers.jsonl"
     if csl.exists():
         rows = [json.loads(line) for line in csl.read_text("utf-8").splitlines() if line.strip()]
-        return [{"title": r["title"], "text": r["abstract"], "keywords": r["keywords"],
-                 "field": r.get("discipline") or "其他"} for r in rows], "CSL"
+        return [
+            {
+                "title": r["title"],
+                "text": r["abstract"],
+                "keywords": r["keywords"],
+                "field": r.get("discipline") or "其他",
+            }
+            for r in rows
+        ], "CSL"
     rows = []
     for path in sorted((PROJECT_ROOT / "seed_data").glob("*.jsonl")):
         for line in path.read_text("utf-8").splitlines():
             if line.strip():
                 d = json.loads(line)
                 if "description" in d:
-                    rows.append({"title": d["title"], "text": d["description"],
-                                 "keywords": d.get("keywords") or [], "field": d.get("field") or "其他"})
+                    rows.append(
+                        {
+                            "title": d["title"],
+                            "text": d["description"],
+                            "keywords": d.get("keywords") or [],
+                            "field": d.get("field") or "其他",
+                        }
+                    )
     return rows, "seed_data"
 
 
@@ -116,8 +130,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GB RAM, "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GB RAM, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 # ---- the measurements ----------------------------------------------------------------------
@@ -159,11 +175,23 @@ def build_corpus(app, posts, vectors, size):
             db.session.add(f)
             db.session.flush()
             fields[fname] = f.id
-        rows.append({"id": i, "external_id": f"B{i:06d}", "title": title[:200], "description": desc,
-                     "field_id": fields[fname], "keywords": kw, "maturity": "中试", "region": "郑州",
-                     "status": "published", "organization_id": org.id, "transfer_modes": ["许可"]})
+        rows.append(
+            {
+                "id": i,
+                "external_id": f"B{i:06d}",
+                "title": title[:200],
+                "description": desc,
+                "field_id": fields[fname],
+                "keywords": kw,
+                "maturity": "中试",
+                "region": "郑州",
+                "status": "published",
+                "organization_id": org.id,
+                "transfer_modes": ["许可"],
+            }
+        )
     for start in range(0, len(rows), 5000):
-        db.session.execute(insert(Result), rows[start:start + 5000])
+        db.session.execute(insert(Result), rows[start : start + 5000])
     db.session.commit()
 
     eng = get_engine(app)
@@ -195,8 +223,14 @@ def run_size(size, sources, base_vecs, query_vecs, posts):
     from matchmaker.text import tokenize
 
     tmp = Path(tempfile.mkdtemp(prefix=f"mm-bench-{size}-"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}", "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": tmp / "instance", "INDEX_DIR": tmp / "indexes"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}",
+            "SECRET_KEY": "bench",
+            "INSTANCE_PATH": tmp / "instance",
+            "INDEX_DIR": tmp / "indexes",
+        }
+    )
     app.config["_BENCH_FIELDS"] = [s["field"] for s in sources]
     out = {"size": size}
     with app.app_context():
@@ -212,11 +246,12 @@ def run_size(size, sources, base_vecs, query_vecs, posts):
         out["index_type"] = idx.index_type
         out["tokenize_per_s"] = size / tok_time
         out["faiss_build_s"] = build_time
-        out["faiss_bytes_per_posting"] = len(
-            __import__("faiss").serialize_index(idx.faiss_index)) / size
+        out["faiss_bytes_per_posting"] = len(__import__("faiss").serialize_index(idx.faiss_index)) / size
         bm = idx._bm25
-        bm_bytes = sum(getattr(a, "nbytes", 0) for a in
-                       (bm.scores.get("data"), bm.scores.get("indices"), bm.scores.get("indptr")))
+        bm_bytes = sum(
+            getattr(a, "nbytes", 0)
+            for a in (bm.scores.get("data"), bm.scores.get("indices"), bm.scores.get("indptr"))
+        )
         out["bm25_bytes_per_posting"] = bm_bytes / size
         out["rss_mb"] = rss_mb()
         out["rss_delta_mb"] = out["rss_mb"] - rss0
@@ -227,17 +262,27 @@ def run_size(size, sources, base_vecs, query_vecs, posts):
         need_field = db.session.scalar(select(Field).limit(1))
         needs = []
         for j, k in enumerate(qsrc):
-            n = Need(external_id=f"BN{j:05d}", title=sources[k]["title"][:200],
-                     description=sources[k]["text"], keywords=sources[k]["keywords"],
-                     field_id=need_field.id, organization_id=buyer.id, region="郑州")
+            n = Need(
+                external_id=f"BN{j:05d}",
+                title=sources[k]["title"][:200],
+                description=sources[k]["text"],
+                keywords=sources[k]["keywords"],
+                field_id=need_field.id,
+                organization_id=buyer.id,
+                region="郑州",
+            )
             needs.append(n)
         db.session.add_all(needs)
         db.session.flush()
         # stored needs: their vectors go straight into the needs index
         nidx = eng.index("need")
         nidx.stale = False
-        nidx.upsert([n.id for n in needs], query_vecs[qsrc], [text_hash(n.text) for n in needs],
-                    [tokenize(n.text) for n in needs])
+        nidx.upsert(
+            [n.id for n in needs],
+            query_vecs[qsrc],
+            [text_hash(n.text) for n in needs],
+            [tokenize(n.text) for n in needs],
+        )
         db.session.commit()
         nidx = eng.index("need")
 
@@ -262,6 +307,7 @@ def run_size(size, sources, base_vecs, query_vecs, posts):
         out["free_p50_ms"], out["free_p95_ms"] = pct(lat, 50), pct(lat, 95)
         # the same searches with the query embedding computed beforehand: the search core
         from matchmaker.matching import embeddings
+
         qvecs = [embeddings.embed([q], eng.model_path, query=True)[0] for q in queries]
         lat = []
         for q, qv in zip(queries, qvecs):
@@ -347,8 +393,11 @@ def csl_check(app_model, sources, abstract_vecs, keyword_vecs):
     out = {}
     for mode, ranks in res.items():
         r = np.asarray(ranks)
-        out[mode] = {"rank1": float(np.mean(r == 1)), "top10": float(np.mean(r <= 10)),
-                     "mrr@10": float(np.mean(np.where(r <= 10, 1 / r, 0)))}
+        out[mode] = {
+            "rank1": float(np.mean(r == 1)),
+            "top10": float(np.mean(r <= 10)),
+            "mrr@10": float(np.mean(np.where(r <= 10, 1 / r, 0))),
+        }
     return out
 
 
@@ -360,21 +409,31 @@ def main() -> None:
     sources, origin = load_sources()
     print(f"source texts: {len(sources)} from {origin}", flush=True)
     model = embeddings.default_model_path()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": Path(tempfile.mkdtemp()) / "instance",
-                      "INDEX_DIR": Path(tempfile.mkdtemp()) / "indexes"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SECRET_KEY": "bench",
+            "INSTANCE_PATH": Path(tempfile.mkdtemp()) / "instance",
+            "INDEX_DIR": Path(tempfile.mkdtemp()) / "indexes",
+        }
+    )
     posts = recombine(sources, max(SIZES))
     with app.app_context():
         tput = measure_throughput(app, posts)
-    print(f"indexing throughput (tokenise + embed + add, {embeddings.model_name()}): {tput:.1f} postings/s",
-          flush=True)
+    print(
+        f"indexing throughput (tokenise + embed + add, {embeddings.model_name()}): {tput:.1f} postings/s",
+        flush=True,
+    )
     print("embedding source abstracts (cached in instance/bench-cache)...", flush=True)
     abstracts = embed_cached([s["text"] for s in sources], model, "abstracts")
     kw = embed_cached([" ".join(s["keywords"]) for s in sources], model, "keywords", query=True)
     csl = csl_check(model, sources, abstracts, kw)
     for mode, m in csl.items():
-        print(f"CSL keywords→abstract {mode:6s}: rank-1 {m['rank1']:.3f}  top-10 {m['top10']:.3f}  "
-              f"MRR@10 {m['mrr@10']:.4f}", flush=True)
+        print(
+            f"CSL keywords→abstract {mode:6s}: rank-1 {m['rank1']:.3f}  top-10 {m['top10']:.3f}  "
+            f"MRR@10 {m['mrr@10']:.4f}",
+            flush=True,
+        )
     # Postings reuse their source abstract's vector (perturbed); stored needs use the
     # keyword query vectors: latency does not depend on which real vectors they are.
     results = []
@@ -382,9 +441,16 @@ def main() -> None:
         r = run_size(size, sources, abstracts, kw, posts)
         results.append(r)
         print(json.dumps(r, ensure_ascii=False), flush=True)
-    report = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
-              "model": embeddings.model_name(), "throughput": tput, "csl": csl, "sizes": results,
-              "origin": origin, "runtime_s": time.perf_counter() - started}
+    report = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "model": embeddings.model_name(),
+        "throughput": tput,
+        "csl": csl,
+        "sizes": results,
+        "origin": origin,
+        "runtime_s": time.perf_counter() - started,
+    }
     CACHE.mkdir(parents=True, exist_ok=True)
     (CACHE / "last-report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print_summary(report)
@@ -394,12 +460,14 @@ def print_summary(rep: dict) -> None:
     print(f"\n== Matching benchmark ({rep['date']}; {rep['machine']})")
     print(f"model {rep['model']}; indexing {rep['throughput']:.1f} postings/s (embedding included)")
     for r in rep["sizes"]:
-        print(f"{r['size']:>7,d} postings [{r['index_type']}]: need→results p50 {r['need_p50_ms']:.1f} ms "
-              f"p95 {r['need_p95_ms']:.1f} ms; free text p50 {r['free_p50_ms']:.1f} ms p95 "
-              f"{r['free_p95_ms']:.1f} ms; naive {r['naive_need_p50_ms']:.0f}/{r['naive_free_p50_ms']:.0f} ms "
-              f"→ ×{r['speedup_need']:.0f}/×{r['speedup_free']:.1f}; free-text search core (query vector given) "
-              f"p50 {r['free_core_p50_ms']:.1f} ms p95 {r['free_core_p95_ms']:.1f} ms vs naive "
-              f"{r['naive_free_core_p50_ms']:.0f} ms → ×{r['speedup_free_core']:.0f}; FAISS {r['faiss_bytes_per_posting']:.0f} B + "
-              f"BM25 {r['bm25_bytes_per_posting']:.0f} B per posting; ANN recall@10 {r['ann_recall@10']:.3f}; "
-              f"RSS {r['rss_mb']:.0f} MB")
+        print(
+            f"{r['size']:>7,d} postings [{r['index_type']}]: need→results p50 {r['need_p50_ms']:.1f} ms "
+            f"p95 {r['need_p95_ms']:.1f} ms; free text p50 {r['free_p50_ms']:.1f} ms p95 "
+            f"{r['free_p95_ms']:.1f} ms; naive {r['naive_need_p50_ms']:.0f}/{r['naive_free_p50_ms']:.0f} ms "
+            f"→ ×{r['speedup_need']:.0f}/×{r['speedup_free']:.1f}; free-text search core (query vector given) "
+            f"p50 {r['free_core_p50_ms']:.1f} ms p95 {r['free_core_p95_ms']:.1f} ms vs naive "
+            f"{r['naive_free_core_p50_ms']:.0f} ms → ×{r['speedup_free_core']:.0f}; FAISS {r['faiss_bytes_per_posting']:.0f} B + "
+            f"BM25 {r['bm25_bytes_per_posting']:.0f} B per posting; ANN recall@10 {r['ann_recall@10']:.3f}; "
+            f"RSS {r['rss_mb']:.0f} MB"
+        )
     print(f"runtime {rep['runtime_s'] / 60:.1f} min")

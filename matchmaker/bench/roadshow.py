@@ -4,6 +4,7 @@ Generated instances of 60, 200 and 500 candidates with 6–20 two-room sessions;
 verified by the independent checker. Targets: 200 candidates at gap ≤ 1% within 10 s, and the
 CP-SAT objective ≥ greedy on every instance.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,25 +25,41 @@ def run(cases=CASES, time_limit: float = TIME_LIMIT) -> list[dict]:
         inst = generate(n, sessions, rooms=2, seed=seed)
         answer = plan(inst, time_limit=time_limit)
         violations = checker.check(inst, answer["assignments"])
-        rows.append({"candidates": n, "sessions": sessions, "seed": seed, "status": answer["status"],
-                     "objective": answer["objective"], "greedy": answer["greedy_objective"],
-                     "bound": answer["bound"], "gap": answer["gap"], "seconds": answer["solve_seconds"],
-                     "scheduled": len(answer["assignments"]), "violations": len(violations)})
+        rows.append(
+            {
+                "candidates": n,
+                "sessions": sessions,
+                "seed": seed,
+                "status": answer["status"],
+                "objective": answer["objective"],
+                "greedy": answer["greedy_objective"],
+                "bound": answer["bound"],
+                "gap": answer["gap"],
+                "seconds": answer["solve_seconds"],
+                "scheduled": len(answer["assignments"]),
+                "violations": len(violations),
+            }
+        )
     return rows
 
 
 def main() -> None:
-    print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC; time limit {TIME_LIMIT:g} s")
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC; time limit {TIME_LIMIT:g} s"
+    )
     header = "| candidates | sessions×rooms | seed | status | CP-SAT | greedy | +% | bound | gap | seconds | scheduled | violations |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     ok = True
     for r in run():
         gain = 100 * (r["objective"] - r["greedy"]) / max(1e-9, abs(r["greedy"]))
-        print(f"| {r['candidates']} | {r['sessions']}×2 | {r['seed']} | {r['status']} | {r['objective']:.3f} | "
-              f"{r['greedy']:.3f} | {gain:+.1f} | {r['bound']:.3f} | {100 * r['gap']:.2f}% | {r['seconds']:.1f} | "
-              f"{r['scheduled']} | {r['violations']} |", flush=True)
+        print(
+            f"| {r['candidates']} | {r['sessions']}×2 | {r['seed']} | {r['status']} | {r['objective']:.3f} | "
+            f"{r['greedy']:.3f} | {gain:+.1f} | {r['bound']:.3f} | {100 * r['gap']:.2f}% | {r['seconds']:.1f} | "
+            f"{r['scheduled']} | {r['violations']} |",
+            flush=True,
+        )
         ok &= r["violations"] == 0 and r["objective"] >= r["greedy"] - 1e-9
         if r["candidates"] == 200:
             ok &= r["gap"] <= 0.01 and r["seconds"] <= TIME_LIMIT + 0.5

@@ -1,4 +1,5 @@
 """Click commands for 揭榜挂帅: topic suggestions, invitations and statistics."""
+
 from __future__ import annotations
 
 import click
@@ -14,8 +15,13 @@ def register(app: Flask) -> None:
     @click.option("--field", "field_name", help="只看该领域的需求，如 超硬材料")
     @click.option("--region", help="只看该地市的需求，如 郑州")
     @click.option("--min-size", default=2, show_default=True, help="最小簇大小")
-    @click.option("--granularity", type=click.Choice(["loose", "medium", "strict"]), default="medium",
-                  show_default=True, help="聚类粒度")
+    @click.option(
+        "--granularity",
+        type=click.Choice(["loose", "medium", "strict"]),
+        default="medium",
+        show_default=True,
+        help="聚类粒度",
+    )
     def suggest_command(field_name, region, min_size, granularity):
         """从征集中的需求聚类，给出候选产业立题。"""
         from sqlalchemy import select
@@ -31,13 +37,16 @@ def register(app: Flask) -> None:
                 raise click.BadParameter(f"领域“{field_name}”不存在", param_hint="--field")
             field_id = fld.id
         with click.progressbar(length=1, label="向量化并聚类") as bar:
-            suggestions = suggest_topics(db.session, field_id, region, min_size=min_size,
-                                         granularity=granularity)
+            suggestions = suggest_topics(
+                db.session, field_id, region, min_size=min_size, granularity=granularity
+            )
             bar.update(1)
         if not suggestions:
             click.echo("暂无建议（需求太少或彼此不相似）")
         for n, s in enumerate(suggestions, 1):
-            click.echo(f"{n}. {s.title}  [{s.size} 个需求，{s.field_name} {s.field_share:.0%}，凝聚度 {s.cohesion:.2f}]")
+            click.echo(
+                f"{n}. {s.title}  [{s.size} 个需求，{s.field_name} {s.field_share:.0%}，凝聚度 {s.cohesion:.2f}]"
+            )
             for need in s.samples:
                 click.echo(f"     - {need.title}")
 

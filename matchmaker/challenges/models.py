@@ -1,8 +1,8 @@
 """产业立题 and 揭榜挂帅 models: topics, challenges, answers, reviews, projects."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -47,14 +47,14 @@ class Topic(db.Model):
     industry_chain: Mapped[str] = mapped_column(String(100))  # 产业链, e.g. 超硬材料产业链
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    field_id: Mapped[Optional[int]] = mapped_column(ForeignKey("fields.id"))
-    lead_department: Mapped[Optional[str]] = mapped_column(String(100))
-    region: Mapped[Optional[str]] = mapped_column(String(20))
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"))
+    lead_department: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="published")
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    field: Mapped[Optional[Field]] = relationship()
+    field: Mapped[Field | None] = relationship()
     needs: Mapped[list[Need]] = relationship(order_by="Need.id", viewonly=True)
 
 
@@ -65,29 +65,29 @@ class Challenge(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), index=True)
-    topic_id: Mapped[Optional[int]] = mapped_column(ForeignKey("topics.id"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(20), default="enterprise")
     targets: Mapped[list] = mapped_column(JSON, default=list)  # 技术指标
-    reward_wan: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
-    deadline: Mapped[Optional[date]]
+    reward_wan: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    deadline: Mapped[date | None]
     min_units: Mapped[int] = mapped_column(default=1)  # 揭榜条件: fewest units in the answering team
     eligibility: Mapped[str] = mapped_column(Text, default="")  # other conditions, in words
     status: Mapped[str] = mapped_column(String(20), default="collecting", index=True)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    published_at: Mapped[Optional[datetime]]
-    approved_at: Mapped[Optional[datetime]]
+    published_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None]
 
     need: Mapped[Need] = relationship()
-    topic: Mapped[Optional[Topic]] = relationship()
-    created_by: Mapped[Optional[User]] = relationship()
-    transitions: Mapped[list["ChallengeTransition"]] = relationship(
-        back_populates="challenge", order_by="ChallengeTransition.id", cascade="all, delete-orphan")
-    answers: Mapped[list["Answer"]] = relationship(back_populates="challenge", order_by="Answer.id")
-    invitations: Mapped[list["Invitation"]] = relationship(back_populates="challenge",
-                                                           order_by="Invitation.id")
-    project: Mapped[Optional["Project"]] = relationship(back_populates="challenge")
+    topic: Mapped[Topic | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    transitions: Mapped[list[ChallengeTransition]] = relationship(
+        back_populates="challenge", order_by="ChallengeTransition.id", cascade="all, delete-orphan"
+    )
+    answers: Mapped[list[Answer]] = relationship(back_populates="challenge", order_by="Answer.id")
+    invitations: Mapped[list[Invitation]] = relationship(back_populates="challenge", order_by="Invitation.id")
+    project: Mapped[Project | None] = relationship(back_populates="challenge")
 
     @property
     def status_label(self) -> str:
@@ -105,14 +105,14 @@ class ChallengeTransition(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[Optional[str]] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     challenge: Mapped[Challenge] = relationship(back_populates="transitions")
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class Invitation(db.Model):
@@ -125,14 +125,14 @@ class Invitation(db.Model):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # expert or result
     target_id: Mapped[int]  # Expert.id or Result.id
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))  # None: no account to tell
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: no account to tell
     rank: Mapped[int]
     score: Mapped[float] = mapped_column(default=0.0)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     challenge: Mapped[Challenge] = relationship(back_populates="invitations")
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()
 
     @property
     def target(self) -> Expert | Result | None:
@@ -147,7 +147,11 @@ class Invitation(db.Model):
         obj = self.target
         if obj is None:
             return f"#{self.target_id}"
-        return f"{obj.name}（{obj.organization.name}）" if self.kind == "expert" else f"{obj.title}（{obj.organization.name}）"
+        return (
+            f"{obj.name}（{obj.organization.name}）"
+            if self.kind == "expert"
+            else f"{obj.title}（{obj.organization.name}）"
+        )
 
 
 answer_results = Table(
@@ -166,24 +170,25 @@ class Answer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)  # 牵头单位
-    submitted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    expert_id: Mapped[Optional[int]] = mapped_column(ForeignKey("experts.id"))  # 负责人
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id"))  # 负责人
     title: Mapped[str] = mapped_column(String(200))
     approach: Mapped[str] = mapped_column(Text)
     team_members: Mapped[list] = mapped_column(JSON, default=list)  # names, with roles
     milestones: Mapped[list] = mapped_column(JSON, default=list)  # [{"title", "due"}]
-    budget_wan: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
+    budget_wan: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     challenge: Mapped[Challenge] = relationship(back_populates="answers")
     organization: Mapped[Organization] = relationship()
-    submitted_by: Mapped[Optional[User]] = relationship()
-    expert: Mapped[Optional[Expert]] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+    expert: Mapped[Expert | None] = relationship()
     results: Mapped[list[Result]] = relationship(secondary=answer_results)
-    consortium: Mapped[Optional["Consortium"]] = relationship(back_populates="answer",
-                                                              cascade="all, delete-orphan")
-    reviews: Mapped[list["Review"]] = relationship(back_populates="answer", order_by="Review.id")
+    consortium: Mapped[Consortium | None] = relationship(
+        back_populates="answer", cascade="all, delete-orphan"
+    )
+    reviews: Mapped[list[Review]] = relationship(back_populates="answer", order_by="Review.id")
 
     @property
     def status_label(self) -> str:
@@ -231,12 +236,12 @@ class Review(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"), index=True)
-    assigned_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     scores: Mapped[dict] = mapped_column(JSON, default=dict)  # rubric key -> 0..100
-    total: Mapped[Optional[float]]
+    total: Mapped[float | None]
     comment: Mapped[str] = mapped_column(Text, default="")
-    submitted_at: Mapped[Optional[datetime]]
+    submitted_at: Mapped[datetime | None]
 
     answer: Mapped[Answer] = relationship(back_populates="reviews")
     expert: Mapped[Expert] = relationship()
@@ -251,15 +256,16 @@ class Project(db.Model):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id"), unique=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    funding_wan: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
-    approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    funding_wan: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
 
     challenge: Mapped[Challenge] = relationship(back_populates="project")
     answer: Mapped[Answer] = relationship()
-    milestones: Mapped[list["Milestone"]] = relationship(
-        back_populates="project", order_by="Milestone.due_date", cascade="all, delete-orphan")
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="project", order_by="Milestone.due_date", cascade="all, delete-orphan"
+    )
 
 
 MILESTONE_STATUSES = {"pending": "待验收", "passed": "验收通过", "failed": "验收未通过"}
@@ -275,12 +281,12 @@ class Milestone(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     due_date: Mapped[date]
     status: Mapped[str] = mapped_column(String(20), default="pending")
-    accepted_at: Mapped[Optional[datetime]]
-    accepted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acceptance_note: Mapped[str] = mapped_column(Text, default="")
 
     project: Mapped[Project] = relationship(back_populates="milestones")
-    accepted_by: Mapped[Optional[User]] = relationship()
+    accepted_by: Mapped[User | None] = relationship()
 
     @property
     def status_label(self) -> str:

@@ -1,4 +1,5 @@
 """Topic pages, traceability (全链条追溯), its Excel export and the department's statistics."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -9,7 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.challenges.models import (
-    CHALLENGE_STATUSES, Challenge, ChallengeTransition, Topic,
+    CHALLENGE_STATUSES,
+    Challenge,
+    ChallengeTransition,
+    Topic,
 )
 from matchmaker.postings.models import Need
 
@@ -20,6 +24,7 @@ DONE = ("approved", "accepted")
 @dataclass
 class Matched:
     """A result or expert matched to some of the topic's questions (best score kept)."""
+
     kind: str
     item: object
     score: float
@@ -43,14 +48,19 @@ def topic_matches(session: Session, topic: Topic, per_need: int = 5, top: int = 
     for need in topic.needs:
         if need.status != "open":
             continue
-        for kind, ranked in (("result", rank_results_for_need(session, need, per_need)),
-                             ("expert", rank_experts_for_need(session, need, per_need))):
+        for kind, ranked in (
+            ("result", rank_results_for_need(session, need, per_need)),
+            ("expert", rank_experts_for_need(session, need, per_need)),
+        ):
             for item in ranked:
                 key = (kind, item.id)
                 if key not in best or item.score > best[key].score:
                     best[key] = Matched(kind, item.item, item.score, need, item.explanation.summary)
     ordered = sorted(best.values(), key=lambda m: -m.score)
-    return ([m for m in ordered if m.kind == "result"][:top], [m for m in ordered if m.kind == "expert"][:top])
+    return (
+        [m for m in ordered if m.kind == "result"][:top],
+        [m for m in ordered if m.kind == "expert"][:top],
+    )
 
 
 def topic_challenges(session: Session, topic: Topic) -> list[Challenge]:
@@ -87,18 +97,42 @@ def trace(session: Session, topic: Topic) -> dict:
     projects = [c.project for c in challenges if c.project]
     milestones = [m for p in projects for m in p.milestones]
     counts = {
-        "questions": len(topic.needs), "challenges": len(challenges), "answers": len(answers),
-        "winners": sum(1 for a in answers if a.status == "winner"), "projects": len(projects),
-        "milestones": len(milestones), "milestones_passed": sum(1 for m in milestones if m.status == "passed"),
+        "questions": len(topic.needs),
+        "challenges": len(challenges),
+        "answers": len(answers),
+        "winners": sum(1 for a in answers if a.status == "winner"),
+        "projects": len(projects),
+        "milestones": len(milestones),
+        "milestones_passed": sum(1 for m in milestones if m.status == "passed"),
     }
-    return {"topic": topic, "questions": [(n, by_need.get(n.id, [])) for n in topic.needs],
-            "orphans": [c for c in challenges if c.need_id not in {n.id for n in topic.needs}],
-            "counts": counts}
+    return {
+        "topic": topic,
+        "questions": [(n, by_need.get(n.id, [])) for n in topic.needs],
+        "orphans": [c for c in challenges if c.need_id not in {n.id for n in topic.needs}],
+        "counts": counts,
+    }
 
 
-TRACE_HEADER = ["产业链", "题目", "问题（技术需求）", "出题单位", "榜单", "榜单类型", "榜单状态", "榜单金额（万元）",
-                "揭榜方案", "揭榜单位", "评审数", "方案状态", "立项项目", "立项经费（万元）",
-                "里程碑", "到期日", "验收状态", "验收意见"]
+TRACE_HEADER = [
+    "产业链",
+    "题目",
+    "问题（技术需求）",
+    "出题单位",
+    "榜单",
+    "榜单类型",
+    "榜单状态",
+    "榜单金额（万元）",
+    "揭榜方案",
+    "揭榜单位",
+    "评审数",
+    "方案状态",
+    "立项项目",
+    "立项经费（万元）",
+    "里程碑",
+    "到期日",
+    "验收状态",
+    "验收意见",
+]
 
 
 def trace_rows(data: dict) -> list[list]:
@@ -122,8 +156,15 @@ def trace_rows(data: dict) -> list[list]:
                     rows.append(abase + [""] * 6)
                     continue
                 for m in project.milestones or [None]:
-                    rows.append(abase + [project.title, project.funding_wan] + (
-                        [m.title, m.due_date.isoformat(), m.status_label, m.acceptance_note] if m else [""] * 4))
+                    rows.append(
+                        abase
+                        + [project.title, project.funding_wan]
+                        + (
+                            [m.title, m.due_date.isoformat(), m.status_label, m.acceptance_note]
+                            if m
+                            else [""] * 4
+                        )
+                    )
     return rows
 
 
@@ -139,8 +180,15 @@ def trace_workbook(data: dict) -> bytes:
     ws.append(["产业链", topic.industry_chain])
     ws.append(["题目", topic.title])
     ws.append(["牵头部门", topic.lead_department or ""])
-    labels = {"questions": "问题数", "challenges": "榜单数", "answers": "揭榜方案数", "winners": "中标方案数",
-              "projects": "立项项目数", "milestones": "里程碑数", "milestones_passed": "已验收里程碑"}
+    labels = {
+        "questions": "问题数",
+        "challenges": "榜单数",
+        "answers": "揭榜方案数",
+        "winners": "中标方案数",
+        "projects": "立项项目数",
+        "milestones": "里程碑数",
+        "milestones_passed": "已验收里程碑",
+    }
     for key, label in labels.items():
         ws.append([label, data["counts"][key]])
     sheet = wb.create_sheet("追溯")
@@ -159,16 +207,22 @@ def statistics(session: Session) -> dict:
     """统计: per field and city, open questions, challenges, answers, days 张榜→立项 and funding."""
     needs = session.scalars(select(Need).where(Need.status == "open")).all()
     challenges = session.scalars(select(Challenge).order_by(Challenge.id)).all()
-    by_field: dict[str, dict] = defaultdict(lambda: {"questions": 0, "challenges": 0, "answers": 0,
-                                                     "funding": 0.0, "projects": 0})
-    by_city: dict[str, dict] = defaultdict(lambda: {"questions": 0, "challenges": 0, "answers": 0,
-                                                    "funding": 0.0, "projects": 0})
+    by_field: dict[str, dict] = defaultdict(
+        lambda: {"questions": 0, "challenges": 0, "answers": 0, "funding": 0.0, "projects": 0}
+    )
+    by_city: dict[str, dict] = defaultdict(
+        lambda: {"questions": 0, "challenges": 0, "answers": 0, "funding": 0.0, "projects": 0}
+    )
     for n in needs:
         by_field[n.field.name]["questions"] += 1
         by_city[n.region or "未填写"]["questions"] += 1
-    published_at = dict(session.execute(
-        select(ChallengeTransition.challenge_id, ChallengeTransition.at)
-        .where(ChallengeTransition.to_status == "published")).all())
+    published_at = dict(
+        session.execute(
+            select(ChallengeTransition.challenge_id, ChallengeTransition.at).where(
+                ChallengeTransition.to_status == "published"
+            )
+        ).all()
+    )
     per_challenge, durations = [], []
     for c in challenges:
         n_answers = sum(1 for a in c.answers if a.status != "withdrawn")
@@ -190,7 +244,9 @@ def statistics(session: Session) -> dict:
         "by_city": dict(sorted(by_city.items(), key=lambda kv: -kv[1]["questions"])),
         "per_challenge": per_challenge,
         "totals": {
-            "questions": len(needs), "challenges": len(challenges), "answers": total_answers,
+            "questions": len(needs),
+            "challenges": len(challenges),
+            "answers": total_answers,
             "answers_per_challenge": round(total_answers / len(challenges), 2) if challenges else 0,
             "projects": sum(1 for c in challenges if c.project),
             "avg_days_to_project": round(sum(durations) / len(durations), 1) if durations else None,
@@ -203,8 +259,11 @@ def statistics(session: Session) -> dict:
 def chart_data(stats: dict) -> dict:
     """What the Chart.js bar chart reads from a data attribute."""
     labels = list(stats["by_field"].keys())
-    return {"labels": labels,
-            "datasets": [{"label": "征集中的问题", "data": [stats["by_field"][k]["questions"] for k in labels]},
-                         {"label": "榜单", "data": [stats["by_field"][k]["challenges"] for k in labels]},
-                         {"label": "揭榜方案", "data": [stats["by_field"][k]["answers"] for k in labels]}]}
-
+    return {
+        "labels": labels,
+        "datasets": [
+            {"label": "征集中的问题", "data": [stats["by_field"][k]["questions"] for k in labels]},
+            {"label": "榜单", "data": [stats["by_field"][k]["challenges"] for k in labels]},
+            {"label": "揭榜方案", "data": [stats["by_field"][k]["answers"] for k in labels]},
+        ],
+    }

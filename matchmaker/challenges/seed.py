@@ -8,6 +8,7 @@ accounts are keyed by email, so running `flask seed` again changes nothing. Only
 - one 企业重大技术需求 challenge already published (张榜) with one answer, so the site shows
   the flow, and one 行业共性技术 challenge in 论证 for an admin to publish.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,9 +36,15 @@ def _load_topics(session: Session, path: Path) -> int:
             continue
         row = json.loads(line)
         fld = session.scalar(select(Field).where(Field.name == row.get("field")))
-        session.add(Topic(title=row["title"], industry_chain=row["industry_chain"],
-                          description=row.get("description", ""), field=fld,
-                          lead_department=row.get("lead_department")))
+        session.add(
+            Topic(
+                title=row["title"],
+                industry_chain=row["industry_chain"],
+                description=row.get("description", ""),
+                field=fld,
+                lead_department=row.get("lead_department"),
+            )
+        )
         count += 1
     session.flush()
     return count
@@ -49,14 +56,19 @@ def _reviewers(session: Session) -> list[User]:
     if len(linked) >= REVIEWERS:
         return list(linked)
     seen_orgs = {u.organization_id for u in linked}
-    for expert in session.scalars(select(Expert).where(Expert.user_id.is_(None), Expert.status == "published")
-                                  .order_by(Expert.id)):
+    for expert in session.scalars(
+        select(Expert).where(Expert.user_id.is_(None), Expert.status == "published").order_by(Expert.id)
+    ):
         if len(linked) >= REVIEWERS:
             break
         if expert.organization_id in seen_orgs:
             continue
-        user = User(email=f"reviewer{len(linked) + 1}@demo.cn", name=expert.name, role="researcher",
-                    organization_id=expert.organization_id)
+        user = User(
+            email=f"reviewer{len(linked) + 1}@demo.cn",
+            name=expert.name,
+            role="researcher",
+            organization_id=expert.organization_id,
+        )
         user.set_password(DEMO_PASSWORD)
         session.add(user)
         session.flush()
@@ -81,10 +93,12 @@ def seed(session: Session, seed_dir) -> None:
     _load_topics(session, seed_dir / "topics.jsonl")
     _reviewers(session)
     admin = session.scalar(select(User).where(User.role == "admin").order_by(User.id))
-    enterprise = session.scalar(select(User).where(User.email == "enterprise@demo.cn")) or \
-        session.scalar(select(User).where(User.role == "enterprise").order_by(User.id))
-    researcher = session.scalar(select(User).where(User.email == "researcher@demo.cn")) or \
-        session.scalar(select(User).where(User.role == "researcher").order_by(User.id))
+    enterprise = session.scalar(select(User).where(User.email == "enterprise@demo.cn")) or session.scalar(
+        select(User).where(User.role == "enterprise").order_by(User.id)
+    )
+    researcher = session.scalar(select(User).where(User.email == "researcher@demo.cn")) or session.scalar(
+        select(User).where(User.role == "researcher").order_by(User.id)
+    )
     if admin is None or enterprise is None:
         return  # nothing to attach demo challenges to
     if session.scalar(select(Challenge.id).limit(1)) is not None:
@@ -100,28 +114,52 @@ def seed(session: Session, seed_dir) -> None:
             topic = session.scalar(select(Topic).where(Topic.field_id == first.field_id).order_by(Topic.id))
             first.topic_id = topic.id if topic else None
         challenge = services.raise_challenge(
-            session, enterprise, first, title=title, type="enterprise",
-            targets=["关键性能指标较现状提升 50% 以上", "完成不少于 3 个月的现场连续运行验证", "形成可推广的工艺规范"],
-            reward_wan=first.budget_wan or 200, deadline=deadline,
-            eligibility="揭榜方须具备相关领域研发基础，鼓励产学研联合揭榜")
+            session,
+            enterprise,
+            first,
+            title=title,
+            type="enterprise",
+            targets=[
+                "关键性能指标较现状提升 50% 以上",
+                "完成不少于 3 个月的现场连续运行验证",
+                "形成可推广的工艺规范",
+            ],
+            reward_wan=first.budget_wan or 200,
+            deadline=deadline,
+            eligibility="揭榜方须具备相关领域研发基础，鼓励产学研联合揭榜",
+        )
         services.transition(session, challenge, "assessing", admin, "省科技厅组织凝练论证")
         services.transition(session, challenge, "published", admin, "论证通过，张榜发布")
         if researcher is not None and researcher.organization_id != first.organization_id:
             services.submit_answer(
-                session, researcher, challenge, title=f"{researcher.organization.name}揭榜方案",
+                session,
+                researcher,
+                challenge,
+                title=f"{researcher.organization.name}揭榜方案",
                 approach="在前期成果基础上，先做现场测试与机理分析，再完成工艺优化和样机验证，"
-                         "最后在出题企业产线上连续运行考核，逐项对照技术指标验收。",
-                team_members=[f"{researcher.name} 项目负责人"], budget_wan=challenge.reward_wan,
-                milestones=[services.MilestonePlan("完成现场测试与方案设计", deadline + timedelta(days=90)),
-                            services.MilestonePlan("完成样机与产线验证", deadline + timedelta(days=270))])
+                "最后在出题企业产线上连续运行考核，逐项对照技术指标验收。",
+                team_members=[f"{researcher.name} 项目负责人"],
+                budget_wan=challenge.reward_wan,
+                milestones=[
+                    services.MilestonePlan("完成现场测试与方案设计", deadline + timedelta(days=90)),
+                    services.MilestonePlan("完成样机与产线验证", deadline + timedelta(days=270)),
+                ],
+            )
     second = _pick_need(session, None, taken | {first.id})
     if second is not None:
         title2 = f"行业共性技术榜：{second.title}"[:200]
         if session.scalar(select(Challenge.id).where(Challenge.title == title2)) is None:
             owner = second.owner or admin
             challenge = services.raise_challenge(
-                session, owner if services.can_raise(owner, second) else admin, second, title=title2,
-                type="common", targets=["形成行业共性关键技术方案", "在不少于 3 家企业示范应用"],
-                reward_wan=500, deadline=deadline, eligibility="须由不少于 3 家单位组成联合体揭榜")
+                session,
+                owner if services.can_raise(owner, second) else admin,
+                second,
+                title=title2,
+                type="common",
+                targets=["形成行业共性关键技术方案", "在不少于 3 家企业示范应用"],
+                reward_wan=500,
+                deadline=deadline,
+                eligibility="须由不少于 3 家单位组成联合体揭榜",
+            )
             services.transition(session, challenge, "assessing", admin, "提交省科技厅论证")
     session.flush()

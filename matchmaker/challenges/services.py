@@ -4,11 +4,13 @@ Plain Python over a SQLAlchemy session; no request context. Every function only 
 the caller (request, CLI command, seed) owns the commit. Problems the user can fix raise
 `ChallengeError` with a plain Chinese message and, where one is at fault, the field name.
 """
+
 from __future__ import annotations
 
 import statistics
 import uuid
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date
 
 from sqlalchemy import func, select
@@ -16,12 +18,23 @@ from sqlalchemy.orm import Session
 
 from matchmaker.accounts.models import Organization, User
 from matchmaker.accounts.services import audit
+from matchmaker.challenges.models import (
+    CHALLENGE_STATUSES,
+    CHALLENGE_TYPES,
+    RUBRIC,
+    TOPIC_STATUSES,
+    Answer,
+    Challenge,
+    ChallengeTransition,
+    Consortium,
+    Invitation,
+    Milestone,
+    Project,
+    Review,
+    Topic,
+)
 from matchmaker.constants import REGIONS
 from matchmaker.extensions import utcnow
-from matchmaker.challenges.models import (
-    CHALLENGE_STATUSES, CHALLENGE_TYPES, RUBRIC, Answer, Challenge, ChallengeTransition,
-    Consortium, Invitation, Milestone, Project, Review, Topic, TOPIC_STATUSES,
-)
 from matchmaker.notifications.services import notify
 from matchmaker.postings.models import Expert, Field, Need, Result
 
@@ -59,9 +72,20 @@ def _label(status: str) -> str:
 
 # ---------------------------------------------------------------- 产业立题 topics
 
-def save_topic(session: Session, user: User, *, title: str, industry_chain: str, field_id: int | None,
-               description: str = "", lead_department: str | None = None, region: str | None = None,
-               status: str = "published", topic: Topic | None = None) -> Topic:
+
+def save_topic(
+    session: Session,
+    user: User,
+    *,
+    title: str,
+    industry_chain: str,
+    field_id: int | None,
+    description: str = "",
+    lead_department: str | None = None,
+    region: str | None = None,
+    status: str = "published",
+    topic: Topic | None = None,
+) -> Topic:
     """Create or update an industry-chain topic (admins only; checked by the caller)."""
     title, industry_chain = (title or "").strip(), (industry_chain or "").strip()
     if not title:
@@ -96,9 +120,20 @@ def attach_needs(session: Session, topic: Topic, need_ids: list[int]) -> int:
 
 # ---------------------------------------------------------------- 企业出题 questions and challenges
 
-def post_question(session: Session, user: User, *, title: str, description: str, field_id: int,
-                  topic_id: int | None = None, keywords: list[str] | None = None, region: str | None = None,
-                  budget_wan: float | None = None, deadline: date | None = None) -> Need:
+
+def post_question(
+    session: Session,
+    user: User,
+    *,
+    title: str,
+    description: str,
+    field_id: int,
+    topic_id: int | None = None,
+    keywords: list[str] | None = None,
+    region: str | None = None,
+    budget_wan: float | None = None,
+    deadline: date | None = None,
+) -> Need:
     """企业出题: a question is a Need of the user's organisation, under a topic or standalone."""
     title, description = (title or "").strip(), (description or "").strip()
     if not title:
@@ -113,21 +148,42 @@ def post_question(session: Session, user: User, *, title: str, description: str,
         raise ChallengeError("地区须为河南省地市或济源示范区、航空港区", "region")
     if budget_wan is not None and budget_wan < 0:
         raise ChallengeError("预算不能为负数", "budget_wan")
-    need = Need(external_id=f"Q-{uuid.uuid4().hex[:12]}", title=title, description=description,
-                field_id=field_id, topic_id=topic_id, keywords=keywords or [], region=region or None,
-                budget_wan=budget_wan, deadline=deadline, status="open",
-                organization_id=user.organization_id, owner_id=user.id,
-                contact_name=user.name, contact_phone=user.phone, contact_email=user.email)
+    need = Need(
+        external_id=f"Q-{uuid.uuid4().hex[:12]}",
+        title=title,
+        description=description,
+        field_id=field_id,
+        topic_id=topic_id,
+        keywords=keywords or [],
+        region=region or None,
+        budget_wan=budget_wan,
+        deadline=deadline,
+        status="open",
+        organization_id=user.organization_id,
+        owner_id=user.id,
+        contact_name=user.name,
+        contact_phone=user.phone,
+        contact_email=user.email,
+    )
     session.add(need)
     session.flush()
     audit(session, "question_create", user, target=f"need:{need.id}")
     return need
 
 
-def raise_challenge(session: Session, user: User, need: Need, *, title: str | None = None,
-                    type: str = "enterprise", targets: list[str] | None = None,
-                    reward_wan: float | None = None, deadline: date | None = None,
-                    min_units: int | None = None, eligibility: str = "") -> Challenge:
+def raise_challenge(
+    session: Session,
+    user: User,
+    need: Need,
+    *,
+    title: str | None = None,
+    type: str = "enterprise",
+    targets: list[str] | None = None,
+    reward_wan: float | None = None,
+    deadline: date | None = None,
+    min_units: int | None = None,
+    eligibility: str = "",
+) -> Challenge:
     """Raise a question (Need) to a 揭榜挂帅 challenge in state 征集."""
     if type not in CHALLENGE_TYPES:
         raise ChallengeError("榜单类型须为“企业重大技术需求”或“行业共性技术”", "type")
@@ -141,18 +197,37 @@ def raise_challenge(session: Session, user: User, need: Need, *, title: str | No
     floor = COMMON_MIN_UNITS if type == "common" else 1
     min_units = floor if min_units is None else min_units
     if min_units < floor:
-        raise ChallengeError(f"行业共性技术榜单须由不少于 {COMMON_MIN_UNITS} 家单位组成的联合体揭榜", "min_units")
-    if session.scalar(select(Challenge.id).where(Challenge.need_id == need.id,
-                                                 Challenge.status != "withdrawn")):
+        raise ChallengeError(
+            f"行业共性技术榜单须由不少于 {COMMON_MIN_UNITS} 家单位组成的联合体揭榜", "min_units"
+        )
+    if session.scalar(
+        select(Challenge.id).where(Challenge.need_id == need.id, Challenge.status != "withdrawn")
+    ):
         raise ChallengeError("该需求已有在榜的榜单", "need_id")
-    challenge = Challenge(need_id=need.id, topic_id=need.topic_id, title=(title or need.title).strip(),
-                          type=type, targets=targets, reward_wan=reward_wan, deadline=deadline,
-                          min_units=min_units, eligibility=eligibility or "", status="collecting",
-                          created_by_id=user.id)
+    challenge = Challenge(
+        need_id=need.id,
+        topic_id=need.topic_id,
+        title=(title or need.title).strip(),
+        type=type,
+        targets=targets,
+        reward_wan=reward_wan,
+        deadline=deadline,
+        min_units=min_units,
+        eligibility=eligibility or "",
+        status="collecting",
+        created_by_id=user.id,
+    )
     session.add(challenge)
     session.flush()
-    session.add(ChallengeTransition(challenge=challenge, from_status=None, to_status="collecting",
-                                    user_id=user.id, reason="企业出题，进入榜单征集"))
+    session.add(
+        ChallengeTransition(
+            challenge=challenge,
+            from_status=None,
+            to_status="collecting",
+            user_id=user.id,
+            reason="企业出题，进入榜单征集",
+        )
+    )
     session.flush()
     audit(session, "challenge_create", user, target=f"challenge:{challenge.id}")
     return challenge
@@ -163,8 +238,15 @@ def allowed_moves(challenge: Challenge) -> list[str]:
     return [s for s in TRANSITIONS[challenge.status] if s != "approved"]
 
 
-def transition(session: Session, challenge: Challenge, to_status: str, user: User,
-               reason: str = "", *, invite_top: int = 10) -> ChallengeTransition:
+def transition(
+    session: Session,
+    challenge: Challenge,
+    to_status: str,
+    user: User,
+    reason: str = "",
+    *,
+    invite_top: int = 10,
+) -> ChallengeTransition:
     """Move a challenge one step along the workflow and record who, when and why.
 
     Illegal moves raise ChallengeError. Publishing (张榜) invites the top-matched experts
@@ -175,8 +257,9 @@ def transition(session: Session, challenge: Challenge, to_status: str, user: Use
     current = challenge.status
     if to_status not in TRANSITIONS[current]:
         legal = "、".join(_label(s) for s in TRANSITIONS[current]) or "无（流程已结束）"
-        raise ChallengeError(f"不能从“{_label(current)}”变更为“{_label(to_status)}”；当前可变更为：{legal}",
-                             "to_status")
+        raise ChallengeError(
+            f"不能从“{_label(current)}”变更为“{_label(to_status)}”；当前可变更为：{legal}", "to_status"
+        )
     reason = (reason or "").strip()
     if to_status == "withdrawn" and not reason:
         raise ChallengeError("撤榜须填写原因", "reason")
@@ -189,8 +272,13 @@ def transition(session: Session, challenge: Challenge, to_status: str, user: Use
         pending = [m for m in project.milestones if m.status != "passed"] if project else [None]
         if pending:
             raise ChallengeError("还有里程碑未通过验收，不能结题验收", "to_status")
-    move = ChallengeTransition(challenge=challenge, from_status=current, to_status=to_status,
-                               user_id=user.id if user else None, reason=reason)
+    move = ChallengeTransition(
+        challenge=challenge,
+        from_status=current,
+        to_status=to_status,
+        user_id=user.id if user else None,
+        reason=reason,
+    )
     challenge.status = to_status
     session.add(move)
     if to_status == "published":
@@ -198,8 +286,13 @@ def transition(session: Session, challenge: Challenge, to_status: str, user: Use
     if to_status == "approved":
         challenge.approved_at = utcnow()
     session.flush()
-    audit(session, "challenge_transition", user, target=f"challenge:{challenge.id}",
-          detail=f"{_label(current)} → {_label(to_status)}" + (f"：{reason}" if reason else ""))
+    audit(
+        session,
+        "challenge_transition",
+        user,
+        target=f"challenge:{challenge.id}",
+        detail=f"{_label(current)} → {_label(to_status)}" + (f"：{reason}" if reason else ""),
+    )
     if to_status == "published":
         invite_for_challenge(session, challenge, top=invite_top)
     return move
@@ -210,6 +303,7 @@ def _live_answers(challenge: Challenge) -> list[Answer]:
 
 
 # ---------------------------------------------------------------- invitations (张榜 邀请)
+
 
 def _reason(kind_label: str, rank: int, item) -> str:
     exp = item.explanation
@@ -246,20 +340,33 @@ def invite_for_challenge(session: Session, challenge: Challenge, top: int = 10) 
                 continue
             obj = item.item or session.get(Expert if kind == "expert" else Result, item.id)
             user = obj.user if kind == "expert" else obj.owner
-            inv = Invitation(challenge=challenge, kind=kind, target_id=item.id,
-                             user_id=user.id if user else None, rank=rank, score=float(item.score),
-                             reason=_reason(label, rank, item))
+            inv = Invitation(
+                challenge=challenge,
+                kind=kind,
+                target_id=item.id,
+                user_id=user.id if user else None,
+                rank=rank,
+                score=float(item.score),
+                reason=_reason(label, rank, item),
+            )
             session.add(inv)
             created.append(inv)
             if user is not None and user.active:
                 what = f"您的成果“{obj.title}”" if kind == "result" else "您的研究方向"
-                notify(session, user, "challenge_invite", f"揭榜邀请：{challenge.title}",
-                       f"{what}与榜单“{challenge.title}”高度匹配，诚邀揭榜。\n邀请原因：{inv.reason}", link)
+                notify(
+                    session,
+                    user,
+                    "challenge_invite",
+                    f"揭榜邀请：{challenge.title}",
+                    f"{what}与榜单“{challenge.title}”高度匹配，诚邀揭榜。\n邀请原因：{inv.reason}",
+                    link,
+                )
     session.flush()
     return created
 
 
 # ---------------------------------------------------------------- 人才答题 answers and eligibility
+
 
 @dataclass
 class MilestonePlan:
@@ -280,15 +387,18 @@ def parse_milestones(lines: list[str] | str) -> list[MilestonePlan]:
         try:
             due = date.fromisoformat(head)
         except ValueError:
-            raise ChallengeError(f"里程碑第 {n} 行须以日期开头，格式如 2027-06-30 完成中试", "milestones") from None
+            raise ChallengeError(
+                f"里程碑第 {n} 行须以日期开头，格式如 2027-06-30 完成中试", "milestones"
+            ) from None
         if not rest.strip():
             raise ChallengeError(f"里程碑第 {n} 行缺少内容", "milestones")
         plans.append(MilestonePlan(rest.strip(), due))
     return plans
 
 
-def check_eligibility(challenge: Challenge, lead: Organization, members: list[Organization],
-                      today: date | None = None) -> None:
+def check_eligibility(
+    challenge: Challenge, lead: Organization, members: list[Organization], today: date | None = None
+) -> None:
     """揭榜条件: raise ChallengeError on the first rule the answering team breaks."""
     today = today or date.today()
     if challenge.status not in OPEN_FOR_ANSWERS:
@@ -303,8 +413,10 @@ def check_eligibility(challenge: Challenge, lead: Organization, members: list[Or
         raise ChallengeError("出题企业不能揭自己的榜", "consortium")
     need_units = max(challenge.min_units, COMMON_MIN_UNITS if challenge.type == "common" else 1)
     if len(ids) < need_units:
-        raise ChallengeError(f"该榜单须由不少于 {need_units} 家单位（含牵头单位）组成的联合体揭榜，"
-                             f"当前只有 {len(ids)} 家", "consortium")
+        raise ChallengeError(
+            f"该榜单须由不少于 {need_units} 家单位（含牵头单位）组成的联合体揭榜，当前只有 {len(ids)} 家",
+            "consortium",
+        )
 
 
 def resolve_organizations(session: Session, names: list[str]) -> list[Organization]:
@@ -320,11 +432,22 @@ def resolve_organizations(session: Session, names: list[str]) -> list[Organizati
     return orgs
 
 
-def submit_answer(session: Session, user: User, challenge: Challenge, *, title: str, approach: str,
-                  team_members: list[str] | None = None, result_ids: list[int] | None = None,
-                  milestones: list[MilestonePlan] | None = None, budget_wan: float | None = None,
-                  members: list[Organization] | None = None, consortium_name: str = "",
-                  expert_id: int | None = None, today: date | None = None) -> Answer:
+def submit_answer(
+    session: Session,
+    user: User,
+    challenge: Challenge,
+    *,
+    title: str,
+    approach: str,
+    team_members: list[str] | None = None,
+    result_ids: list[int] | None = None,
+    milestones: list[MilestonePlan] | None = None,
+    budget_wan: float | None = None,
+    members: list[Organization] | None = None,
+    consortium_name: str = "",
+    expert_id: int | None = None,
+    today: date | None = None,
+) -> Answer:
     """人才答题: a 揭榜方案 from the user's organisation (the lead unit), maybe with a consortium."""
     title, approach = (title or "").strip(), (approach or "").strip()
     if not title:
@@ -339,9 +462,13 @@ def submit_answer(session: Session, user: User, challenge: Challenge, *, title: 
     members = members or []
     lead = user.organization
     check_eligibility(challenge, lead, members, today)
-    if session.scalar(select(Answer.id).where(Answer.challenge_id == challenge.id,
-                                              Answer.organization_id == lead.id,
-                                              Answer.status != "withdrawn")):
+    if session.scalar(
+        select(Answer.id).where(
+            Answer.challenge_id == challenge.id,
+            Answer.organization_id == lead.id,
+            Answer.status != "withdrawn",
+        )
+    ):
         raise ChallengeError("本单位已提交过该榜单的揭榜方案", "challenge_id")
     results = []
     if result_ids:
@@ -352,25 +479,45 @@ def submit_answer(session: Session, user: User, challenge: Challenge, *, title: 
         expert = session.get(Expert, expert_id)
         if expert is None or expert.organization_id not in {lead.id, *(m.id for m in members)}:
             raise ChallengeError("负责人须为揭榜单位的专家", "expert_id")
-    answer = Answer(challenge=challenge, organization=lead, submitted_by=user,
-                    expert_id=expert_id, title=title, approach=approach,
-                    team_members=[t.strip() for t in (team_members or []) if t.strip()],
-                    milestones=[{"title": m.title, "due": m.due.isoformat()} for m in milestones],
-                    budget_wan=budget_wan, results=list(results))
+    answer = Answer(
+        challenge=challenge,
+        organization=lead,
+        submitted_by=user,
+        expert_id=expert_id,
+        title=title,
+        approach=approach,
+        team_members=[t.strip() for t in (team_members or []) if t.strip()],
+        milestones=[{"title": m.title, "due": m.due.isoformat()} for m in milestones],
+        budget_wan=budget_wan,
+        results=list(results),
+    )
     if members:
         answer.consortium = Consortium(name=consortium_name or f"{lead.name}等联合体", members=members)
     session.add(answer)
     session.flush()
     if challenge.status == "published":
         # The first bid opens 揭榜中; recorded like any other move.
-        session.add(ChallengeTransition(challenge=challenge, from_status="published",
-                                        to_status="bidding", user_id=user.id, reason="收到首个揭榜方案"))
+        session.add(
+            ChallengeTransition(
+                challenge=challenge,
+                from_status="published",
+                to_status="bidding",
+                user_id=user.id,
+                reason="收到首个揭榜方案",
+            )
+        )
         challenge.status = "bidding"
     session.flush()
     audit(session, "answer_submit", user, target=f"answer:{answer.id}", detail=f"challenge:{challenge.id}")
     if challenge.created_by is not None:
-        notify(session, challenge.created_by, "challenge_answer", f"新的揭榜方案：{challenge.title}",
-               f"{lead.name}提交了揭榜方案“{title}”。", f"/challenges/{challenge.id}")
+        notify(
+            session,
+            challenge.created_by,
+            "challenge_answer",
+            f"新的揭榜方案：{challenge.title}",
+            f"{lead.name}提交了揭榜方案“{title}”。",
+            f"/challenges/{challenge.id}",
+        )
     return answer
 
 
@@ -384,22 +531,34 @@ def withdraw_answer(session: Session, answer: Answer, user: User, reason: str = 
         raise ChallengeError("榜单已进入评审，方案不能再撤回", "answer_id")
     answer.status = "withdrawn"
     session.flush()
-    audit(session, "answer_withdraw", user, target=f"answer:{answer.id}", detail=(reason or "").strip() or None)
+    audit(
+        session, "answer_withdraw", user, target=f"answer:{answer.id}", detail=(reason or "").strip() or None
+    )
     return answer
 
 
 # ---------------------------------------------------------------- 科技解题 reviewer assignment
 
+
 def reviewer_pool(session: Session) -> list[Expert]:
     """Experts who can review: published profiles linked to an active user account."""
-    return session.scalars(select(Expert).join(User, Expert.user_id == User.id)
-                           .where(Expert.status == "published", User.active).order_by(Expert.id)).all()
+    return session.scalars(
+        select(Expert)
+        .join(User, Expert.user_id == User.id)
+        .where(Expert.status == "published", User.active)
+        .order_by(Expert.id)
+    ).all()
 
 
 def pending_load(session: Session) -> dict[int, int]:
     """Unsubmitted review assignments per expert, across all challenges."""
-    return dict(session.execute(select(Review.expert_id, func.count(Review.id))
-                                .where(Review.submitted_at.is_(None)).group_by(Review.expert_id)).all())
+    return dict(
+        session.execute(
+            select(Review.expert_id, func.count(Review.id))
+            .where(Review.submitted_at.is_(None))
+            .group_by(Review.expert_id)
+        ).all()
+    )
 
 
 def conflicted(expert: Expert, answer: Answer) -> bool:
@@ -407,8 +566,14 @@ def conflicted(expert: Expert, answer: Answer) -> bool:
     return expert.organization_id in answer.organization_ids
 
 
-def plan_reviewers(answers: list[Answer], pool: list[Expert], per_answer: int, max_load: int,
-                   load: dict[int, int] | None = None, field_id: int | None = None) -> dict[int, list[Expert]]:
+def plan_reviewers(
+    answers: list[Answer],
+    pool: list[Expert],
+    per_answer: int,
+    max_load: int,
+    load: dict[int, int] | None = None,
+    field_id: int | None = None,
+) -> dict[int, list[Expert]]:
     """Greedy least-loaded assignment.
 
     Answers with the fewest eligible reviewers are served first (they are the hardest to
@@ -429,12 +594,16 @@ def plan_reviewers(answers: list[Answer], pool: list[Expert], per_answer: int, m
         if need <= 0:
             plan[answer.id] = []
             continue
-        choices = [e for e in eligible[answer.id]
-                   if e.id not in existing[answer.id] and load.get(e.id, 0) < max_load]
+        choices = [
+            e for e in eligible[answer.id] if e.id not in existing[answer.id] and load.get(e.id, 0) < max_load
+        ]
         choices.sort(key=lambda e: (load.get(e.id, 0), 0 if field_id and e.field_id == field_id else 1, e.id))
         if len(choices) < need:
-            raise ChallengeError(f"方案“{answer.title}”可用的无利益冲突评审专家不足 {per_answer} 位"
-                                 f"（可用 {len(choices)} 位），请放宽评审上限或补充专家库", "per_answer")
+            raise ChallengeError(
+                f"方案“{answer.title}”可用的无利益冲突评审专家不足 {per_answer} 位"
+                f"（可用 {len(choices)} 位），请放宽评审上限或补充专家库",
+                "per_answer",
+            )
         picked = choices[:need]
         for e in picked:
             load[e.id] = load.get(e.id, 0) + 1
@@ -442,14 +611,16 @@ def plan_reviewers(answers: list[Answer], pool: list[Expert], per_answer: int, m
     return plan
 
 
-def assign_reviewers(session: Session, challenge: Challenge, user: User, *, per_answer: int = 3,
-                     max_load: int = 5) -> list[Review]:
+def assign_reviewers(
+    session: Session, challenge: Challenge, user: User, *, per_answer: int = 3, max_load: int = 5
+) -> list[Review]:
     """Assign conflict-free reviewers to every live answer of a challenge in 评审."""
     if challenge.status != "reviewing":
         raise ChallengeError("榜单进入“评审”后才能分配评审专家", "challenge_id")
     answers = _live_answers(challenge)
-    plan = plan_reviewers(answers, reviewer_pool(session), per_answer, max_load,
-                          pending_load(session), challenge.need.field_id)
+    plan = plan_reviewers(
+        answers, reviewer_pool(session), per_answer, max_load, pending_load(session), challenge.need.field_id
+    )
     by_id = {a.id: a for a in answers}
     created = []
     for answer_id, experts in plan.items():
@@ -459,10 +630,21 @@ def assign_reviewers(session: Session, challenge: Challenge, user: User, *, per_
             created.append(review)
     session.flush()
     for review in created:
-        notify(session, review.expert.user, "review_assign", f"评审邀请：{challenge.title}",
-               f"请评审揭榜方案“{by_id[review.answer_id].title}”。", f"/challenges/reviews/{review.id}")
-    audit(session, "reviewers_assign", user, target=f"challenge:{challenge.id}",
-          detail=f"{len(created)} 项评审任务，每份 {per_answer} 位，上限 {max_load}")
+        notify(
+            session,
+            review.expert.user,
+            "review_assign",
+            f"评审邀请：{challenge.title}",
+            f"请评审揭榜方案“{by_id[review.answer_id].title}”。",
+            f"/challenges/reviews/{review.id}",
+        )
+    audit(
+        session,
+        "reviewers_assign",
+        user,
+        target=f"challenge:{challenge.id}",
+        detail=f"{len(created)} 项评审任务，每份 {per_answer} 位，上限 {max_load}",
+    )
     return created
 
 
@@ -494,6 +676,7 @@ def submit_review(session: Session, review: Review, user: User, scores: dict, co
 @dataclass
 class Aggregate:
     """An answer's aggregated scores with their spread (离散度)."""
+
     answer: Answer
     count: int
     assigned: int
@@ -510,20 +693,37 @@ def aggregate(challenge: Challenge) -> list[Aggregate]:
     for answer in _live_answers(challenge):
         done = [r for r in answer.reviews if r.submitted_at is not None]
         totals = [r.total for r in done]
-        criteria = {k: round(statistics.fmean(r.scores[k] for r in done), 2) for k, _l, _w in RUBRIC} if done else {}
-        rows.append(Aggregate(
-            answer=answer, count=len(done), assigned=len(answer.reviews),
-            mean=round(statistics.fmean(totals), 2) if totals else None,
-            std=round(statistics.pstdev(totals), 2) if totals else None,
-            min=min(totals) if totals else None, max=max(totals) if totals else None, criteria=criteria))
+        criteria = (
+            {k: round(statistics.fmean(r.scores[k] for r in done), 2) for k, _l, _w in RUBRIC} if done else {}
+        )
+        rows.append(
+            Aggregate(
+                answer=answer,
+                count=len(done),
+                assigned=len(answer.reviews),
+                mean=round(statistics.fmean(totals), 2) if totals else None,
+                std=round(statistics.pstdev(totals), 2) if totals else None,
+                min=min(totals) if totals else None,
+                max=max(totals) if totals else None,
+                criteria=criteria,
+            )
+        )
     rows.sort(key=lambda r: (r.mean is None, -(r.mean or 0), r.answer.id))
     return rows
 
 
 # ---------------------------------------------------------------- 立项 and 验收
 
-def award_project(session: Session, challenge: Challenge, answer: Answer, user: User, *,
-                  funding_wan: float | None = None, note: str = "") -> Project:
+
+def award_project(
+    session: Session,
+    challenge: Challenge,
+    answer: Answer,
+    user: User,
+    *,
+    funding_wan: float | None = None,
+    note: str = "",
+) -> Project:
     """Select the winning answer: it becomes a 立项 project with its milestones."""
     if answer.challenge_id != challenge.id or answer.status == "withdrawn":
         raise ChallengeError("中标方案须为本榜单的有效方案", "answer_id")
@@ -535,23 +735,37 @@ def award_project(session: Session, challenge: Challenge, answer: Answer, user: 
         raise ChallengeError("立项经费不能为负数", "funding_wan")
     if not answer.milestones:
         raise ChallengeError("中标方案没有里程碑", "answer_id")
-    project = Project(challenge=challenge, answer=answer, title=answer.title,
-                      funding_wan=funding_wan if funding_wan is not None else challenge.reward_wan,
-                      approved_by_id=user.id, note=note or "")
-    project.milestones = [Milestone(title=m["title"], due_date=date.fromisoformat(m["due"]))
-                          for m in answer.milestones]
+    project = Project(
+        challenge=challenge,
+        answer=answer,
+        title=answer.title,
+        funding_wan=funding_wan if funding_wan is not None else challenge.reward_wan,
+        approved_by_id=user.id,
+        note=note or "",
+    )
+    project.milestones = [
+        Milestone(title=m["title"], due_date=date.fromisoformat(m["due"])) for m in answer.milestones
+    ]
     session.add(project)
     for other in _live_answers(challenge):
         other.status = "winner" if other.id == answer.id else "not_selected"
     session.flush()
     transition(session, challenge, "approved", user, note or f"中标方案：{answer.title}")
     if answer.submitted_by is not None:
-        notify(session, answer.submitted_by, "challenge_award", f"揭榜成功：{challenge.title}",
-               f"您的方案“{answer.title}”已中标立项。", f"/challenges/projects/{project.id}")
+        notify(
+            session,
+            answer.submitted_by,
+            "challenge_award",
+            f"揭榜成功：{challenge.title}",
+            f"您的方案“{answer.title}”已中标立项。",
+            f"/challenges/projects/{project.id}",
+        )
     return project
 
 
-def accept_milestone(session: Session, milestone: Milestone, user: User, passed: bool, note: str) -> Milestone:
+def accept_milestone(
+    session: Session, milestone: Milestone, user: User, passed: bool, note: str
+) -> Milestone:
     """验收: record the acceptance decision for one milestone."""
     note = (note or "").strip()
     if not note:
@@ -564,12 +778,18 @@ def accept_milestone(session: Session, milestone: Milestone, user: User, passed:
     milestone.accepted_at, milestone.accepted_by_id = utcnow(), user.id
     milestone.acceptance_note = note
     session.flush()
-    audit(session, "milestone_accept", user, target=f"milestone:{milestone.id}",
-          detail=("通过" if passed else "未通过") + f"：{note}")
+    audit(
+        session,
+        "milestone_accept",
+        user,
+        target=f"milestone:{milestone.id}",
+        detail=("通过" if passed else "未通过") + f"：{note}",
+    )
     return milestone
 
 
 # ---------------------------------------------------------------- reads
+
 
 def reviewer_expert(session: Session, user: User) -> Expert | None:
     """The expert profile linked to this user (评审专家), if any."""

@@ -10,6 +10,7 @@ Like the ranker, the representation is hybrid: the sentence embedding is joined 
 character-bigram TF-IDF vector, so needs sharing technical terms (金刚石, 速冻...) stay
 together even when the embedding model is weak on Chinese.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -21,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from matchmaker.postings.models import Need
 
-
 # 聚类粒度: how far below a typical pair's distance a group must be (in std units).
 GRANULARITY = {"loose": ("宽松（大组）", 0.5), "medium": ("适中", 1.0), "strict": ("严格（小而紧）", 1.5)}
 
@@ -29,22 +29,24 @@ GRANULARITY = {"loose": ("宽松（大组）", 0.5), "medium": ("适中", 1.0), 
 @dataclass
 class Suggestion:
     """A candidate topic: a cluster of similar open needs."""
+
     size: int
-    needs: list[Need]          # every need in the cluster, the most central first
-    samples: list[Need]        # a few to show
-    field_name: str | None     # the dominant field
-    field_share: float         # its share of the cluster
-    keywords: list[str]        # frequent keywords, to name the topic
-    title: str                 # a proposed title (the most central need's)
-    cohesion: float            # mean cosine similarity to the centroid
+    needs: list[Need]  # every need in the cluster, the most central first
+    samples: list[Need]  # a few to show
+    field_name: str | None  # the dominant field
+    field_share: float  # its share of the cluster
+    keywords: list[str]  # frequent keywords, to name the topic
+    title: str  # a proposed title (the most central need's)
+    cohesion: float  # mean cosine similarity to the centroid
 
     @property
     def need_ids(self) -> list[int]:
         return [n.id for n in self.needs]
 
 
-def candidate_needs(session: Session, field_id: int | None = None, region: str | None = None,
-                    limit: int = 400) -> list[Need]:
+def candidate_needs(
+    session: Session, field_id: int | None = None, region: str | None = None, limit: int = 400
+) -> list[Need]:
     """Open needs not yet under a topic, newest first."""
     q = select(Need).where(Need.status == "open", Need.topic_id.is_(None))
     if field_id:
@@ -65,8 +67,11 @@ def represent(texts: list[str], dense_weight: float = 0.5) -> np.ndarray:
     # which would make every pair look alike and drown the differences that matter here.
     dense = dense - dense.mean(axis=0, keepdims=True)
     dense /= np.where((n := np.linalg.norm(dense, axis=1, keepdims=True)) == 0, 1.0, n)
-    lexical = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True,
-                              min_df=1).fit_transform(["".join(t.split()) for t in texts]).toarray()
+    lexical = (
+        TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, min_df=1)
+        .fit_transform(["".join(t.split()) for t in texts])
+        .toarray()
+    )
     out = np.hstack([np.sqrt(dense_weight) * dense, np.sqrt(1 - dense_weight) * lexical]).astype(np.float32)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms == 0, 1.0, norms)
@@ -82,8 +87,9 @@ def adaptive_threshold(vectors: np.ndarray, spread: float = 1.0) -> float:
     return float(max(pairs.mean() - spread * pairs.std(), 1e-6))
 
 
-def cluster_labels(vectors: np.ndarray, distance_threshold: float | None = None,
-                   spread: float = 1.0) -> np.ndarray:
+def cluster_labels(
+    vectors: np.ndarray, distance_threshold: float | None = None, spread: float = 1.0
+) -> np.ndarray:
     """Average-linkage agglomerative clustering on cosine distance; one label per row."""
     from sklearn.cluster import AgglomerativeClustering
 
@@ -91,15 +97,23 @@ def cluster_labels(vectors: np.ndarray, distance_threshold: float | None = None,
     if n < 2:
         return np.zeros(n, dtype=int)
     threshold = distance_threshold if distance_threshold is not None else adaptive_threshold(vectors, spread)
-    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                    distance_threshold=threshold)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold
+    )
     return model.fit_predict(vectors)
 
 
-def suggest_topics(session: Session, field_id: int | None = None, region: str | None = None,
-                   *, min_size: int = 2, distance_threshold: float | None = None,
-                   granularity: str = "medium", samples: int = 3,
-                   needs: list[Need] | None = None) -> list[Suggestion]:
+def suggest_topics(
+    session: Session,
+    field_id: int | None = None,
+    region: str | None = None,
+    *,
+    min_size: int = 2,
+    distance_threshold: float | None = None,
+    granularity: str = "medium",
+    samples: int = 3,
+    needs: list[Need] | None = None,
+) -> list[Suggestion]:
     """Candidate topics from open needs, largest clusters first; clusters below min_size are dropped."""
     needs = needs if needs is not None else candidate_needs(session, field_id, region)
     if len(needs) < max(min_size, 2):
@@ -119,9 +133,17 @@ def suggest_topics(session: Session, field_id: int | None = None, region: str | 
         fields = Counter(n.field.name if n.field else None for n in members)
         top_field, top_count = fields.most_common(1)[0]
         words = Counter(k for n in members for k in (n.keywords or []))
-        out.append(Suggestion(size=len(members), needs=members, samples=members[:samples],
-                              field_name=top_field, field_share=top_count / len(members),
-                              keywords=[w for w, _c in words.most_common(5)], title=members[0].title,
-                              cohesion=float(sims.mean())))
+        out.append(
+            Suggestion(
+                size=len(members),
+                needs=members,
+                samples=members[:samples],
+                field_name=top_field,
+                field_share=top_count / len(members),
+                keywords=[w for w, _c in words.most_common(5)],
+                title=members[0].title,
+                cohesion=float(sims.mean()),
+            )
+        )
     out.sort(key=lambda s: (-s.size, -s.cohesion))
     return out

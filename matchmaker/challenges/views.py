@@ -3,24 +3,42 @@
 Thin views: they read forms, call `challenges.services` / `suggest` / `reports`, commit, and
 turn ChallengeError into a flash beside the form.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from io import BytesIO
 from sqlalchemy import select
 
 from matchmaker.accounts.permissions import roles_required
 from matchmaker.challenges import reports, services
 from matchmaker.challenges.forms import (
-    AnswerForm, AssignForm, AwardForm, ChallengeForm, MilestoneForm, QuestionForm, ReviewForm,
-    SuggestForm, TopicForm, TransitionForm, lines,
+    AnswerForm,
+    AssignForm,
+    AwardForm,
+    ChallengeForm,
+    MilestoneForm,
+    QuestionForm,
+    ReviewForm,
+    SuggestForm,
+    TopicForm,
+    TransitionForm,
+    lines,
 )
 from matchmaker.challenges.models import (
-    CHALLENGE_STATUSES, RUBRIC, Answer, Challenge, Invitation, Milestone, Project, Review, Topic,
+    CHALLENGE_STATUSES,
+    RUBRIC,
+    Answer,
+    Challenge,
+    Invitation,
+    Milestone,
+    Project,
+    Review,
+    Topic,
 )
 from matchmaker.challenges.services import ChallengeError
 from matchmaker.challenges.suggest import GRANULARITY, suggest_topics
@@ -65,6 +83,7 @@ def _admin():
 
 # ---------------------------------------------------------------- index and topics
 
+
 @bp.route("/")
 def index():
     status = request.args.get("status") or None
@@ -77,8 +96,11 @@ def index():
     challenges = db.session.scalars(q).all()
     if not _staff():
         mine = current_user.organization_id if current_user.is_authenticated else None
-        challenges = [c for c in challenges
-                      if c.status not in ("collecting", "assessing", "withdrawn") or c.need.organization_id == mine]
+        challenges = [
+            c
+            for c in challenges
+            if c.status not in ("collecting", "assessing", "withdrawn") or c.need.organization_id == mine
+        ]
     tq = select(Topic).order_by(Topic.id.desc())
     if not _staff():
         tq = tq.where(Topic.status != "draft")
@@ -87,19 +109,38 @@ def index():
     if current_user.is_authenticated and current_user.role == "enterprise":
         # The enterprise's open questions not yet on a list: one click to raise them.
         listed = select(Challenge.need_id).where(Challenge.status != "withdrawn")
-        raisable = db.session.scalars(select(Need).where(
-            Need.organization_id == current_user.organization_id, Need.status == "open",
-            Need.id.notin_(listed)).order_by(Need.id.desc())).all()
+        raisable = db.session.scalars(
+            select(Need)
+            .where(
+                Need.organization_id == current_user.organization_id,
+                Need.status == "open",
+                Need.id.notin_(listed),
+            )
+            .order_by(Need.id.desc())
+        ).all()
     my_answers, my_invites = [], []
     if current_user.is_authenticated and current_user.role in ("researcher", "enterprise"):
-        my_answers = db.session.scalars(select(Answer).where(Answer.organization_id == current_user.organization_id)
-                                        .order_by(Answer.id.desc())).all()
-        my_invites = db.session.scalars(select(Invitation).join(Challenge).where(
-            Invitation.user_id == current_user.id, Challenge.status.in_(services.OPEN_FOR_ANSWERS))
-            .order_by(Invitation.id.desc())).all()
-    return render_template("challenges/index.html", challenges=challenges, topics=topics,
-                           status=status, STATUSES=CHALLENGE_STATUSES, raisable=raisable,
-                           my_answers=my_answers, my_invites=my_invites)
+        my_answers = db.session.scalars(
+            select(Answer)
+            .where(Answer.organization_id == current_user.organization_id)
+            .order_by(Answer.id.desc())
+        ).all()
+        my_invites = db.session.scalars(
+            select(Invitation)
+            .join(Challenge)
+            .where(Invitation.user_id == current_user.id, Challenge.status.in_(services.OPEN_FOR_ANSWERS))
+            .order_by(Invitation.id.desc())
+        ).all()
+    return render_template(
+        "challenges/index.html",
+        challenges=challenges,
+        topics=topics,
+        status=status,
+        STATUSES=CHALLENGE_STATUSES,
+        raisable=raisable,
+        my_answers=my_answers,
+        my_invites=my_invites,
+    )
 
 
 @bp.route("/topics/new", methods=["GET", "POST"])
@@ -124,10 +165,17 @@ def _topic_form(topic):
     if form.validate_on_submit():
         try:
             topic = services.save_topic(
-                db.session, current_user, title=form.title.data, industry_chain=form.industry_chain.data,
-                field_id=form.field_id.data, description=form.description.data or "",
-                lead_department=form.lead_department.data, region=form.region.data or None,
-                status=form.status.data, topic=topic)
+                db.session,
+                current_user,
+                title=form.title.data,
+                industry_chain=form.industry_chain.data,
+                field_id=form.field_id.data,
+                description=form.description.data or "",
+                lead_department=form.lead_department.data,
+                region=form.region.data or None,
+                status=form.status.data,
+                topic=topic,
+            )
             moved = services.attach_needs(db.session, topic, need_ids)
             db.session.commit()
             flash("题目已保存" + (f"，已归入 {moved} 个问题" if moved else ""), "success")
@@ -144,9 +192,14 @@ def topic_detail(topic_id):
     if topic.status == "draft" and not _staff():
         abort(404)
     results, experts = reports.topic_matches(db.session, topic)
-    return render_template("challenges/topic.html", topic=topic, results=results, experts=experts,
-                           challenges=reports.topic_challenges(db.session, topic),
-                           progress=reports.topic_progress(db.session, topic))
+    return render_template(
+        "challenges/topic.html",
+        topic=topic,
+        results=results,
+        experts=experts,
+        challenges=reports.topic_challenges(db.session, topic),
+        progress=reports.topic_progress(db.session, topic),
+    )
 
 
 @bp.route("/topics/suggest")
@@ -157,8 +210,9 @@ def topic_suggest():
     suggestions = None
     if request.args.get("run"):
         granularity = form.granularity.data if form.granularity.data in GRANULARITY else "medium"
-        suggestions = suggest_topics(db.session, form.field_id.data or None, form.region.data or None,
-                                     granularity=granularity)
+        suggestions = suggest_topics(
+            db.session, form.field_id.data or None, form.region.data or None, granularity=granularity
+        )
     return render_template("challenges/suggest.html", form=form, suggestions=suggestions)
 
 
@@ -176,11 +230,16 @@ def topic_trace_xlsx(topic_id):
     if topic.status == "draft" and not _staff():
         abort(404)
     content = reports.trace_workbook(reports.trace(db.session, topic))
-    return send_file(BytesIO(content), as_attachment=True, download_name=f"topic-{topic.id}-trace.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        BytesIO(content),
+        as_attachment=True,
+        download_name=f"topic-{topic.id}-trace.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 # ---------------------------------------------------------------- 企业出题
+
 
 @bp.route("/questions/new", methods=["GET", "POST"])
 @roles_required("enterprise", "admin", "broker")
@@ -188,7 +247,9 @@ def question_new():
     form = QuestionForm()
     form.field_id.choices = [(f.id, f.name) for f in _fields()]
     topics = db.session.scalars(select(Topic).where(Topic.status == "published").order_by(Topic.id)).all()
-    form.topic_id.choices = [(0, "（独立出题，不归入题目）")] + [(t.id, f"{t.industry_chain}：{t.title}") for t in topics]
+    form.topic_id.choices = [(0, "（独立出题，不归入题目）")] + [
+        (t.id, f"{t.industry_chain}：{t.title}") for t in topics
+    ]
     if request.method == "GET" and request.args.get("topic_id", type=int):
         topic = db.session.get(Topic, request.args.get("topic_id", type=int))
         if topic:
@@ -196,12 +257,17 @@ def question_new():
     if form.validate_on_submit():
         try:
             need = services.post_question(
-                db.session, current_user, title=form.title.data, description=form.description.data,
-                field_id=form.field_id.data, topic_id=form.topic_id.data or None,
+                db.session,
+                current_user,
+                title=form.title.data,
+                description=form.description.data,
+                field_id=form.field_id.data,
+                topic_id=form.topic_id.data or None,
                 keywords=[k for k in re.split(r"[,，、\s]+", form.keywords.data or "") if k],
                 region=form.region.data or current_user.organization.region,
                 budget_wan=_decimal(form.budget_wan),
-                deadline=form.deadline.data)
+                deadline=form.deadline.data,
+            )
             db.session.commit()
             flash("问题已发布，可以继续将其提升为揭榜挂帅榜单", "success")
             return redirect(url_for(".challenge_new", need_id=need.id))
@@ -224,10 +290,17 @@ def challenge_new():
     if form.validate_on_submit():
         try:
             challenge = services.raise_challenge(
-                db.session, current_user, need, title=form.title.data, type=form.type.data,
+                db.session,
+                current_user,
+                need,
+                title=form.title.data,
+                type=form.type.data,
                 targets=lines(form.targets.data),
                 reward_wan=_decimal(form.reward_wan),
-                deadline=form.deadline.data, min_units=form.min_units.data, eligibility=form.eligibility.data or "")
+                deadline=form.deadline.data,
+                min_units=form.min_units.data,
+                eligibility=form.eligibility.data or "",
+            )
             db.session.commit()
             flash("榜单已提交，进入“征集”阶段，等待省科技厅/技术经纪人论证", "success")
             return redirect(url_for(".challenge_detail", challenge_id=challenge.id))
@@ -238,11 +311,13 @@ def challenge_new():
 
 # ---------------------------------------------------------------- challenge page and workflow
 
+
 def _visible(challenge: Challenge) -> bool:
     if challenge.status not in ("collecting", "assessing", "withdrawn"):
         return True
-    return _staff() or (current_user.is_authenticated
-                        and challenge.need.organization_id == current_user.organization_id)
+    return _staff() or (
+        current_user.is_authenticated and challenge.need.organization_id == current_user.organization_id
+    )
 
 
 @bp.route("/<int:challenge_id>")
@@ -254,16 +329,27 @@ def challenge_detail(challenge_id):
     move_form.to_status.choices = [(s, CHALLENGE_STATUSES[s]) for s in services.allowed_moves(challenge)]
     answers = [a for a in challenge.answers if services.can_see_answer(current_user, a)]
     award_form = AwardForm()
-    award_form.answer_id.choices = [(a.id, f"{a.title}（{a.organization.name}）") for a in challenge.answers
-                                    if a.status != "withdrawn"]
-    can_answer = (current_user.is_authenticated and current_user.role in ("researcher", "enterprise")
-                  and current_user.organization_id != challenge.need.organization_id
-                  and challenge.status in services.OPEN_FOR_ANSWERS)
+    award_form.answer_id.choices = [
+        (a.id, f"{a.title}（{a.organization.name}）") for a in challenge.answers if a.status != "withdrawn"
+    ]
+    can_answer = (
+        current_user.is_authenticated
+        and current_user.role in ("researcher", "enterprise")
+        and current_user.organization_id != challenge.need.organization_id
+        and challenge.status in services.OPEN_FOR_ANSWERS
+    )
     return render_template(
-        "challenges/challenge.html", challenge=challenge, answers=answers, move_form=move_form,
-        assign_form=AssignForm(), award_form=award_form, can_answer=can_answer,
-        aggregates=services.aggregate(challenge) if _staff() else [], RUBRIC=RUBRIC,
-        STATUS_LABELS=CHALLENGE_STATUSES)
+        "challenges/challenge.html",
+        challenge=challenge,
+        answers=answers,
+        move_form=move_form,
+        assign_form=AssignForm(),
+        award_form=award_form,
+        can_answer=can_answer,
+        aggregates=services.aggregate(challenge) if _staff() else [],
+        RUBRIC=RUBRIC,
+        STATUS_LABELS=CHALLENGE_STATUSES,
+    )
 
 
 @bp.route("/<int:challenge_id>/move", methods=["POST"])
@@ -293,8 +379,13 @@ def challenge_assign(challenge_id):
         flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
     else:
         try:
-            created = services.assign_reviewers(db.session, challenge, current_user,
-                                                per_answer=form.per_answer.data, max_load=form.max_load.data)
+            created = services.assign_reviewers(
+                db.session,
+                challenge,
+                current_user,
+                per_answer=form.per_answer.data,
+                max_load=form.max_load.data,
+            )
             db.session.commit()
             flash(f"已分配 {len(created)} 项评审任务（已自动回避同单位专家）", "success")
         except ChallengeError as exc:
@@ -313,9 +404,13 @@ def challenge_award(challenge_id):
         return redirect(url_for(".challenge_detail", challenge_id=challenge_id))
     try:
         project = services.award_project(
-            db.session, challenge, _get(Answer, form.answer_id.data), current_user,
+            db.session,
+            challenge,
+            _get(Answer, form.answer_id.data),
+            current_user,
             funding_wan=_decimal(form.funding_wan),
-            note=form.note.data or "")
+            note=form.note.data or "",
+        )
         db.session.commit()
         flash("已立项", "success")
         return redirect(url_for(".project_detail", project_id=project.id))
@@ -326,6 +421,7 @@ def challenge_award(challenge_id):
 
 # ---------------------------------------------------------------- 人才答题
 
+
 @bp.route("/<int:challenge_id>/answer", methods=["GET", "POST"])
 @roles_required("researcher", "enterprise")
 def answer_new(challenge_id):
@@ -334,20 +430,32 @@ def answer_new(challenge_id):
         abort(404)
     form = AnswerForm()
     org_id = current_user.organization_id
-    experts = db.session.scalars(select(Expert).where(Expert.organization_id == org_id).order_by(Expert.id)).all()
+    experts = db.session.scalars(
+        select(Expert).where(Expert.organization_id == org_id).order_by(Expert.id)
+    ).all()
     form.expert_id.choices = [(0, "（不指定）")] + [(e.id, f"{e.name} {e.title or ''}") for e in experts]
-    results = db.session.scalars(select(Result).where(Result.organization_id == org_id,
-                                                      Result.status == "published").order_by(Result.id)).all()
+    results = db.session.scalars(
+        select(Result)
+        .where(Result.organization_id == org_id, Result.status == "published")
+        .order_by(Result.id)
+    ).all()
     form.result_ids.choices = [(r.id, r.title) for r in results]
     if form.validate_on_submit():
         try:
             answer = services.submit_answer(
-                db.session, current_user, challenge, title=form.title.data, approach=form.approach.data,
-                team_members=lines(form.team_members.data), result_ids=form.result_ids.data,
+                db.session,
+                current_user,
+                challenge,
+                title=form.title.data,
+                approach=form.approach.data,
+                team_members=lines(form.team_members.data),
+                result_ids=form.result_ids.data,
                 milestones=services.parse_milestones(form.milestones.data),
                 budget_wan=_decimal(form.budget_wan),
                 members=services.resolve_organizations(db.session, lines(form.consortium.data)),
-                consortium_name=form.consortium_name.data or "", expert_id=form.expert_id.data or None)
+                consortium_name=form.consortium_name.data or "",
+                expert_id=form.expert_id.data or None,
+            )
             db.session.commit()
             flash("揭榜方案已提交", "success")
             return redirect(url_for(".answer_detail", answer_id=answer.id))
@@ -362,10 +470,18 @@ def answer_detail(answer_id):
     answer = _get(Answer, answer_id)
     if not services.can_see_answer(current_user, answer):
         abort(403)
-    can_withdraw = (answer.organization_id == current_user.organization_id and answer.status != "withdrawn"
-                    and answer.challenge.status in services.OPEN_FOR_ANSWERS)
-    return render_template("challenges/answer.html", answer=answer, RUBRIC=RUBRIC,
-                           show_reviews=_staff(), can_withdraw=can_withdraw)
+    can_withdraw = (
+        answer.organization_id == current_user.organization_id
+        and answer.status != "withdrawn"
+        and answer.challenge.status in services.OPEN_FOR_ANSWERS
+    )
+    return render_template(
+        "challenges/answer.html",
+        answer=answer,
+        RUBRIC=RUBRIC,
+        show_reviews=_staff(),
+        can_withdraw=can_withdraw,
+    )
 
 
 @bp.route("/answers/<int:answer_id>/withdraw", methods=["POST"])
@@ -386,12 +502,20 @@ def answer_withdraw(answer_id):
 
 # ---------------------------------------------------------------- 科技解题: reviews
 
+
 @bp.route("/reviews")
 @login_required
 def my_reviews():
     expert = services.reviewer_expert(db.session, current_user)
-    reviews = db.session.scalars(select(Review).where(Review.expert_id == expert.id)
-                                 .order_by(Review.submitted_at.isnot(None), Review.id.desc())).all() if expert else []
+    reviews = (
+        db.session.scalars(
+            select(Review)
+            .where(Review.expert_id == expert.id)
+            .order_by(Review.submitted_at.isnot(None), Review.id.desc())
+        ).all()
+        if expert
+        else []
+    )
     return render_template("challenges/reviews.html", expert=expert, reviews=reviews)
 
 
@@ -404,8 +528,13 @@ def review_detail(review_id):
     form = ReviewForm(data=dict(review.scores or {}, comment=review.comment) if review.submitted_at else None)
     if form.validate_on_submit():
         try:
-            services.submit_review(db.session, review, current_user,
-                                   {k: getattr(form, k).data for k, _l, _w in RUBRIC}, form.comment.data or "")
+            services.submit_review(
+                db.session,
+                review,
+                current_user,
+                {k: getattr(form, k).data for k, _l, _w in RUBRIC},
+                form.comment.data or "",
+            )
             db.session.commit()
             flash("评分已提交", "success")
             return redirect(url_for(".my_reviews"))
@@ -415,6 +544,7 @@ def review_detail(review_id):
 
 
 # ---------------------------------------------------------------- 立项 and 验收
+
 
 @bp.route("/projects/<int:project_id>")
 def project_detail(project_id):
@@ -441,10 +571,11 @@ def milestone_accept(milestone_id):
 
 # ---------------------------------------------------------------- statistics
 
+
 @bp.route("/stats")
 @roles_required("admin", "broker")
 def stats():
     data = reports.statistics(db.session)
-    return render_template("challenges/stats.html", stats=data,
-                           chart=json.dumps(reports.chart_data(data), ensure_ascii=False))
-
+    return render_template(
+        "challenges/stats.html", stats=data, chart=json.dumps(reports.chart_data(data), ensure_ascii=False)
+    )

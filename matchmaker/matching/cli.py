@@ -1,4 +1,5 @@
 """Click commands for matching: `flask index status|verify|rebuild`, `flask evaluate`."""
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,10 @@ def status_cmd():
             click.echo(f"{kind:7s} {KIND_LABEL[kind]}: 尚未建立（{path}）")
             continue
         m = eng.index(kind).manifest()
-        click.echo(f"{kind:7s} {KIND_LABEL[kind]}: {m['count']} 条, 模型 {m['model']}, {m['dimension']} 维, "
-                   f"{m['index_type']}, {'待同步' if m['stale'] else '已同步'}, ids {m['ids_checksum'][:12]}")
+        click.echo(
+            f"{kind:7s} {KIND_LABEL[kind]}: {m['count']} 条, 模型 {m['model']}, {m['dimension']} 维, "
+            f"{m['index_type']}, {'待同步' if m['stale'] else '已同步'}, ids {m['ids_checksum'][:12]}"
+        )
 
 
 @index_group.command("verify", help="对比索引与数据库，报告偏差；--fix 则同步。")
@@ -59,8 +62,10 @@ def verify_cmd(kind, fix):
     for k in _kinds(kind):
         drift = eng.drift(db.session, k)
         total += drift.total
-        click.echo(f"{k:7s} 缺失 {len(drift.missing)}，多余 {len(drift.extra)}，内容变化 {len(drift.changed)}"
-                   + (f"（如 {(drift.missing + drift.extra + drift.changed)[:5]}）" if drift.total else ""))
+        click.echo(
+            f"{k:7s} 缺失 {len(drift.missing)}，多余 {len(drift.extra)}，内容变化 {len(drift.changed)}"
+            + (f"（如 {(drift.missing + drift.extra + drift.changed)[:5]}）" if drift.total else "")
+        )
         if fix and drift.total:
             _sync(eng, db.session, k, force=False)
     click.echo(f"偏差合计：{total}")
@@ -69,8 +74,9 @@ def verify_cmd(kind, fix):
 
 
 def _sync(eng, session, kind, force):
-    from matchmaker.matching.engine import MODELS
     from sqlalchemy import func, select
+
+    from matchmaker.matching.engine import MODELS
 
     count = session.scalar(select(func.count()).select_from(MODELS[kind]))
     label = f"{kind} 向量化"
@@ -92,8 +98,11 @@ def rebuild_cmd(kind):
         click.echo(f"{k:7s} 已重建：{m['count']} 条，{m['model']}，{m['dimension']} 维，{m['index_type']}")
 
 
-@click.command("evaluate", help="评测排序：在临时数据库上按相关性标注计算 nDCG@10、recall@10、MRR@10；"
-                                  "或用 --feedback 以经纪人审核结论评测。")
+@click.command(
+    "evaluate",
+    help="评测排序：在临时数据库上按相关性标注计算 nDCG@10、recall@10、MRR@10；"
+    "或用 --feedback 以经纪人审核结论评测。",
+)
 @click.option("--needs", "needs_path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--results", "results_path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--qrels", "qrels_path", type=click.Path(exists=True, dir_okay=False))
@@ -114,12 +123,19 @@ def evaluate_cmd(needs_path, results_path, qrels_path, feedback, as_json):
     from matchmaker.postings.importer import ImportFailed
 
     with click.progressbar(length=0, label="向量化", file=sys.stderr) as bar:
+
         def progress(n):
             bar.length += n
             bar.update(n)
+
         try:
-            out = evaluate(Path(needs_path), Path(results_path), Path(qrels_path),
-                           model=current_app.config.get("EMBEDDING_MODEL") or None, progress=progress)
+            out = evaluate(
+                Path(needs_path),
+                Path(results_path),
+                Path(qrels_path),
+                model=current_app.config.get("EMBEDDING_MODEL") or None,
+                progress=progress,
+            )
         except ImportFailed as exc:
             errors = "\n".join(str(e) for e in exc.report.errors[:10])
             raise click.ClickException(f"导入评测数据失败：\n{errors}") from None

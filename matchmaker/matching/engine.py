@@ -4,6 +4,7 @@
 ANN_THRESHOLD from `current_app.config`), cached per process. Services and the CLI
 use it without a request context.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,15 +31,15 @@ KIND_OF = {Result: "result", Need: "need", Expert: "expert"}
 BULK_LIMIT = 16
 EMBED_BATCH = 32
 
-_engines: dict[tuple, "Engine"] = {}
+_engines: dict[tuple, Engine] = {}
 _engines_lock = threading.Lock()
 
 
 @dataclass
 class Drift:
-    missing: list[int]   # in the database, not in the index
-    extra: list[int]     # in the index, no longer in the database
-    changed: list[int]   # text changed since it was indexed
+    missing: list[int]  # in the database, not in the index
+    extra: list[int]  # in the index, no longer in the database
+    changed: list[int]  # text changed since it was indexed
 
     @property
     def total(self) -> int:
@@ -64,8 +65,9 @@ class Engine:
         return self._dim
 
     def embed(self, texts: list[str], *, query: bool = False, progress: bool = False) -> np.ndarray:
-        return embeddings.embed(texts, self.model_path, query=query, batch_size=EMBED_BATCH,
-                                show_progress_bar=progress)
+        return embeddings.embed(
+            texts, self.model_path, query=query, batch_size=EMBED_BATCH, show_progress_bar=progress
+        )
 
     # ---- indexes -----------------------------------------------------------------
     def path(self, kind: str) -> Path:
@@ -86,8 +88,14 @@ class Engine:
                 except Exception:  # a corrupt file is rebuilt from the database
                     log.exception("cannot load %s; it will be rebuilt", path)
                 if idx is not None and (idx.model != self.model or idx.dim != self.dim):
-                    log.warning("index %s was built with %s/%sd, now %s/%sd: rebuilding",
-                                kind, idx.model, idx.dim, self.model, self.dim)
+                    log.warning(
+                        "index %s was built with %s/%sd, now %s/%sd: rebuilding",
+                        kind,
+                        idx.model,
+                        idx.dim,
+                        self.model,
+                        self.dim,
+                    )
                     idx = None
             if idx is None:
                 idx = PostingIndex(kind, self.model, self.dim, self.ann_threshold)
@@ -128,7 +136,7 @@ class Engine:
             idx.remove(drift.extra)
             todo = drift.missing + drift.changed
             for start in range(0, len(todo), 256):
-                chunk = todo[start:start + 256]
+                chunk = todo[start : start + 256]
                 self._upsert(idx, chunk, [texts[i] for i in chunk])
                 if progress:
                     progress(len(chunk))
@@ -160,8 +168,7 @@ class Engine:
                 idx = self.index(kind)
                 # deletions always apply at once: the index never points at a deleted posting
                 removed = idx.remove([i for i, t in items.items() if t is None])
-                upd = {i: t for i, t in items.items()
-                       if t is not None and idx.hashes.get(i) != text_hash(t)}
+                upd = {i: t for i, t in items.items() if t is not None and idx.hashes.get(i) != text_hash(t)}
                 if len(upd) > BULK_LIMIT:
                     idx.stale = True  # bulk: the next sync embeds them in batches
                 elif upd:
@@ -177,8 +184,11 @@ def get_engine(app=None) -> Engine:
 
         app = current_app._get_current_object()
     cfg = app.config
-    key = (str(Path(cfg["INDEX_DIR"]).resolve()), cfg.get("EMBEDDING_MODEL") or "",
-           int(cfg.get("ANN_THRESHOLD", 20000)))
+    key = (
+        str(Path(cfg["INDEX_DIR"]).resolve()),
+        cfg.get("EMBEDDING_MODEL") or "",
+        int(cfg.get("ANN_THRESHOLD", 20000)),
+    )
     with _engines_lock:
         if key not in _engines:
             _engines[key] = Engine(Path(key[0]), key[1] or None, key[2])

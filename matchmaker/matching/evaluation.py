@@ -4,6 +4,7 @@ Imports needs and results into a fresh temporary database and index directory, r
 results for every need with the production ranker (hybrid) and, on the same index and
 tokens, with BM25 only and dense only. Metrics follow shared/docs/posting-format.md.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,17 +37,22 @@ def metrics(rankings: dict[str, list[str]], qrels: dict[str, dict[str, int]], k:
         ranked = rankings.get(need_id, [])[:k]
         dcg = sum((2 ** judged.get(r, 0) - 1) / math.log2(i + 2) for i, r in enumerate(ranked))
         ideal = sorted((g for g in judged.values() if g > 0), reverse=True)[:k]
-        idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+        idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
         ndcg.append(dcg / idcg if idcg else 0.0)
         recall.append(len(relevant & set(ranked)) / len(relevant))
         mrr.append(next((1 / (i + 1) for i, r in enumerate(ranked) if r in relevant), 0.0))
     n = len(ndcg) or 1
-    return {f"ndcg@{k}": round(sum(ndcg) / n, 4), f"recall@{k}": round(sum(recall) / n, 4),
-            f"mrr@{k}": round(sum(mrr) / n, 4), "needs": len(ndcg)}
+    return {
+        f"ndcg@{k}": round(sum(ndcg) / n, 4),
+        f"recall@{k}": round(sum(recall) / n, 4),
+        f"mrr@{k}": round(sum(mrr) / n, 4),
+        "needs": len(ndcg),
+    }
 
 
-def evaluate(needs_path: Path, results_path: Path, qrels_path: Path, *, model: str | None = None,
-             progress=None) -> dict:
+def evaluate(
+    needs_path: Path, results_path: Path, qrels_path: Path, *, model: str | None = None, progress=None
+) -> dict:
     """Run the evaluation in a throw-away app; returns {mode: metrics}."""
     from sqlalchemy import select
 
@@ -60,9 +66,15 @@ def evaluate(needs_path: Path, results_path: Path, qrels_path: Path, *, model: s
     qrels = load_qrels(qrels_path)
     with tempfile.TemporaryDirectory(prefix="mm-eval-") as tmp:
         tmp = Path(tmp)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'eval.db'}",
-                          "SECRET_KEY": "evaluation", "INSTANCE_PATH": tmp / "instance",
-                          "INDEX_DIR": tmp / "indexes", "EMBEDDING_MODEL": model or ""})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'eval.db'}",
+                "SECRET_KEY": "evaluation",
+                "INSTANCE_PATH": tmp / "instance",
+                "INDEX_DIR": tmp / "indexes",
+                "EMBEDDING_MODEL": model or "",
+            }
+        )
         with app.app_context():
             db.create_all()
             # the taxonomy a fresh install starts with, so an importer that only links to

@@ -5,6 +5,7 @@ results, needs and experts were inserted, updated or deleted (with their text at
 moment); after the commit the engine applies them; a rollback drops them. So the index
 never learns about a change that did not commit, and never keeps a deleted posting.
 """
+
 from __future__ import annotations
 
 import logging

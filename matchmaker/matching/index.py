@@ -11,6 +11,7 @@ Vectors are keyed by database id, never by position:
 - above: `IndexIVFFlat` (inner product) with ids and a hash-table direct map, which
   supports remove_ids and reconstruct by id (HNSW cannot remove). nprobe is configurable.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,9 +56,9 @@ class PostingIndex:
     dim: int
     ann_threshold: int = 20000
     faiss_index: object = None
-    hashes: dict[int, str] = field(default_factory=dict)     # id → text hash
+    hashes: dict[int, str] = field(default_factory=dict)  # id → text hash
     tokens: dict[int, list[str]] = field(default_factory=dict)  # id → BM25 tokens
-    stale: bool = False          # bulk changes pending: sync before trusting
+    stale: bool = False  # bulk changes pending: sync before trusting
     _bm25: object = None
     _bm25_ids: np.ndarray | None = None
     _bm25_vocab: dict | None = None
@@ -113,8 +114,7 @@ class PostingIndex:
         return index
 
     # ---- changes -----------------------------------------------------------------
-    def upsert(self, ids: list[int], vectors: np.ndarray, hashes: list[str],
-               tokens: list[list[str]]) -> None:
+    def upsert(self, ids: list[int], vectors: np.ndarray, hashes: list[str], tokens: list[list[str]]) -> None:
         with self._lock:
             arr = np.asarray(ids, dtype=np.int64)
             present = np.array([i in self.hashes for i in ids], dtype=bool)
@@ -178,8 +178,7 @@ class PostingIndex:
             corpus = [[vocab.setdefault(t, len(vocab)) for t in self.tokens[int(i)]] or [0] for i in ids]
             retriever = bm25s.BM25()
             if len(ids):
-                retriever.index(bm25s.tokenization.Tokenized(ids=corpus, vocab=vocab),
-                                show_progress=False)
+                retriever.index(bm25s.tokenization.Tokenized(ids=corpus, vocab=vocab), show_progress=False)
             self._bm25_ids, self._bm25_vocab, self._bm25 = ids, vocab, retriever
 
     def bm25_scores(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -205,9 +204,16 @@ class PostingIndex:
 
     # ---- persistence -------------------------------------------------------------
     def manifest(self) -> dict:
-        return {"kind": self.kind, "model": self.model, "dimension": self.dim, "count": len(self),
-                "ids_checksum": ids_checksum(self.hashes.keys()), "index_type": self.index_type,
-                "format": FORMAT_VERSION, "stale": self.stale}
+        return {
+            "kind": self.kind,
+            "model": self.model,
+            "dimension": self.dim,
+            "count": len(self),
+            "ids_checksum": ids_checksum(self.hashes.keys()),
+            "index_type": self.index_type,
+            "format": FORMAT_VERSION,
+            "stale": self.stale,
+        }
 
     def save(self, directory: Path) -> Path:
         """Atomic: write a temporary file, fsync, rename over the old one."""
@@ -217,24 +223,33 @@ class PostingIndex:
             manifest = self.manifest()
             docs = {str(i): [self.hashes[i], self.tokens.get(i, [])] for i in self.hashes}
             buf = io.BytesIO()
-            np.savez(buf, faiss=faiss.serialize_index(self.faiss_index),
-                     manifest=np.frombuffer(json.dumps(manifest).encode(), dtype=np.uint8),
-                     docs=np.frombuffer(json.dumps(docs, ensure_ascii=False).encode(), dtype=np.uint8))
+            np.savez(
+                buf,
+                faiss=faiss.serialize_index(self.faiss_index),
+                manifest=np.frombuffer(json.dumps(manifest).encode(), dtype=np.uint8),
+                docs=np.frombuffer(json.dumps(docs, ensure_ascii=False).encode(), dtype=np.uint8),
+            )
             _atomic_write(path, buf.getvalue())
-            _atomic_write(directory / f"{self.kind}.json",
-                          json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+            _atomic_write(
+                directory / f"{self.kind}.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+            )
             return path
 
     @classmethod
-    def load(cls, path: Path, ann_threshold: int = 20000) -> "PostingIndex":
+    def load(cls, path: Path, ann_threshold: int = 20000) -> PostingIndex:
         with np.load(path, allow_pickle=False) as data:
             manifest = json.loads(bytes(data["manifest"]).decode())
             docs = json.loads(bytes(data["docs"]).decode())
             index = faiss.deserialize_index(np.ascontiguousarray(data["faiss"]))
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = IVF_NPROBE
-        obj = cls(kind=manifest["kind"], model=manifest["model"], dim=int(manifest["dimension"]),
-                  ann_threshold=ann_threshold, faiss_index=index)
+        obj = cls(
+            kind=manifest["kind"],
+            model=manifest["model"],
+            dim=int(manifest["dimension"]),
+            ann_threshold=ann_threshold,
+            faiss_index=index,
+        )
         obj.hashes = {int(k): v[0] for k, v in docs.items()}
         obj.tokens = {int(k): [sys.intern(t) for t in v[1]] for k, v in docs.items()}
         obj.stale = bool(manifest.get("stale"))

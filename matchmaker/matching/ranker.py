@@ -11,11 +11,12 @@ is: a query whose best BM25 hit stands far above the rest (a paper's own keyword
 exact model number) keeps its lexical winner; a long symptom description, where BM25
 scores are flat, leaves the order to the embeddings. Field is a soft bonus, never a filter.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from types import SimpleNamespace
 from datetime import date
+from types import SimpleNamespace
 from typing import Literal
 
 import numpy as np
@@ -31,18 +32,19 @@ Kind = Literal["result", "need", "expert"]
 @dataclass
 class Signal:
     """One structured signal's part in a score, e.g. 同领域 +0.05."""
-    name: str          # field, region, maturity, budget, deadline, ...
-    label: str         # Chinese, for the UI
-    value: float       # the raw signal (0..1)
+
+    name: str  # field, region, maturity, budget, deadline, ...
+    label: str  # Chinese, for the UI
+    value: float  # the raw signal (0..1)
     contribution: float  # what it added to the score
 
 
 @dataclass
 class Explanation:
-    shared_terms: list[str] = field(default_factory=list)   # key terms both sides use
-    semantic_similarity: float = 0.0                          # cosine of the embeddings
+    shared_terms: list[str] = field(default_factory=list)  # key terms both sides use
+    semantic_similarity: float = 0.0  # cosine of the embeddings
     signals: list[Signal] = field(default_factory=list)
-    summary: str = ""                                         # one Chinese sentence
+    summary: str = ""  # one Chinese sentence
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,18 +55,19 @@ class RankedItem:
     kind: Kind
     id: int
     score: float
-    components: dict[str, float]   # e.g. {"dense": .., "bm25": .., "field": ..}
+    components: dict[str, float]  # e.g. {"dense": .., "bm25": .., "field": ..}
     explanation: Explanation
-    item: object = None            # the ORM object
+    item: object = None  # the ORM object
 
 
 @dataclass(frozen=True)
 class Weights:
     """Fusion weights (tuned on the dev set; see docs/BENCHMARKS.md)."""
-    lexical_short: float = 0.10    # max BM25 contribution for a keyword-length query
-    lexical_long: float = 0.01     # ... for a whole posting used as the query
-    short_query: int = 12          # tokens; longer queries shift weight to the embeddings
-    field_same: float = 0.025       # dev nDCG is flat from 0.02 to 0.05: take the softest
+
+    lexical_short: float = 0.10  # max BM25 contribution for a keyword-length query
+    lexical_long: float = 0.01  # ... for a whole posting used as the query
+    short_query: int = 12  # tokens; longer queries shift weight to the embeddings
+    field_same: float = 0.025  # dev nDCG is flat from 0.02 to 0.05: take the softest
     field_related: float = 0.0125
     # The remaining signals are preferences, not relevance: on the dev set any weight
     # above ~0.005 costs nDCG, so they act as tie-breakers between equally good matches.
@@ -86,7 +89,7 @@ HENAN_CITIES = set(REGIONS) | {"济源", "河南"}
 # are compressed (unrelated Chinese texts still score ~0.86 with e5), so relevance is judged
 # relative to the best match: broker proposals keep only these, and lists mark where they end.
 RELEVANCE_GAP = 0.05
-CANDIDATES = 100   # per retriever, above the exact-scoring size
+CANDIDATES = 100  # per retriever, above the exact-scoring size
 EXACT_BELOW = 1000  # corpora up to this size are scored in full (beyond: dense ∪ BM25 candidates)
 
 
@@ -111,9 +114,15 @@ def lexical_weight(query_len: int, weights: Weights = WEIGHTS) -> float:
     return max(weights.lexical_long, weights.lexical_short * (weights.short_query / query_len) ** 2)
 
 
-def fuse(dense: np.ndarray, bm25: np.ndarray, structured: np.ndarray, mode: str = "hybrid",
-         weights: Weights = WEIGHTS, query_len: int = 0,
-         bm25_all: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def fuse(
+    dense: np.ndarray,
+    bm25: np.ndarray,
+    structured: np.ndarray,
+    mode: str = "hybrid",
+    weights: Weights = WEIGHTS,
+    query_len: int = 0,
+    bm25_all: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Final scores and the lexical part, over aligned candidate arrays. BM25 is normalised
     by its best score over the whole corpus (`bm25_all`, default: the candidates)."""
     if mode == "bm25":
@@ -153,8 +162,14 @@ def structured_signals(source, cand, w: Weights = WEIGHTS, today: date | None = 
     if source is None:
         return []
     today = today or date.today()
-    out = [s for s in (_field_signal(getattr(source, "field", None), getattr(cand, "field", None), w),
-                       _region_signal(source.region, cand.region, w)) if s]
+    out = [
+        s
+        for s in (
+            _field_signal(getattr(source, "field", None), getattr(cand, "field", None), w),
+            _region_signal(source.region, cand.region, w),
+        )
+        if s
+    ]
     need = source if source.kind == "need" else cand if cand.kind == "need" else None
     result = source if source.kind == "result" else cand if cand.kind == "result" else None
     if need is not None and result is not None:
@@ -186,10 +201,20 @@ def _engine(engine):
     return get_engine()
 
 
-def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarray | None,
-          source=None, top: int = 10, engine=None, exclude_org: int | None = None,
-          exclude_ids: set[int] = frozenset(), mode: str = "hybrid",
-          weights: Weights = WEIGHTS) -> list[RankedItem]:
+def _rank(
+    session: Session,
+    kind: Kind,
+    *,
+    query_text: str,
+    query_vec: np.ndarray | None,
+    source=None,
+    top: int = 10,
+    engine=None,
+    exclude_org: int | None = None,
+    exclude_ids: set[int] = frozenset(),
+    mode: str = "hybrid",
+    weights: Weights = WEIGHTS,
+) -> list[RankedItem]:
     from matchmaker.text import shared_terms, tokenize
 
     eng = _engine(engine)
@@ -218,14 +243,17 @@ def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarra
     # Signals need a few columns of each candidate: light column queries (no ORM objects),
     # in preliminary order, only while a candidate could still enter the top (signals add
     # at most max_bonus); ORM objects only for the final top.
-    max_bonus = (weights.field_same + weights.region_city + weights.maturity + weights.budget
-                 + weights.deadline) if (mode == "hybrid" and source is not None) else 0.0
+    max_bonus = (
+        (weights.field_same + weights.region_city + weights.maturity + weights.budget + weights.deadline)
+        if (mode == "hybrid" and source is not None)
+        else 0.0
+    )
     model = MODEL_OF[kind]
     chunk = max(100, 5 * top)
     fields: dict = {}
     ranked: list[tuple[float, int, list[Signal], int]] = []
     for start in range(0, len(order), chunk):
-        part = order[start:start + chunk]
+        part = order[start : start + chunk]
         light = _light_rows(session, kind, cand[part], exclude_org, exclude_ids, fields)
         for i in part:
             row = light.get(int(cand[i]))
@@ -238,9 +266,14 @@ def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarra
         nxt = start + chunk
         if len(ranked) >= top and (nxt >= len(order) or prelim[order[nxt]] + max_bonus < ranked[-1][0]):
             break
-    objs = {o.id: o for o in session.scalars(
-        select(model).where(model.id.in_([r[1] for r in ranked]))
-        .options(selectinload(model.field), selectinload(model.organization)))}
+    objs = {
+        o.id: o
+        for o in session.scalars(
+            select(model)
+            .where(model.id.in_([r[1] for r in ranked]))
+            .options(selectinload(model.field), selectinload(model.organization))
+        )
+    }
 
     idf = idx.idf
     q_weights = {t: idf(t) for t in set(q_tokens)}
@@ -250,12 +283,19 @@ def _rank(session: Session, kind: Kind, *, query_text: str, query_vec: np.ndarra
         if r is None:  # deleted meanwhile
             continue
         terms = shared_terms(q_tokens, idx.tokens.get(rid, []), weights=q_weights)
-        components = {"dense": round(float(dense_c[i]), 4), "bm25": round(float(bm_c[i]), 4),
-                      "lexical": round(float(lexical_c[i]), 4)}
+        components = {
+            "dense": round(float(dense_c[i]), 4),
+            "bm25": round(float(bm_c[i]), 4),
+            "lexical": round(float(lexical_c[i]), 4),
+        }
         for s in sig:
             components[s.name] = round(s.contribution, 4)
-        expl = Explanation(shared_terms=terms, semantic_similarity=round(float(dense_c[i]), 4),
-                           signals=sig, summary=_summary(terms, float(dense_c[i]), sig))
+        expl = Explanation(
+            shared_terms=terms,
+            semantic_similarity=round(float(dense_c[i]), 4),
+            signals=sig,
+            summary=_summary(terms, float(dense_c[i]), sig),
+        )
         out.append(RankedItem(kind, rid, round(score, 4), components, expl, r))
     return out
 
@@ -267,8 +307,9 @@ _LIGHT_COLUMNS = {
 }
 
 
-def _light_rows(session: Session, kind: str, ids, exclude_org, exclude_ids,
-                fields: dict) -> dict[int, SimpleNamespace]:
+def _light_rows(
+    session: Session, kind: str, ids, exclude_org, exclude_ids, fields: dict
+) -> dict[int, SimpleNamespace]:
     """Visible candidates as light records with what the signals read (kind, field, ...)."""
     from matchmaker.postings.models import Field
 
@@ -281,8 +322,11 @@ def _light_rows(session: Session, kind: str, ids, exclude_org, exclude_ids,
     missing = {r.field_id for r in rows if r.field_id is not None and r.field_id not in fields}
     if missing:  # `fields` caches Field rows across the chunks of one ranking
         fields.update((f.id, f) for f in session.scalars(select(Field).where(Field.id.in_(missing))))
-    return {r.id: SimpleNamespace(kind=kind, field=fields.get(r.field_id), **r._asdict())
-            for r in rows if r.id not in exclude_ids}
+    return {
+        r.id: SimpleNamespace(kind=kind, field=fields.get(r.field_id), **r._asdict())
+        for r in rows
+        if r.id not in exclude_ids
+    }
 
 
 def _summary(terms: list[str], cosine: float, signals: list[Signal]) -> str:
@@ -303,44 +347,90 @@ def _stored_vector(eng, kind: str, obj) -> np.ndarray | None:
     return idx.vector(obj.id) if idx.hashes[obj.id] == text_hash(obj.text) else None
 
 
-def _rank_for_posting(session: Session, source, target: Kind, top: int, engine, exclude_org,
-                      mode: str, weights: Weights) -> list[RankedItem]:
+def _rank_for_posting(
+    session: Session, source, target: Kind, top: int, engine, exclude_org, mode: str, weights: Weights
+) -> list[RankedItem]:
     """Rank `target` postings for a stored posting, reusing its indexed vector when current."""
     eng = _engine(engine)
-    return _rank(session, target, query_text=source.text,
-                 query_vec=_stored_vector(eng, source.kind, source), source=source, top=top,
-                 engine=eng, mode=mode, weights=weights,
-                 exclude_org=source.organization_id if exclude_org is None else exclude_org)
+    return _rank(
+        session,
+        target,
+        query_text=source.text,
+        query_vec=_stored_vector(eng, source.kind, source),
+        source=source,
+        top=top,
+        engine=eng,
+        mode=mode,
+        weights=weights,
+        exclude_org=source.organization_id if exclude_org is None else exclude_org,
+    )
 
 
-def rank_results_for_need(session: Session, need: Need, top: int = 10, *, engine=None,
-                          exclude_org: int | None = None, mode: str = "hybrid",
-                          weights: Weights = WEIGHTS) -> list[RankedItem]:
+def rank_results_for_need(
+    session: Session,
+    need: Need,
+    top: int = 10,
+    *,
+    engine=None,
+    exclude_org: int | None = None,
+    mode: str = "hybrid",
+    weights: Weights = WEIGHTS,
+) -> list[RankedItem]:
     """need → results (需求找成果), excluding unpublished results and the need's own organisation."""
     return _rank_for_posting(session, need, "result", top, engine, exclude_org, mode, weights)
 
 
-def rank_needs_for_result(session: Session, result: Result, top: int = 10, *, engine=None,
-                          exclude_org: int | None = None, mode: str = "hybrid",
-                          weights: Weights = WEIGHTS) -> list[RankedItem]:
+def rank_needs_for_result(
+    session: Session,
+    result: Result,
+    top: int = 10,
+    *,
+    engine=None,
+    exclude_org: int | None = None,
+    mode: str = "hybrid",
+    weights: Weights = WEIGHTS,
+) -> list[RankedItem]:
     """result → needs (成果找需求): open needs of other organisations."""
     return _rank_for_posting(session, result, "need", top, engine, exclude_org, mode, weights)
 
 
-def rank_experts_for_need(session: Session, need: Need, top: int = 10, *, engine=None,
-                          exclude_org: int | None = None, mode: str = "hybrid",
-                          weights: Weights = WEIGHTS) -> list[RankedItem]:
+def rank_experts_for_need(
+    session: Session,
+    need: Need,
+    top: int = 10,
+    *,
+    engine=None,
+    exclude_org: int | None = None,
+    mode: str = "hybrid",
+    weights: Weights = WEIGHTS,
+) -> list[RankedItem]:
     """need → experts (人才答题)."""
     return _rank_for_posting(session, need, "expert", top, engine, exclude_org, mode, weights)
 
 
-def search(session: Session, query: str, kind: Kind = "result", top: int = 10, *, engine=None,
-           exclude_org: int | None = None, mode: str = "hybrid") -> list[RankedItem]:
+def search(
+    session: Session,
+    query: str,
+    kind: Kind = "result",
+    top: int = 10,
+    *,
+    engine=None,
+    exclude_org: int | None = None,
+    mode: str = "hybrid",
+) -> list[RankedItem]:
     """Free-text search over one kind (检索). The query is embedded as an e5 "query:"."""
     if kind not in MODEL_OF:
         raise ValueError(f"unknown kind {kind!r}")
     query = (query or "").strip()
     if not query:
         return []
-    return _rank(session, kind, query_text=query, query_vec=None, top=top, engine=engine,
-                 exclude_org=exclude_org, mode=mode)
+    return _rank(
+        session,
+        kind,
+        query_text=query,
+        query_vec=None,
+        top=top,
+        engine=engine,
+        exclude_org=exclude_org,
+        mode=mode,
+    )

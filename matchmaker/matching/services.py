@@ -2,6 +2,7 @@
 
 No request context needed: callers pass the session and the asking user's organisation.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,10 @@ def get_posting(session: Session, kind: str, ident: str | int):
 def matches_for(session: Session, posting, top: int = 5) -> dict[str, list[ranker.RankedItem]]:
     """What a posting's detail page shows: a need's results and experts, a result's needs."""
     if isinstance(posting, Need):
-        return {"result": ranker.rank_results_for_need(session, posting, top),
-                "expert": ranker.rank_experts_for_need(session, posting, top)}
+        return {
+            "result": ranker.rank_results_for_need(session, posting, top),
+            "expert": ranker.rank_experts_for_need(session, posting, top),
+        }
     if isinstance(posting, Result):
         return {"need": ranker.rank_needs_for_result(session, posting, top)}
     return {}
@@ -74,16 +77,23 @@ def title_of(obj) -> str:
 def item_to_dict(it: ranker.RankedItem) -> dict:
     """JSON shape of one match (no contact details: those are released through brokers)."""
     obj = it.item
-    data = {"kind": it.kind, "id": it.id, "external_id": obj.external_id, "title": title_of(obj),
-            "field": obj.field.name if obj.field else None,
-            "organization": obj.organization.name if obj.organization else None,
-            "region": obj.region, "status": obj.status, "score": it.score,
-            "components": it.components, "explanation": it.explanation.to_dict()}
+    data = {
+        "kind": it.kind,
+        "id": it.id,
+        "external_id": obj.external_id,
+        "title": title_of(obj),
+        "field": obj.field.name if obj.field else None,
+        "organization": obj.organization.name if obj.organization else None,
+        "region": obj.region,
+        "status": obj.status,
+        "score": it.score,
+        "components": it.components,
+        "explanation": it.explanation.to_dict(),
+    }
     if isinstance(obj, Result):
         data.update(maturity=obj.maturity, price_wan=obj.price_wan)
     elif isinstance(obj, Need):
-        data.update(budget_wan=obj.budget_wan,
-                    deadline=obj.deadline.isoformat() if obj.deadline else None)
+        data.update(budget_wan=obj.budget_wan, deadline=obj.deadline.isoformat() if obj.deadline else None)
     else:
         data.update(academic_title=obj.title, research_areas=obj.research_areas)
     return data

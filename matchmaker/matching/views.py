@@ -1,4 +1,5 @@
 """matching blueprint: free-text search (智能检索) and the match panel helpers."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
@@ -24,8 +25,9 @@ def search():
     if q and not error:
         own = current_user.organization_id if current_user.is_authenticated else None
         items = ranker.search(db.session, q, kind, SEARCH_TOP, exclude_org=own)
-    return render_template("matching/search.html", q=q, kind=kind, items=items, error=error,
-                           kinds=services.KIND_LABEL), 400 if error else 200
+    return render_template(
+        "matching/search.html", q=q, kind=kind, items=items, error=error, kinds=services.KIND_LABEL
+    ), 400 if error else 200
 
 
 @bp.app_template_global()

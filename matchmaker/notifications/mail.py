@@ -2,6 +2,7 @@
 
 Off by default: nothing is sent unless MATCHMAKER_SMTP_HOST is configured.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -22,14 +23,23 @@ def bundle_digests(session: Session, now: datetime | None = None) -> int:
     """Bundle each weekly-digest user's pending messages into one email. Returns emails made."""
     now = now or utcnow()
     by_user = defaultdict(list)
-    for row in session.scalars(select(EmailOutbox).where(EmailOutbox.digest.is_(True),
-                                                         EmailOutbox.sent_at.is_(None))
-                               .order_by(EmailOutbox.created_at)):
+    for row in session.scalars(
+        select(EmailOutbox)
+        .where(EmailOutbox.digest.is_(True), EmailOutbox.sent_at.is_(None))
+        .order_by(EmailOutbox.created_at)
+    ):
         by_user[(row.user_id, row.to_address)].append(row)
     for (user_id, address), rows in by_user.items():
         body = "\n\n".join(f"· {r.subject.removeprefix('[技术转移撮合平台] ')}\n{r.body}" for r in rows)
-        session.add(EmailOutbox(to_address=address, user_id=user_id, digest=False,
-                                subject=f"[技术转移撮合平台] 每周摘要（{len(rows)} 条消息）", body=body))
+        session.add(
+            EmailOutbox(
+                to_address=address,
+                user_id=user_id,
+                digest=False,
+                subject=f"[技术转移撮合平台] 每周摘要（{len(rows)} 条消息）",
+                body=body,
+            )
+        )
         for r in rows:
             r.sent_at = now
             r.last_error = "已并入每周摘要"
@@ -37,14 +47,23 @@ def bundle_digests(session: Session, now: datetime | None = None) -> int:
     return len(by_user)
 
 
-def send_pending(session: Session, config, now: datetime | None = None, smtp_factory=smtplib.SMTP) -> tuple[int, int]:
+def send_pending(
+    session: Session, config, now: datetime | None = None, smtp_factory=smtplib.SMTP
+) -> tuple[int, int]:
     """Send instant messages due now through SMTP. Returns (sent, failed); (0, 0) when SMTP is off."""
     if not config.get("SMTP_HOST"):
         return 0, 0
     now = now or utcnow()
-    rows = session.scalars(select(EmailOutbox).where(
-        EmailOutbox.sent_at.is_(None), EmailOutbox.digest.is_(False), EmailOutbox.send_after <= now,
-        EmailOutbox.attempts < MAX_ATTEMPTS).order_by(EmailOutbox.id)).all()
+    rows = session.scalars(
+        select(EmailOutbox)
+        .where(
+            EmailOutbox.sent_at.is_(None),
+            EmailOutbox.digest.is_(False),
+            EmailOutbox.send_after <= now,
+            EmailOutbox.attempts < MAX_ATTEMPTS,
+        )
+        .order_by(EmailOutbox.id)
+    ).all()
     sent = failed = 0
     if not rows:
         return 0, 0

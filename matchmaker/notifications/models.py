@@ -1,8 +1,8 @@
 """In-app inbox and email outbox (站内消息、邮件发件箱)."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,9 +21,9 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(40))  # new_match, confirm_request, stage, follow_up, roadshow...
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[Optional[str]] = mapped_column(String(300))
+    link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    read_at: Mapped[Optional[datetime]]
+    read_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
 
@@ -39,9 +39,9 @@ class EmailOutbox(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     send_after: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[Optional[datetime]]
+    sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
     # Weekly-digest entries are queued and bundled by the digest job.
     digest: Mapped[bool] = mapped_column(default=False)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

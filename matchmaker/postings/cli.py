@@ -1,4 +1,5 @@
 """Click commands for postings: import, export and seed (导入、导出、演示数据)."""
+
 from __future__ import annotations
 
 import json
@@ -32,16 +33,18 @@ def register(app: Flask) -> None:
 
         lines = file.readlines()
         try:
-            report = import_postings(db.session, lines, skip_invalid=skip_invalid,
-                                     progress=_progress(len(lines), "校验"))
+            report = import_postings(
+                db.session, lines, skip_invalid=skip_invalid, progress=_progress(len(lines), "校验")
+            )
         except ImportFailed as exc:
             db.session.rollback()
             for warning in exc.report.warnings:
                 click.echo(f"警告：{warning}", err=True)
             for error in exc.report.errors:
                 click.echo(str(error), err=True)
-            raise click.ClickException(f"{len(exc.report.errors)} 行有错误，未导入任何数据"
-                                       "（可加 --skip-invalid 只导入有效行）") from None
+            raise click.ClickException(
+                f"{len(exc.report.errors)} 行有错误，未导入任何数据（可加 --skip-invalid 只导入有效行）"
+            ) from None
         db.session.commit()
         for warning in report.warnings:
             click.echo(f"警告：{warning}", err=True)
@@ -70,8 +73,11 @@ def register(app: Flask) -> None:
 
         seed_dir = current_app.config["SEED_DIR"]
         try:
-            report = seed_all(db.session, seed_dir, progress=lambda it: tqdm(
-                it, desc="成果与需求", unit="行", file=sys.stderr, mininterval=1))
+            report = seed_all(
+                db.session,
+                seed_dir,
+                progress=lambda it: tqdm(it, desc="成果与需求", unit="行", file=sys.stderr, mininterval=1),
+            )
         except ImportFailed as exc:
             db.session.rollback()
             for error in exc.report.errors:
@@ -84,10 +90,14 @@ def register(app: Flask) -> None:
         for warning in report.warnings:
             click.echo(f"警告：{warning}", err=True)
         postings = report.postings.summary() if report.postings else "无 postings.jsonl"
-        click.echo(f"领域 {report.fields} 个；成果与需求：{postings}；专家 {report.experts} 位；"
-                   f"立题 {report.topics} 项" + (f"；另加载：{'、'.join(report.areas)}" if report.areas else ""))
+        click.echo(
+            f"领域 {report.fields} 个；成果与需求：{postings}；专家 {report.experts} 位；"
+            f"立题 {report.topics} 项" + (f"；另加载：{'、'.join(report.areas)}" if report.areas else "")
+        )
         if report.accounts:
             click.echo("\n演示账号（密码均为下列密码）：")
             for acc in report.accounts:
-                click.echo(f"  {acc['role']:<6} {acc['email']:<24} {acc['password']}  "
-                           f"{acc['name']} · {acc['organization']}")
+                click.echo(
+                    f"  {acc['role']:<6} {acc['email']:<24} {acc['password']}  "
+                    f"{acc['name']} · {acc['organization']}"
+                )

@@ -1,6 +1,7 @@
 """Posting forms (发布表单). Field names equal the service keys, so a PostingError's
 `field` lands beside the right input. Numbers and dates are text fields validated by the
 services, which gives the same Chinese messages as the API and the import."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -14,6 +15,7 @@ LIST_HINT = "多个用逗号或顿号分隔，例如：热误差、数控机床"
 
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes (合作方式 etc.)."""
+
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
@@ -47,11 +49,16 @@ class _PostingForm(FlaskForm):
 
 class ResultForm(_PostingForm):
     """科技成果."""
-    maturity = _select("成熟度", [(m, m) for m in MATURITIES], "请选择成熟度",
-                       validators=[DataRequired("请选择成熟度")])
-    transfer_modes = MultiCheckboxField("合作方式", choices=[(m, m) for m in TRANSFER_MODES],
-                                        validate_choice=False)
-    price_wan = StringField("转让价格（万元）", description="留空表示面议", render_kw={"inputmode": "decimal"})
+
+    maturity = _select(
+        "成熟度", [(m, m) for m in MATURITIES], "请选择成熟度", validators=[DataRequired("请选择成熟度")]
+    )
+    transfer_modes = MultiCheckboxField(
+        "合作方式", choices=[(m, m) for m in TRANSFER_MODES], validate_choice=False
+    )
+    price_wan = StringField(
+        "转让价格（万元）", description="留空表示面议", render_kw={"inputmode": "decimal"}
+    )
     patent_numbers = StringField("专利号", description="多个用逗号或顿号分隔")
     team = TextAreaField("团队介绍")
     status = _select("状态", list(RESULT_STATUSES.items()))
@@ -60,6 +67,7 @@ class ResultForm(_PostingForm):
 
 class NeedForm(_PostingForm):
     """技术需求."""
+
     budget_wan = StringField("预算（万元）", description="留空表示面议", render_kw={"inputmode": "decimal"})
     deadline = StringField("截止日期", description="格式 YYYY-MM-DD，可留空", render_kw={"type": "date"})
     status = _select("状态", list(NEED_STATUSES.items()))
@@ -68,6 +76,7 @@ class NeedForm(_PostingForm):
 
 class ExpertForm(FlaskForm):
     """专家人才."""
+
     organization = StringField("所在机构", description=ON_BEHALF_HINT)
     name = StringField("姓名", validators=[DataRequired("姓名不能为空")])
     title = StringField("职称", description="如 教授、研究员、高级工程师")

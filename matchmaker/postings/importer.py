@@ -5,24 +5,31 @@ first (reading the database, writing nothing), then the valid lines are written.
 with any bad line writes nothing unless skip_invalid is set. Import only flushes; the
 caller commits (the CLI does, the matching evaluation imports into a scratch database).
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.postings.models import Need, Result
-from matchmaker.postings.services import (PostingError, clean_need, clean_result,
-                                          get_or_create_organization, to_dict)
+from matchmaker.postings.services import (
+    PostingError,
+    clean_need,
+    clean_result,
+    get_or_create_organization,
+    to_dict,
+)
 
 COMMON_KEYS = {"id", "kind", "title", "description", "field", "keywords", "organization", "region"}
 # Extension keys (documented in docs/posting-format.md): contact, patent_numbers, team, status.
 KNOWN_KEYS = {
-    "result": COMMON_KEYS | {"maturity", "transfer_modes", "price_wan", "patent_numbers", "team",
-                             "contact", "status"},
+    "result": COMMON_KEYS
+    | {"maturity", "transfer_modes", "price_wan", "patent_numbers", "team", "contact", "status"},
     "need": COMMON_KEYS | {"budget_wan", "deadline", "contact", "status"},
 }
 MODELS = {"result": Result, "need": Need}
@@ -52,8 +59,10 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"新增 {self.created} 条，更新 {self.updated} 条，未变 {self.unchanged} 条，"
-                f"跳过 {self.skipped} 条")
+        return (
+            f"新增 {self.created} 条，更新 {self.updated} 条，未变 {self.unchanged} 条，"
+            f"跳过 {self.skipped} 条"
+        )
 
 
 class ImportFailed(Exception):
@@ -83,7 +92,7 @@ def _check_line(session: Session, line_no: int, raw: str, seen: dict, report: Im
         raise PostingError("每行须为一个 JSON 对象")
     kind = data.get("kind")
     if kind not in MODELS:
-        raise PostingError("kind 须为 \"result\"（科技成果）或 \"need\"（技术需求）", "kind")
+        raise PostingError('kind 须为 "result"（科技成果）或 "need"（技术需求）', "kind")
     ext_id = data.get("id")
     if isinstance(ext_id, int) and not isinstance(ext_id, bool):
         ext_id = str(ext_id)
@@ -108,8 +117,13 @@ def _check_line(session: Session, line_no: int, raw: str, seen: dict, report: Im
     return _Row(line_no, kind, ext_id, attrs, (org_name or "").strip() or None, existing)
 
 
-def import_postings(session: Session, lines: Iterable[str], *, skip_invalid: bool = False,
-                    progress: Callable[[Iterable], Iterable] | None = None) -> ImportReport:
+def import_postings(
+    session: Session,
+    lines: Iterable[str],
+    *,
+    skip_invalid: bool = False,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> ImportReport:
     """Upsert results and needs by external id from JSON Lines.
 
     With any invalid line and skip_invalid off, raises ImportFailed(report) having written

@@ -1,8 +1,8 @@
 """Postings: fields, results, needs and experts (领域、科技成果、技术需求、人才)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,7 +18,7 @@ class Field(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50), unique=True)
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     # Names of related fields, a soft signal for ranking.
     related: Mapped[list] = mapped_column(JSON, default=list)
     sort_order: Mapped[int] = mapped_column(default=0)
@@ -39,24 +39,24 @@ class Result(db.Model):
     description: Mapped[str] = mapped_column(Text)
     field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
     keywords: Mapped[list] = mapped_column(JSON, default=list)
-    maturity: Mapped[Optional[str]] = mapped_column(String(20))
+    maturity: Mapped[str | None] = mapped_column(String(20))
     patent_numbers: Mapped[list] = mapped_column(JSON, default=list)
     transfer_modes: Mapped[list] = mapped_column(JSON, default=list)
-    price_wan: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
-    team: Mapped[Optional[str]] = mapped_column(Text)
-    contact_name: Mapped[Optional[str]] = mapped_column(String(100))
-    contact_phone: Mapped[Optional[str]] = mapped_column(String(40))
-    contact_email: Mapped[Optional[str]] = mapped_column(String(200))
-    region: Mapped[Optional[str]] = mapped_column(String(20))
+    price_wan: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    team: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="published", index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     field: Mapped[Field] = relationship()
     organization: Mapped[Organization] = relationship()
-    owner: Mapped[Optional[User]] = relationship()
+    owner: Mapped[User | None] = relationship()
 
     kind = "result"
 
@@ -77,22 +77,22 @@ class Need(db.Model):
     description: Mapped[str] = mapped_column(Text)
     field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
     keywords: Mapped[list] = mapped_column(JSON, default=list)
-    budget_wan: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
-    deadline: Mapped[Optional[date]]
-    region: Mapped[Optional[str]] = mapped_column(String(20))
+    budget_wan: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    deadline: Mapped[date | None]
+    region: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
-    contact_name: Mapped[Optional[str]] = mapped_column(String(100))
-    contact_phone: Mapped[Optional[str]] = mapped_column(String(40))
-    contact_email: Mapped[Optional[str]] = mapped_column(String(200))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    topic_id: Mapped[Optional[int]] = mapped_column(ForeignKey("topics.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     field: Mapped[Field] = relationship()
     organization: Mapped[Organization] = relationship()
-    owner: Mapped[Optional[User]] = relationship()
+    owner: Mapped[User | None] = relationship()
 
     kind = "need"
 
@@ -117,22 +117,22 @@ class Expert(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    title: Mapped[Optional[str]] = mapped_column(String(100))  # 职称, e.g. 教授
+    title: Mapped[str | None] = mapped_column(String(100))  # 职称, e.g. 教授
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    field_id: Mapped[Optional[int]] = mapped_column(ForeignKey("fields.id"), index=True)
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"), index=True)
     research_areas: Mapped[list] = mapped_column(JSON, default=list)
     bio: Mapped[str] = mapped_column(Text, default="")
-    region: Mapped[Optional[str]] = mapped_column(String(20))
-    contact_phone: Mapped[Optional[str]] = mapped_column(String(40))
-    contact_email: Mapped[Optional[str]] = mapped_column(String(200))
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    region: Mapped[str | None] = mapped_column(String(20))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), default="published")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship()
-    field: Mapped[Optional[Field]] = relationship()
-    user: Mapped[Optional[User]] = relationship()
+    field: Mapped[Field | None] = relationship()
+    user: Mapped[User | None] = relationship()
     results: Mapped[list[Result]] = relationship(secondary=expert_results)
 
     kind = "expert"

@@ -3,6 +3,7 @@
 Idempotent: every loader upserts by a stable key (field name, email, external id,
 topic title), so `flask seed` is safe on every `make run`. Only flushes.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -19,8 +20,13 @@ from matchmaker.config import PROJECT_ROOT
 from matchmaker.constants import ORG_TYPES, ROLES
 from matchmaker.postings.importer import ImportReport, import_postings
 from matchmaker.postings.models import Expert, Field
-from matchmaker.postings.services import (PostingError, clean_expert, find_field,
-                                          get_or_create_organization, normalize_region)
+from matchmaker.postings.services import (
+    PostingError,
+    clean_expert,
+    find_field,
+    get_or_create_organization,
+    normalize_region,
+)
 
 # Other areas' seeders, called after ours when present: matchmaker.<area>.seed.seed(session, seed_dir)
 AREA_SEEDERS = ["review", "challenges", "roadshow"]
@@ -62,8 +68,15 @@ def seed_fields(session: Session, path: Path | None = None) -> int:
     for order, entry in enumerate(entries):
         obj = session.scalar(select(Field).where(Field.name == entry["name"]))
         if obj is None:
-            session.add(Field(name=entry["name"], description=entry.get("description"),
-                              related=entry.get("related", []), sort_order=order, active=True))
+            session.add(
+                Field(
+                    name=entry["name"],
+                    description=entry.get("description"),
+                    related=entry.get("related", []),
+                    sort_order=order,
+                    active=True,
+                )
+            )
     session.flush()
     return len(entries)
 
@@ -84,14 +97,27 @@ def seed_accounts(session: Session, path: Path) -> list[dict]:
             session.add(org)
         user = session.scalar(select(User).where(User.email == entry["email"]))
         if user is None:
-            user = User(email=entry["email"], name=entry["name"], role=entry["role"], organization=org,
-                        phone=entry.get("phone"), broker_fields=entry.get("broker_fields", []),
-                        broker_regions=entry.get("broker_regions", []))
+            user = User(
+                email=entry["email"],
+                name=entry["name"],
+                role=entry["role"],
+                organization=org,
+                phone=entry.get("phone"),
+                broker_fields=entry.get("broker_fields", []),
+                broker_regions=entry.get("broker_regions", []),
+            )
             session.add(user)
         user.set_password(entry["password"])
         user.active, user.failed_logins, user.locked_until = True, 0, None
-        shown.append({"email": entry["email"], "password": entry["password"],
-                      "role": ROLES[entry["role"]], "name": entry["name"], "organization": org.name})
+        shown.append(
+            {
+                "email": entry["email"],
+                "password": entry["password"],
+                "role": ROLES[entry["role"]],
+                "name": entry["name"],
+                "organization": org.name,
+            }
+        )
     session.flush()
     return shown
 
@@ -104,11 +130,29 @@ def seed_experts(session: Session, path: Path) -> int:
             org_name = (row.get("organization") or "").strip()
             if not org_name:
                 raise PostingError("缺少所在机构", "organization")
-            data = {k: row[k] for k in ("name", "title", "field", "research_areas", "bio", "region",
-                                        "results", "contact", "status") if k in row}
+            data = {
+                k: row[k]
+                for k in (
+                    "name",
+                    "title",
+                    "field",
+                    "research_areas",
+                    "bio",
+                    "region",
+                    "results",
+                    "contact",
+                    "status",
+                )
+                if k in row
+            }
             attrs = clean_expert(session, data)
-            org = get_or_create_organization(session, org_name, kind="expert", org_type=row.get("org_type"),
-                                             region=normalize_region(row.get("region")))
+            org = get_or_create_organization(
+                session,
+                org_name,
+                kind="expert",
+                org_type=row.get("org_type"),
+                region=normalize_region(row.get("region")),
+            )
         except PostingError as exc:
             raise SeedError(f"{path.name} 第 {line_no} 行：{exc.message}") from None
         obj = session.scalar(select(Expert).where(Expert.external_id == str(row["id"])))

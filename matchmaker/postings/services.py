@@ -4,21 +4,29 @@ Plain Python with no request context: the web forms, the JSON API and the JSONL 
 all go through these functions, so a posting is validated the same way everywhere.
 Services only flush; the caller owns the commit.
 """
+
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker.accounts.models import Organization, User
-from matchmaker.constants import (MATURITIES, NEED_STATUSES, ORG_TYPES, REGIONS, RESULT_STATUSES,
-                                  TRANSFER_MODES)
+from matchmaker.constants import (
+    MATURITIES,
+    NEED_STATUSES,
+    ORG_TYPES,
+    REGIONS,
+    RESULT_STATUSES,
+    TRANSFER_MODES,
+)
 from matchmaker.postings.models import Expert, Field, Need, Result
 
 EXPERT_STATUSES = {"published": "已发布", "archived": "已归档"}
@@ -41,6 +49,7 @@ class PostingError(ValueError):
 
 
 # ---------------------------------------------------------------- value cleaning
+
 
 def split_list(value: Any, field: str, label: str, *, max_items: int = 30, max_len: int = 50) -> list[str]:
     """A list of short strings from a JSON list or from text separated by , ， 、 ; or newlines."""
@@ -65,8 +74,9 @@ def split_list(value: Any, field: str, label: str, *, max_items: int = 30, max_l
     return cleaned
 
 
-def _text(value: Any, field: str, label: str, *, required: bool = False, max_len: int = 200,
-          min_len: int = 0) -> str | None:
+def _text(
+    value: Any, field: str, label: str, *, required: bool = False, max_len: int = 200, min_len: int = 0
+) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise PostingError(f"{label}不能为空", field)
@@ -133,7 +143,9 @@ def normalize_region(value: Any, field: str = "region") -> str | None:
     raise PostingError(f"地区“{raw}”无效：须为河南省地市（如 郑州、洛阳）或 济源示范区、航空港区", field)
 
 
-def _choice(value: Any, field: str, label: str, choices: Iterable[str], *, required: bool = False) -> str | None:
+def _choice(
+    value: Any, field: str, label: str, choices: Iterable[str], *, required: bool = False
+) -> str | None:
     choices = list(choices)
     if value is None or value == "":
         if required:
@@ -183,8 +195,9 @@ def org_type_for(kind: str, name: str) -> str:
     return "科研院所" if any(m in name for m in INSTITUTE_MARKERS) else "高校"
 
 
-def get_or_create_organization(session: Session, name: str, *, kind: str, region: str | None = None,
-                               org_type: str | None = None) -> Organization:
+def get_or_create_organization(
+    session: Session, name: str, *, kind: str, region: str | None = None, org_type: str | None = None
+) -> Organization:
     org = session.scalar(select(Organization).where(Organization.name == name))
     if org is None:
         if org_type is not None and org_type not in ORG_TYPES:
@@ -195,8 +208,9 @@ def get_or_create_organization(session: Session, name: str, *, kind: str, region
     return org
 
 
-def posting_organization(session: Session, user: User, kind: str, org_name: Any = None,
-                         region: Any = None) -> Organization:
+def posting_organization(
+    session: Session, user: User, kind: str, org_name: Any = None, region: Any = None
+) -> Organization:
     """Whose posting this is: the user's own organisation, or, when a broker or admin posts
     on someone's behalf (代为发布, e.g. a need taken down over the phone), the named one."""
     if not user.is_staff:
@@ -222,13 +236,15 @@ def _flatten_contact(data: dict) -> dict:
 
 # ---------------------------------------------------------------- validation per kind
 
+
 def _common(session: Session, data: dict, partial: bool) -> dict:
     out: dict[str, Any] = {}
     if not partial or "title" in data:
         out["title"] = _text(data.get("title"), "title", "标题", required=True, max_len=200, min_len=4)
     if not partial or "description" in data:
-        out["description"] = _text(data.get("description"), "description", "描述", required=True,
-                                   max_len=10000, min_len=10)
+        out["description"] = _text(
+            data.get("description"), "description", "描述", required=True, max_len=10000, min_len=10
+        )
     if not partial or "field" in data:
         out["field"] = find_field(session, data.get("field"))
     if "keywords" in data:
@@ -335,6 +351,7 @@ CLEANERS = {"result": clean_result, "need": clean_need, "expert": clean_expert}
 
 # ---------------------------------------------------------------- lookups
 
+
 def new_external_id(kind: str) -> str:
     """External id for postings made on the site; import ids keep their own."""
     return f"{kind[0].upper()}-{uuid.uuid4().hex[:12]}"
@@ -356,6 +373,7 @@ def find_posting(session: Session, kind: str, ref: Any):
 
 # ---------------------------------------------------------------- create / update / archive / delete
 
+
 def _check_external_id(session: Session, kind: str, external_id: Any, current=None) -> str:
     external_id = _text(external_id, "id", "编号", required=True, max_len=64)
     model = KINDS[kind]
@@ -365,13 +383,22 @@ def _check_external_id(session: Session, kind: str, external_id: Any, current=No
     return external_id
 
 
-def create_posting(session: Session, kind: str, data: dict, *, organization: Organization,
-                   owner: User | None = None, external_id: str | None = None):
+def create_posting(
+    session: Session,
+    kind: str,
+    data: dict,
+    *,
+    organization: Organization,
+    owner: User | None = None,
+    external_id: str | None = None,
+):
     """Create a result, need or expert for an organisation from validated data."""
     attrs = CLEANERS[kind](session, data)
     model = KINDS[kind]
-    obj = model(external_id=_check_external_id(session, kind, external_id) if external_id
-                else new_external_id(kind), organization=organization)
+    obj = model(
+        external_id=_check_external_id(session, kind, external_id) if external_id else new_external_id(kind),
+        organization=organization,
+    )
     if kind == "expert":
         obj.user = owner
     else:
@@ -424,11 +451,14 @@ def delete_posting(session: Session, obj) -> None:
 
 # ---------------------------------------------------------------- listing
 
+
 def is_visible(user, obj) -> bool:
     """Drafts are seen only by their organisation and by brokers and admins."""
     if obj.kind == "result" and obj.status == "draft":
-        return bool(getattr(user, "is_authenticated", False)
-                    and (user.is_staff or user.organization_id == obj.organization_id))
+        return bool(
+            getattr(user, "is_authenticated", False)
+            and (user.is_staff or user.organization_id == obj.organization_id)
+        )
     return True
 
 
@@ -493,33 +523,49 @@ def list_query(kind: str, filters: dict, user=None) -> Select:
 
 # ---------------------------------------------------------------- serialisation
 
+
 def to_dict(obj, *, with_contact: bool) -> dict:
     """A posting in the exchange format (plus internal id and status); contact only when allowed."""
     if obj.kind == "expert":
         data = {
-            "id": obj.external_id, "internal_id": obj.id, "kind": "expert", "name": obj.name,
-            "title": obj.title, "organization": obj.organization.name, "org_type": obj.organization.type,
-            "region": obj.region, "field": obj.field.name if obj.field else None,
-            "research_areas": list(obj.research_areas or []), "bio": obj.bio,
-            "results": [r.external_id for r in obj.results], "status": obj.status,
+            "id": obj.external_id,
+            "internal_id": obj.id,
+            "kind": "expert",
+            "name": obj.name,
+            "title": obj.title,
+            "organization": obj.organization.name,
+            "org_type": obj.organization.type,
+            "region": obj.region,
+            "field": obj.field.name if obj.field else None,
+            "research_areas": list(obj.research_areas or []),
+            "bio": obj.bio,
+            "results": [r.external_id for r in obj.results],
+            "status": obj.status,
         }
         if with_contact:
             data["contact"] = {"phone": obj.contact_phone, "email": obj.contact_email}
         return data
     data = {
-        "id": obj.external_id, "kind": obj.kind, "title": obj.title, "description": obj.description,
-        "field": obj.field.name, "keywords": list(obj.keywords or []),
-        "organization": obj.organization.name, "region": obj.region,
+        "id": obj.external_id,
+        "kind": obj.kind,
+        "title": obj.title,
+        "description": obj.description,
+        "field": obj.field.name,
+        "keywords": list(obj.keywords or []),
+        "organization": obj.organization.name,
+        "region": obj.region,
     }
     if obj.kind == "result":
-        data.update(maturity=obj.maturity, transfer_modes=list(obj.transfer_modes or []),
-                    price_wan=obj.price_wan, patent_numbers=list(obj.patent_numbers or []),
-                    team=obj.team)
+        data.update(
+            maturity=obj.maturity,
+            transfer_modes=list(obj.transfer_modes or []),
+            price_wan=obj.price_wan,
+            patent_numbers=list(obj.patent_numbers or []),
+            team=obj.team,
+        )
     else:
-        data.update(budget_wan=obj.budget_wan,
-                    deadline=obj.deadline.isoformat() if obj.deadline else None)
+        data.update(budget_wan=obj.budget_wan, deadline=obj.deadline.isoformat() if obj.deadline else None)
     data["status"] = obj.status
     if with_contact:
-        data["contact"] = {"name": obj.contact_name, "phone": obj.contact_phone,
-                           "email": obj.contact_email}
+        data["contact"] = {"name": obj.contact_name, "phone": obj.contact_phone, "email": obj.contact_email}
     return data

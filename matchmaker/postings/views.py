@@ -3,17 +3,23 @@
 The three kinds share one set of thin views, configured per kind; validation and
 writes happen in matchmaker.postings.services.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from matchmaker.accounts.permissions import (can_edit_expert, can_edit_need, can_edit_result,
-                                             can_see_contact, roles_required)
+from matchmaker.accounts.permissions import (
+    can_edit_expert,
+    can_edit_need,
+    can_edit_result,
+    can_see_contact,
+    roles_required,
+)
 from matchmaker.constants import MATURITIES, REGIONS
 from matchmaker.extensions import db
 from matchmaker.postings import services
@@ -27,10 +33,10 @@ bp = Blueprint("postings", __name__, url_prefix="")
 
 @dataclass(frozen=True)
 class Kind:
-    name: str            # result / need / expert
-    plural: str          # URL segment and list endpoint: results / needs / experts
-    label: str           # 科技成果 ...
-    creator_role: str    # the role that posts this kind for its own organisation
+    name: str  # result / need / expert
+    plural: str  # URL segment and list endpoint: results / needs / experts
+    label: str  # 科技成果 ...
+    creator_role: str  # the role that posts this kind for its own organisation
     can_edit: Callable
 
 
@@ -79,27 +85,49 @@ def list_view(kind: Kind):
             problems.append(exc.message)
             args[exc.field] = ""
     page = request.args.get("page", 1, type=int) or 1
-    pagination = db.paginate(services.list_query(kind.name, filters, current_user),
-                             page=max(page, 1), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    pagination = db.paginate(
+        services.list_query(kind.name, filters, current_user),
+        page=max(page, 1),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
     if pagination.pages and pagination.page > pagination.pages:  # a page past the end shows the last page
-        pagination = db.paginate(services.list_query(kind.name, filters, current_user),
-                                 page=pagination.pages, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("postings/list.html", kind=kind, page=pagination, args=args, problems=problems,
-                           fields=_active_fields(), regions=REGIONS, maturities=MATURITIES,
-                           statuses=STATUS_CHOICES[kind.name],
-                           can_create=current_user.is_authenticated
-                           and current_user.role in (kind.creator_role, "broker", "admin"))
+        pagination = db.paginate(
+            services.list_query(kind.name, filters, current_user),
+            page=pagination.pages,
+            per_page=current_app.config["PAGE_SIZE"],
+            error_out=False,
+        )
+    return render_template(
+        "postings/list.html",
+        kind=kind,
+        page=pagination,
+        args=args,
+        problems=problems,
+        fields=_active_fields(),
+        regions=REGIONS,
+        maturities=MATURITIES,
+        statuses=STATUS_CHOICES[kind.name],
+        can_create=current_user.is_authenticated
+        and current_user.role in (kind.creator_role, "broker", "admin"),
+    )
 
 
 def detail_view(kind: Kind, posting_id: int):
     obj = _get(kind, posting_id)
-    context = {"posting": obj, kind.name: obj, "kind": kind,
-               "show_contact": can_see_contact(current_user, obj),
-               "can_edit": kind.can_edit(current_user, obj)}
+    context = {
+        "posting": obj,
+        kind.name: obj,
+        "kind": kind,
+        "show_contact": can_see_contact(current_user, obj),
+        "can_edit": kind.can_edit(current_user, obj),
+    }
     if kind.name == "result":
         from matchmaker.postings.models import Expert, expert_results
-        context["experts"] = db.session.scalars(select(Expert).join(expert_results).where(
-            expert_results.c.result_id == obj.id)).all()
+
+        context["experts"] = db.session.scalars(
+            select(Expert).join(expert_results).where(expert_results.c.result_id == obj.id)
+        ).all()
     return render_template(f"postings/{kind.name}_detail.html", **context)
 
 
@@ -113,8 +141,12 @@ def _form(kind: Kind, obj=None):
         _fill_lists(form, obj)
     if kind.name == "expert":
         org_id = obj.organization_id if obj is not None else current_user.organization_id
-        form.results.choices = [(r.id, r.title) for r in db.session.scalars(
-            select(Result).where(Result.organization_id == org_id).order_by(Result.title))]
+        form.results.choices = [
+            (r.id, r.title)
+            for r in db.session.scalars(
+                select(Result).where(Result.organization_id == org_id).order_by(Result.title)
+            )
+        ]
     if kind.name == "need" and obj is None:
         form.status.choices = [("open", "征集中")]
     if obj is None and request.method == "GET" and not current_user.is_staff:
@@ -159,8 +191,9 @@ def new_view(kind: Kind):
 
     def create(data):
         on_behalf = getattr(form, "organization", None)
-        org = services.posting_organization(db.session, current_user, kind.name,
-                                            on_behalf.data if on_behalf else None, data.get("region"))
+        org = services.posting_organization(
+            db.session, current_user, kind.name, on_behalf.data if on_behalf else None, data.get("region")
+        )
         obj = services.create_posting(db.session, kind.name, data, organization=org, owner=current_user)
         _audit_staff_change("posting_create", obj)
         return obj
@@ -188,6 +221,7 @@ def _audit_staff_change(action: str, obj) -> None:
     """Edits by someone outside the owning organisation (brokers, admins) are audited."""
     if current_user.organization_id != obj.organization_id:
         from matchmaker.accounts.services import audit
+
         audit(db.session, action, current_user, target=f"{obj.kind}:{obj.id}", ip=request.remote_addr)
 
 
@@ -217,16 +251,26 @@ def delete_view(kind: Kind, posting_id: int):
 def _register(kind: Kind) -> None:
     n, base, arg = kind.name, f"/{kind.plural}", f"<int:{kind.name}_id>"
     bp.add_url_rule(base, kind.plural, lambda: list_view(kind))
-    bp.add_url_rule(f"{base}/new", f"{n}_new",
-                    roles_required(kind.creator_role, "broker", "admin")(lambda: new_view(kind)),
-                    methods=["GET", "POST"])
+    bp.add_url_rule(
+        f"{base}/new",
+        f"{n}_new",
+        roles_required(kind.creator_role, "broker", "admin")(lambda: new_view(kind)),
+        methods=["GET", "POST"],
+    )
     bp.add_url_rule(f"{base}/{arg}", f"{n}_detail", lambda **kw: detail_view(kind, kw[f"{n}_id"]))
-    for action, view, methods in (("edit", edit_view, ["GET", "POST"]), ("archive", archive_view, ["POST"]),
-                                  ("delete", delete_view, ["POST"])):
-        bp.add_url_rule(f"{base}/{arg}/{action}", f"{n}_{action}",
-                        roles_required("researcher", "enterprise", "broker", "admin")(
-                            lambda view=view, **kw: view(kind, kw[f"{n}_id"])),
-                        methods=methods)
+    for action, view, methods in (
+        ("edit", edit_view, ["GET", "POST"]),
+        ("archive", archive_view, ["POST"]),
+        ("delete", delete_view, ["POST"]),
+    ):
+        bp.add_url_rule(
+            f"{base}/{arg}/{action}",
+            f"{n}_{action}",
+            roles_required("researcher", "enterprise", "broker", "admin")(
+                lambda view=view, **kw: view(kind, kw[f"{n}_id"])
+            ),
+            methods=methods,
+        )
 
 
 for _kind in KINDS.values():

@@ -1,4 +1,5 @@
 """Click commands for the broker workspace: propose, followups, learn, evaluate-feedback, mail."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,9 @@ def register(app: Flask) -> None:
 
 @click.command("propose")
 @click.option("--need", "need_id", type=int, help="只为这一条需求（数据库 id）生成推荐")
-@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 100), help="每条需求保留的推荐数")
+@click.option(
+    "--top", default=10, show_default=True, type=click.IntRange(1, 100), help="每条需求保留的推荐数"
+)
 def propose_command(need_id, top):
     """为技术需求生成推荐撮合（幂等；不会改动经纪人已审核的撮合）。"""
     from matchmaker.extensions import db
@@ -34,8 +37,10 @@ def propose_command(need_id, top):
     with click.progressbar(length=total, label="生成推荐") as bar:
         stats = propose(db.session, ids, top=top, progress=bar.update)
     db.session.commit()
-    click.echo(f"需求 {stats.needs} 条：新增推荐 {stats.created}，更新得分 {stats.refreshed}，"
-               f"移除落榜 {stats.removed}，保留已审核 {stats.kept_decided}")
+    click.echo(
+        f"需求 {stats.needs} 条：新增推荐 {stats.created}，更新得分 {stats.refreshed}，"
+        f"移除落榜 {stats.removed}，保留已审核 {stats.kept_decided}"
+    )
 
 
 @click.command("followups")
@@ -69,7 +74,9 @@ def learn_command(seed):
     click.echo(f"当前权重 AUC（留出集）: {fmt(out.auc_current)}")
     click.echo(f"学习权重 AUC（留出集）: {fmt(out.auc_learned)}")
     click.echo("权重: " + json.dumps({k: round(v, 4) for k, v in out.weights.items()}, ensure_ascii=False))
-    click.echo(f"版本 {out.version}：" + ("已启用（优于当前权重）" if out.adopted else "未启用（未优于当前权重）"))
+    click.echo(
+        f"版本 {out.version}：" + ("已启用（优于当前权重）" if out.adopted else "未启用（未优于当前权重）")
+    )
 
 
 @click.command("evaluate-feedback")
@@ -88,14 +95,16 @@ def evaluate_feedback_command(as_json):
 
 def format_feedback(report: dict) -> str:
     fmt = lambda v: "—" if v is None else f"{v:.4f}"  # noqa: E731
-    return "\n".join([
-        f"经纪人审核 {report['decisions']} 条（通过 {report['accepted']}，不通过 {report['rejected']}），"
-        f"待审核 {report['pending']}，手工添加（推荐遗漏）{report['manual_additions']}",
-        f"通过率 precision: {fmt(report['precision'])}",
-        f"AUC（通过 vs 不通过）: {fmt(report['auc'])}",
-        f"nDCG@10（{report['needs']} 条需求）: {fmt(report['ndcg@10'])}",
-        f"权重版本: {report['weights_version'] or '排序器默认'}",
-    ])
+    return "\n".join(
+        [
+            f"经纪人审核 {report['decisions']} 条（通过 {report['accepted']}，不通过 {report['rejected']}），"
+            f"待审核 {report['pending']}，手工添加（推荐遗漏）{report['manual_additions']}",
+            f"通过率 precision: {fmt(report['precision'])}",
+            f"AUC（通过 vs 不通过）: {fmt(report['auc'])}",
+            f"nDCG@10（{report['needs']} 条需求）: {fmt(report['ndcg@10'])}",
+            f"权重版本: {report['weights_version'] or '排序器默认'}",
+        ]
+    )
 
 
 @click.group("mail")
@@ -120,6 +129,8 @@ def mail_send(digest):
         sent, failed = send_pending(db.session, current_app.config)
     except (OSError, smtplib.SMTPException) as exc:  # server down or refused login: keep the outbox
         db.session.commit()  # attempts already counted stay counted
-        raise click.ClickException(f"无法通过 SMTP 服务器 {current_app.config['SMTP_HOST']} 发送：{exc}") from None
+        raise click.ClickException(
+            f"无法通过 SMTP 服务器 {current_app.config['SMTP_HOST']} 发送：{exc}"
+        ) from None
     db.session.commit()
     click.echo(f"已发送 {sent} 封，失败 {failed} 封")

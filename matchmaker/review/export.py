@@ -2,6 +2,7 @@
 
 Contact columns are filled only for matches whose contacts were released (双方确认).
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,10 +13,35 @@ from openpyxl.utils import get_column_letter
 
 from matchmaker.review.services import SIDES, visible_contact
 
-HEADERS = ["撮合编号", "阶段", "得分", "来源", "审核结论", "理由", "需求编号", "需求标题", "需求方",
-           "领域", "地区", "成果编号", "成果标题", "成果方", "需求方联系人", "需求方电话", "需求方邮箱",
-           "成果方联系人", "成果方电话", "成果方邮箱", "合同类型", "合同金额（万元）", "签约日期",
-           "认定登记号", "关闭原因", "推荐时间", "审核时间"]
+HEADERS = [
+    "撮合编号",
+    "阶段",
+    "得分",
+    "来源",
+    "审核结论",
+    "理由",
+    "需求编号",
+    "需求标题",
+    "需求方",
+    "领域",
+    "地区",
+    "成果编号",
+    "成果标题",
+    "成果方",
+    "需求方联系人",
+    "需求方电话",
+    "需求方邮箱",
+    "成果方联系人",
+    "成果方电话",
+    "成果方邮箱",
+    "合同类型",
+    "合同金额（万元）",
+    "签约日期",
+    "认定登记号",
+    "关闭原因",
+    "推荐时间",
+    "审核时间",
+]
 
 
 def rows(user, matches) -> list[list]:
@@ -23,17 +49,32 @@ def rows(user, matches) -> list[list]:
     for m in matches:
         contacts = {s: visible_contact(user, m, s) or {} for s in SIDES}
         c = m.contract
-        out.append([
-            m.id, m.stage_label, round(m.score or 0, 4), {"manual": "手工添加", "ranker": "系统推荐", "roadshow": "路演意向"}.get(m.source, m.source),
-            {"accept": "通过", "reject": "不通过"}.get(m.decision or "", "待审核"), m.reason_label,
-            m.need.external_id, m.need.title, m.need.organization.name,
-            m.need.field.name if m.need.field else "", m.need.region or "",
-            m.result.external_id, m.result.title, m.result.organization.name,
-            *[contacts[s].get(k) or "" for s in ("need", "result") for k in ("name", "phone", "email")],
-            c.type_label if c else "", c.amount_wan if c else "", c.signed_on.isoformat() if c else "",
-            (c.registration_no or "") if c else "", m.closed_reason or "",
-            m.created_at.strftime("%Y-%m-%d %H:%M"), m.decided_at.strftime("%Y-%m-%d %H:%M") if m.decided_at else "",
-        ])
+        out.append(
+            [
+                m.id,
+                m.stage_label,
+                round(m.score or 0, 4),
+                {"manual": "手工添加", "ranker": "系统推荐", "roadshow": "路演意向"}.get(m.source, m.source),
+                {"accept": "通过", "reject": "不通过"}.get(m.decision or "", "待审核"),
+                m.reason_label,
+                m.need.external_id,
+                m.need.title,
+                m.need.organization.name,
+                m.need.field.name if m.need.field else "",
+                m.need.region or "",
+                m.result.external_id,
+                m.result.title,
+                m.result.organization.name,
+                *[contacts[s].get(k) or "" for s in ("need", "result") for k in ("name", "phone", "email")],
+                c.type_label if c else "",
+                c.amount_wan if c else "",
+                c.signed_on.isoformat() if c else "",
+                (c.registration_no or "") if c else "",
+                m.closed_reason or "",
+                m.created_at.strftime("%Y-%m-%d %H:%M"),
+                m.decided_at.strftime("%Y-%m-%d %H:%M") if m.decided_at else "",
+            ]
+        )
     return out
 
 

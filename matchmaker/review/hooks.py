@@ -7,6 +7,7 @@ session. A handful of postings (one form or API call) runs inline, so the poster
 page already shows the effect; a bulk import runs in a background thread with its own
 app context.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,19 @@ from matchmaker.postings.models import Need, Result
 
 log = logging.getLogger(__name__)
 
-WATCHED = ("title", "description", "keywords", "field_id", "region", "status", "maturity",
-           "transfer_modes", "price_wan", "budget_wan", "deadline")
+WATCHED = (
+    "title",
+    "description",
+    "keywords",
+    "field_id",
+    "region",
+    "status",
+    "maturity",
+    "transfer_modes",
+    "price_wan",
+    "budget_wan",
+    "deadline",
+)
 INLINE_MAX = 5
 _KEY = "matchmaker.review.pending_proposals"
 _installed = False
@@ -76,7 +88,12 @@ def _after_commit(session: Session) -> None:
 def run(app: Flask, pending: set[tuple[str, int]]) -> None:
     """Propose for the changed postings in a separate app context (hence a separate session)."""
     from matchmaker.extensions import db
-    from matchmaker.review.services import notify_new_proposals, propose_for_need, propose_for_result, ProposeStats
+    from matchmaker.review.services import (
+        ProposeStats,
+        notify_new_proposals,
+        propose_for_need,
+        propose_for_result,
+    )
 
     with app.app_context():
         try:
@@ -86,8 +103,11 @@ def run(app: Flask, pending: set[tuple[str, int]]) -> None:
                 obj = db.session.get(Need if kind == "need" else Result, obj_id)
                 if obj is None:
                     continue
-                stats.add(propose_for_need(db.session, obj, top) if kind == "need"
-                          else propose_for_result(db.session, obj, top))
+                stats.add(
+                    propose_for_need(db.session, obj, top)
+                    if kind == "need"
+                    else propose_for_result(db.session, obj, top)
+                )
             notify_new_proposals(db.session, stats)
             db.session.commit()
         except Exception:  # a failed proposal run must not break the posting that triggered it

@@ -5,6 +5,7 @@ Broker decisions on ranker proposals are labels: accepted = relevant, rejected =
 regression over the score components and keeps it only if it beats the current scores
 on held-out decisions. `current_weights` is what the ranker (and proposals) consult.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,15 +23,27 @@ TEST_SHARE = 0.3
 
 def labelled(session: Session) -> list[Match]:
     """Decided ranker proposals (manual additions have no ranker scores to learn from)."""
-    return list(session.scalars(select(Match).where(
-        Match.decision.in_(("accept", "reject")), Match.source == "ranker",
-        Match.result_id.is_not(None)).order_by(Match.id)).all())
+    return list(
+        session.scalars(
+            select(Match)
+            .where(
+                Match.decision.in_(("accept", "reject")),
+                Match.source == "ranker",
+                Match.result_id.is_not(None),
+            )
+            .order_by(Match.id)
+        ).all()
+    )
 
 
 def current_weights(session: Session) -> dict | None:
     """The active learned fusion weights ({component: weight, "_intercept": b}), or None."""
-    row = session.scalar(select(LearnedWeights).where(LearnedWeights.active.is_(True))
-                         .order_by(LearnedWeights.version.desc()).limit(1))
+    row = session.scalar(
+        select(LearnedWeights)
+        .where(LearnedWeights.active.is_(True))
+        .order_by(LearnedWeights.version.desc())
+        .limit(1)
+    )
     if row is None:
         return None
     return {**row.weights, "_intercept": row.intercept}
@@ -39,6 +52,7 @@ def current_weights(session: Session) -> dict | None:
 def _current_score(match: Match, weights: dict | None) -> float:
     if weights:
         from matchmaker.review.services import fused_score
+
         return fused_score(match.components or {}, weights)
     return float(match.score or 0.0)
 
@@ -77,27 +91,44 @@ def evaluate_feedback(session: Session) -> dict:
     # (undecided and rejected ones count as misses), ordered by the current scoring.
     decided_needs = {m.need_id for m in rows}
     by_need = defaultdict(list)
-    for m in session.scalars(select(Match).where(Match.need_id.in_(decided_needs), Match.source == "ranker",
-                                                 Match.result_id.is_not(None))):
+    for m in session.scalars(
+        select(Match).where(
+            Match.need_id.in_(decided_needs), Match.source == "ranker", Match.result_id.is_not(None)
+        )
+    ):
         by_need[m.need_id].append((_current_score(m, weights), int(m.decision == "accept")))
-    ndcgs = [v for v in (_ndcg([y for _, y in sorted(items, key=lambda t: -t[0])])
-                         for items in by_need.values()) if v is not None]
+    ndcgs = [
+        v
+        for v in (_ndcg([y for _, y in sorted(items, key=lambda t: -t[0])]) for items in by_need.values())
+        if v is not None
+    ]
     manual = session.scalar(select(func.count(Match.id)).where(Match.source == "manual")) or 0
-    pending = session.scalar(select(func.count(Match.id)).where(
-        Match.source == "ranker", Match.decision.is_(None))) or 0
+    pending = (
+        session.scalar(select(func.count(Match.id)).where(Match.source == "ranker", Match.decision.is_(None)))
+        or 0
+    )
     accepted = sum(labels)
     return {
-        "decisions": len(rows), "accepted": accepted, "rejected": len(rows) - accepted,
-        "pending": pending, "manual_additions": manual,
+        "decisions": len(rows),
+        "accepted": accepted,
+        "rejected": len(rows) - accepted,
+        "pending": pending,
+        "manual_additions": manual,
         "precision": accepted / len(rows) if rows else None,
-        "auc": auc(labels, scores), "ndcg@10": sum(ndcgs) / len(ndcgs) if ndcgs else None,
-        "needs": len(by_need), "weights_version": _active_version(session),
+        "auc": auc(labels, scores),
+        "ndcg@10": sum(ndcgs) / len(ndcgs) if ndcgs else None,
+        "needs": len(by_need),
+        "weights_version": _active_version(session),
     }
 
 
 def _active_version(session: Session) -> int | None:
-    return session.scalar(select(LearnedWeights.version).where(LearnedWeights.active.is_(True))
-                          .order_by(LearnedWeights.version.desc()).limit(1))
+    return session.scalar(
+        select(LearnedWeights.version)
+        .where(LearnedWeights.active.is_(True))
+        .order_by(LearnedWeights.version.desc())
+        .limit(1)
+    )
 
 
 @dataclass
@@ -126,8 +157,10 @@ def learn(session: Session, seed: int = 0) -> LearnOutcome:
     rows = labelled(session)
     labels = [int(m.decision == "accept") for m in rows]
     if len(rows) < MIN_DECISIONS or len(set(labels)) < 2 or min(labels.count(0), labels.count(1)) < 2:
-        raise LearnError(f"决策样本不足：需要至少 {MIN_DECISIONS} 条审核记录，且通过与不通过各至少 2 条"
-                         f"（当前 {labels.count(1)} 通过 / {labels.count(0)} 不通过）")
+        raise LearnError(
+            f"决策样本不足：需要至少 {MIN_DECISIONS} 条审核记录，且通过与不通过各至少 2 条"
+            f"（当前 {labels.count(1)} 通过 / {labels.count(0)} 不通过）"
+        )
     names = sorted({k for m in rows for k in (m.components or {})})
     if not names:
         raise LearnError("推荐记录没有分项得分，无法学习权重")
@@ -148,8 +181,17 @@ def learn(session: Session, seed: int = 0) -> LearnOutcome:
     if adopted:
         for row in session.scalars(select(LearnedWeights).where(LearnedWeights.active.is_(True))):
             row.active = False
-    session.add(LearnedWeights(version=version, weights=weights, intercept=float(model.intercept_[0]),
-                               auc_current=auc_current, auc_learned=auc_learned, n_train=len(train),
-                               n_test=len(test), active=adopted))
+    session.add(
+        LearnedWeights(
+            version=version,
+            weights=weights,
+            intercept=float(model.intercept_[0]),
+            auc_current=auc_current,
+            auc_learned=auc_learned,
+            n_train=len(train),
+            n_test=len(test),
+            active=adopted,
+        )
+    )
     session.flush()
     return LearnOutcome(version, auc_current, auc_learned, adopted, weights, len(train), len(test))

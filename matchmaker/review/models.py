@@ -1,8 +1,8 @@
 """撮合 (Match) and the deal pipeline: decisions, confirmations, stage history, follow-ups, contracts."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -51,8 +51,8 @@ class Match(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
-    result_id: Mapped[Optional[int]] = mapped_column(ForeignKey("results.id", ondelete="CASCADE"), index=True)
-    expert_id: Mapped[Optional[int]] = mapped_column(ForeignKey("experts.id", ondelete="CASCADE"), index=True)
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("results.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(default=0.0)
     components: Mapped[dict] = mapped_column(JSON, default=dict)
     explanation: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -61,36 +61,39 @@ class Match(db.Model):
     stage: Mapped[str] = mapped_column(String(20), default="proposed", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    note: Mapped[Optional[str]] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
 
     # 经纪人审核: accept / reject with a structured reason and a free note.
-    decision: Mapped[Optional[str]] = mapped_column(String(10), index=True)
-    reason_code: Mapped[Optional[str]] = mapped_column(String(20))
-    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[Optional[datetime]]
+    decision: Mapped[str | None] = mapped_column(String(10), index=True)
+    reason_code: Mapped[str | None] = mapped_column(String(20))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
     # 双方确认: status per side is None (pending), "confirmed" or "declined".
-    need_status: Mapped[Optional[str]] = mapped_column(String(10))
-    need_reason: Mapped[Optional[str]] = mapped_column(Text)
-    need_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    need_at: Mapped[Optional[datetime]]
-    result_status: Mapped[Optional[str]] = mapped_column(String(10))
-    result_reason: Mapped[Optional[str]] = mapped_column(Text)
-    result_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    result_at: Mapped[Optional[datetime]]
+    need_status: Mapped[str | None] = mapped_column(String(10))
+    need_reason: Mapped[str | None] = mapped_column(Text)
+    need_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    need_at: Mapped[datetime | None]
+    result_status: Mapped[str | None] = mapped_column(String(10))
+    result_reason: Mapped[str | None] = mapped_column(Text)
+    result_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    result_at: Mapped[datetime | None]
     # Set once both sides agree: from then on each side sees the other's contact details.
-    released_at: Mapped[Optional[datetime]]
-    closed_reason: Mapped[Optional[str]] = mapped_column(Text)
+    released_at: Mapped[datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(Text)
 
     need: Mapped[Need] = relationship()
-    result: Mapped[Optional[Result]] = relationship()
-    expert: Mapped[Optional[Expert]] = relationship()
-    decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
-    changes: Mapped[list["StageChange"]] = relationship(
-        back_populates="match", order_by="StageChange.at", cascade="all, delete-orphan")
-    follow_ups: Mapped[list["FollowUp"]] = relationship(
-        back_populates="match", order_by="FollowUp.due_at", cascade="all, delete-orphan")
-    contract: Mapped[Optional["Contract"]] = relationship(
-        back_populates="match", uselist=False, cascade="all, delete-orphan")
+    result: Mapped[Result | None] = relationship()
+    expert: Mapped[Expert | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    changes: Mapped[list[StageChange]] = relationship(
+        back_populates="match", order_by="StageChange.at", cascade="all, delete-orphan"
+    )
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="match", order_by="FollowUp.due_at", cascade="all, delete-orphan"
+    )
+    contract: Mapped[Contract | None] = relationship(
+        back_populates="match", uselist=False, cascade="all, delete-orphan"
+    )
 
     @property
     def stage_label(self) -> str:
@@ -112,14 +115,14 @@ class StageChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
-    from_stage: Mapped[Optional[str]] = mapped_column(String(20))
+    from_stage: Mapped[str | None] = mapped_column(String(20))
     to_stage: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    reason: Mapped[Optional[str]] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     match: Mapped[Match] = relationship(back_populates="changes")
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class FollowUp(db.Model):
@@ -131,14 +134,14 @@ class FollowUp(db.Model):
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # introduction, signing
     due_at: Mapped[datetime] = mapped_column(index=True)
-    broker_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    notified_at: Mapped[Optional[datetime]]
-    done_at: Mapped[Optional[datetime]]
-    done_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[Optional[str]] = mapped_column(Text)
+    broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    notified_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
 
     match: Mapped[Match] = relationship(back_populates="follow_ups")
-    broker: Mapped[Optional[User]] = relationship(foreign_keys=[broker_id])
+    broker: Mapped[User | None] = relationship(foreign_keys=[broker_id])
 
     @property
     def label(self) -> str:
@@ -154,11 +157,11 @@ class Contract(db.Model):
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), unique=True)
     contract_type: Mapped[str] = mapped_column(String(20))
     amount_wan: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False))
-    buyer: Mapped[str] = mapped_column(String(200))   # 受让方/委托方 (the need's organisation)
+    buyer: Mapped[str] = mapped_column(String(200))  # 受让方/委托方 (the need's organisation)
     seller: Mapped[str] = mapped_column(String(200))  # 让与方/受托方 (the result's organisation)
     signed_on: Mapped[date]
-    registration_no: Mapped[Optional[str]] = mapped_column(String(64))  # 认定登记号
-    registered_on: Mapped[Optional[date]]
+    registration_no: Mapped[str | None] = mapped_column(String(64))  # 认定登记号
+    registered_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     match: Mapped[Match] = relationship(back_populates="contract")
@@ -177,8 +180,8 @@ class LearnedWeights(db.Model):
     version: Mapped[int] = mapped_column(unique=True)
     weights: Mapped[dict] = mapped_column(JSON)
     intercept: Mapped[float] = mapped_column(default=0.0)
-    auc_current: Mapped[Optional[float]]
-    auc_learned: Mapped[Optional[float]]
+    auc_current: Mapped[float | None]
+    auc_learned: Mapped[float | None]
     n_train: Mapped[int] = mapped_column(default=0)
     n_test: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=False)

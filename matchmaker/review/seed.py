@@ -5,6 +5,7 @@ decision per line: {"need": "SN001", "result": "SR001", "decision": "accept"|"re
 "reason": "技术不对口" (label or code, rejects only), "note": "..."}. Pairs whose ids do not
 exist are skipped; pairs already decided are left alone (idempotent).
 """
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,17 @@ def _match_for(session: Session, need: Need, result: Result) -> Match:
     match = session.scalar(select(Match).where(Match.need_id == need.id, Match.result_id == result.id))
     if match is not None:
         return match
-    item = next((it for it in ranker.rank_results_for_need(session, need, top=1000) if it.id == result.id), None)
-    match = Match(need_id=need.id, result_id=result.id, stage="proposed",
-                  source="ranker" if item else "manual", components={}, explanation={})
+    item = next(
+        (it for it in ranker.rank_results_for_need(session, need, top=1000) if it.id == result.id), None
+    )
+    match = Match(
+        need_id=need.id,
+        result_id=result.id,
+        stage="proposed",
+        source="ranker" if item else "manual",
+        components={},
+        explanation={},
+    )
     if item:
         services._apply_ranking(match, item)
     session.add(match)
@@ -46,7 +55,9 @@ def seed(session: Session, seed_dir: Path | str, top: int = services.DEFAULT_TOP
     if not path.exists():
         session.info.pop(hooks._KEY, None)
         return out
-    broker = session.scalar(select(User).where(User.role == "broker", User.active.is_(True)).order_by(User.id))
+    broker = session.scalar(
+        select(User).where(User.role == "broker", User.active.is_(True)).order_by(User.id)
+    )
     if broker is None:
         log.warning("没有技术经纪人账号，跳过 %s", path)
         return out

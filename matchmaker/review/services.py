@@ -3,6 +3,7 @@
 Plain Python over a SQLAlchemy session: web views, the API and the CLI call the same
 functions. Services only flush; the caller owns the commit.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -18,8 +19,16 @@ from matchmaker.extensions import utcnow
 from matchmaker.matching import ranker
 from matchmaker.notifications.services import notify
 from matchmaker.postings.models import Field, Need, Result
-from matchmaker.review.models import (CONTRACT_TYPES, REASONS, SIDES, STAGES, Contract, FollowUp,
-                                      Match, StageChange)
+from matchmaker.review.models import (
+    CONTRACT_TYPES,
+    REASONS,
+    SIDES,
+    STAGES,
+    Contract,
+    FollowUp,
+    Match,
+    StageChange,
+)
 
 DEFAULT_TOP = 10
 # Proposals keep only results within ranker.RELEVANCE_GAP of the need's best result: measured
@@ -53,12 +62,13 @@ class ReviewError(ValueError):
 
 # ---------------------------------------------------------------- permissions / 分级披露
 
+
 def is_broker(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.role in ("broker", "admin")
 
 
 def party_side(user, match: Match) -> str | None:
-    """"need" or "result" when the user belongs to that side's organisation."""
+    """ "need" or "result" when the user belongs to that side's organisation."""
     if not getattr(user, "is_authenticated", False):
         return None
     if match.need and match.need.organization_id == user.organization_id:
@@ -114,15 +124,23 @@ def public_summary(post) -> dict:
     """What anyone may see of a posting: no contact fields."""
     if post is None:
         return {}
-    data = {"id": post.id, "external_id": post.external_id, "kind": post.kind, "title": post.title,
-            "description": post.description, "field": post.field.name if post.field else None,
-            "keywords": post.keywords or [], "region": post.region,
-            "organization": post.organization.name if post.organization else None}
+    data = {
+        "id": post.id,
+        "external_id": post.external_id,
+        "kind": post.kind,
+        "title": post.title,
+        "description": post.description,
+        "field": post.field.name if post.field else None,
+        "keywords": post.keywords or [],
+        "region": post.region,
+        "organization": post.organization.name if post.organization else None,
+    }
     if post.kind == "result":
-        data.update(maturity=post.maturity, transfer_modes=post.transfer_modes or [], price_wan=post.price_wan)
+        data.update(
+            maturity=post.maturity, transfer_modes=post.transfer_modes or [], price_wan=post.price_wan
+        )
     else:
-        data.update(budget_wan=post.budget_wan,
-                    deadline=post.deadline.isoformat() if post.deadline else None)
+        data.update(budget_wan=post.budget_wan, deadline=post.deadline.isoformat() if post.deadline else None)
     return data
 
 
@@ -130,11 +148,15 @@ def side_users(session: Session, match: Match, side: str) -> list[User]:
     post = posting(match, side)
     if post is None:
         return []
-    return list(session.scalars(select(User).where(User.organization_id == post.organization_id,
-                                                   User.active.is_(True))).all())
+    return list(
+        session.scalars(
+            select(User).where(User.organization_id == post.organization_id, User.active.is_(True))
+        ).all()
+    )
 
 
 # ---------------------------------------------------------------- proposals / 推荐
+
 
 @dataclass
 class ProposeStats:
@@ -145,7 +167,7 @@ class ProposeStats:
     needs: int = 0
     new_pairs: list = field(default_factory=list)  # (need_id, result_id) created
 
-    def add(self, other: "ProposeStats") -> None:
+    def add(self, other: ProposeStats) -> None:
         for name in ("created", "refreshed", "removed", "kept_decided", "needs"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.new_pairs.extend(other.new_pairs)
@@ -154,7 +176,8 @@ class ProposeStats:
 def fused_score(components: dict, weights: dict) -> float:
     """A learned linear fusion of score components (logistic regression's logit)."""
     return float(weights.get("_intercept", 0.0)) + sum(
-        float(w) * float(components.get(name, 0.0)) for name, w in weights.items() if name != "_intercept")
+        float(w) * float(components.get(name, 0.0)) for name, w in weights.items() if name != "_intercept"
+    )
 
 
 def _ranked_results(session: Session, need: Need, top: int) -> list:
@@ -184,8 +207,10 @@ def propose_for_need(session: Session, need: Need, top: int = DEFAULT_TOP) -> Pr
     undecided ranker proposals get fresh scores, and those that fell out of the top are removed.
     """
     stats = ProposeStats(needs=1)
-    existing = {m.result_id: m for m in session.scalars(
-        select(Match).where(Match.need_id == need.id, Match.result_id.is_not(None)))}
+    existing = {
+        m.result_id: m
+        for m in session.scalars(select(Match).where(Match.need_id == need.id, Match.result_id.is_not(None)))
+    }
     if need.status != "open":
         items = []
     else:
@@ -199,7 +224,9 @@ def propose_for_need(session: Session, need: Need, top: int = DEFAULT_TOP) -> Pr
             _apply_ranking(match, item)
             session.add(match)
             session.flush()
-            session.add(StageChange(match_id=match.id, from_stage=None, to_stage="proposed", reason="系统推荐"))
+            session.add(
+                StageChange(match_id=match.id, from_stage=None, to_stage="proposed", reason="系统推荐")
+            )
             stats.created += 1
             stats.new_pairs.append((need.id, item.id))
         elif match.decision is None and match.stage in OPEN_STAGES:
@@ -208,8 +235,12 @@ def propose_for_need(session: Session, need: Need, top: int = DEFAULT_TOP) -> Pr
         else:
             stats.kept_decided += 1
     for result_id, match in existing.items():
-        if (result_id not in wanted and match.decision is None and match.stage == "proposed"
-                and match.source == "ranker"):
+        if (
+            result_id not in wanted
+            and match.decision is None
+            and match.stage == "proposed"
+            and match.source == "ranker"
+        ):
             session.delete(match)
             stats.removed += 1
     session.flush()
@@ -221,9 +252,14 @@ def propose_for_result(session: Session, result: Result, top: int = DEFAULT_TOP)
     stats = ProposeStats()
     if result.status != "published":
         # Withdrawn results leave the undecided proposals; decided ones stay as history.
-        for match in session.scalars(select(Match).where(
-                Match.result_id == result.id, Match.decision.is_(None), Match.stage == "proposed",
-                Match.source == "ranker")):
+        for match in session.scalars(
+            select(Match).where(
+                Match.result_id == result.id,
+                Match.decision.is_(None),
+                Match.stage == "proposed",
+                Match.source == "ranker",
+            )
+        ):
             session.delete(match)
             stats.removed += 1
         session.flush()
@@ -233,8 +269,13 @@ def propose_for_result(session: Session, result: Result, top: int = DEFAULT_TOP)
     return stats
 
 
-def propose(session: Session, need_ids: list[int] | None = None, top: int = DEFAULT_TOP,
-            progress=None, notify_owners: bool = True) -> ProposeStats:
+def propose(
+    session: Session,
+    need_ids: list[int] | None = None,
+    top: int = DEFAULT_TOP,
+    progress=None,
+    notify_owners: bool = True,
+) -> ProposeStats:
     """Run proposals for the given needs (default: every open need). `progress(n)` ticks per need."""
     query = select(Need).where(Need.status == "open").order_by(Need.id)
     if need_ids is not None:
@@ -256,14 +297,23 @@ def notify_new_proposals(session: Session, stats: ProposeStats) -> None:
     for need_id, result_id in stats.new_pairs:
         per_need[need_id] += 1
         per_result[result_id] += 1
-    for model, counts, noun, other_noun in ((Need, per_need, "需求", "科技成果"),
-                                            (Result, per_result, "成果", "技术需求")):
+    for model, counts, noun, other_noun in (
+        (Need, per_need, "需求", "科技成果"),
+        (Result, per_result, "成果", "技术需求"),
+    ):
         for obj_id, count in counts.items():
             post = session.get(model, obj_id)
-            for user in session.scalars(select(User).where(User.organization_id == post.organization_id,
-                                                           User.active.is_(True))):
-                notify(session, user, "new_match", f"您的{noun}「{post.title}」有 {count} 条新推荐的{other_noun}",
-                       "技术经纪人审核通过后，会请您确认对接意向。", "/review/mine")
+            for user in session.scalars(
+                select(User).where(User.organization_id == post.organization_id, User.active.is_(True))
+            ):
+                notify(
+                    session,
+                    user,
+                    "new_match",
+                    f"您的{noun}「{post.title}」有 {count} 条新推荐的{other_noun}",
+                    "技术经纪人审核通过后，会请您确认对接意向。",
+                    "/review/mine",
+                )
 
 
 def add_manual(session: Session, need: Need, result: Result, user: User, note: str | None = None) -> Match:
@@ -277,18 +327,39 @@ def add_manual(session: Session, need: Need, result: Result, user: User, note: s
         if existing.decision is not None or existing.stage not in OPEN_STAGES:
             raise ReviewError(f"该需求与成果已有撮合记录（{existing.stage_label}）", "result_id", status=409)
         raise ReviewError("该配对已在推荐列表中，请直接审核", "result_id", status=409)
-    match = Match(need_id=need.id, result_id=result.id, source="manual", stage="proposed", score=0.0,
-                  components={}, explanation={"summary": "经纪人手工添加"}, note=note)
+    match = Match(
+        need_id=need.id,
+        result_id=result.id,
+        source="manual",
+        stage="proposed",
+        score=0.0,
+        components={},
+        explanation={"summary": "经纪人手工添加"},
+        note=note,
+    )
     session.add(match)
     session.flush()
-    session.add(StageChange(match_id=match.id, to_stage="proposed", user_id=user.id,
-                            reason="经纪人手工添加（推荐遗漏）" + (f"：{note}" if note else "")))
+    session.add(
+        StageChange(
+            match_id=match.id,
+            to_stage="proposed",
+            user_id=user.id,
+            reason="经纪人手工添加（推荐遗漏）" + (f"：{note}" if note else ""),
+        )
+    )
     session.flush()
     return match
 
 
-def enter_from_intent(session: Session, need: Need, result: Result, user: User | None,
-                      score: float = 0.0, note: str | None = None, now: datetime | None = None) -> Match:
+def enter_from_intent(
+    session: Session,
+    need: Need,
+    result: Result,
+    user: User | None,
+    score: float = 0.0,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Match:
     """路演意向: an intent recorded by a broker after a talk enters the pipeline at 对接洽谈.
 
     The pair met at the roadshow, so there is nothing left to review; the match is accepted,
@@ -299,12 +370,22 @@ def enter_from_intent(session: Session, need: Need, result: Result, user: User |
     match = session.scalar(select(Match).where(Match.need_id == need.id, Match.result_id == result.id))
     label = "路演意向" + (f"：{note}" if note else "")
     if match is None:
-        match = Match(need_id=need.id, result_id=result.id, source="roadshow", stage="proposed",
-                      score=score, components={}, explanation={"summary": "路演现场登记的意向"})
+        match = Match(
+            need_id=need.id,
+            result_id=result.id,
+            source="roadshow",
+            stage="proposed",
+            score=score,
+            components={},
+            explanation={"summary": "路演现场登记的意向"},
+        )
         session.add(match)
         session.flush()
-        session.add(StageChange(match_id=match.id, to_stage="proposed",
-                                user_id=user.id if user else None, reason=label))
+        session.add(
+            StageChange(
+                match_id=match.id, to_stage="proposed", user_id=user.id if user else None, reason=label
+            )
+        )
     match.note = "\n".join(filter(None, [match.note, label]))
     if match.stage in ("negotiation", "signed", "registered"):
         session.flush()  # already further on: an intent never moves a deal back
@@ -315,23 +396,45 @@ def enter_from_intent(session: Session, need: Need, result: Result, user: User |
     _record(session, match, "negotiation", user, label)
     _schedule(session, match, "introduction", now + INTRODUCTION_FOLLOW_UP)
     if not match.released:
-        _notify_parties(session, match, "stage", f"路演对接意向，请确认：{_pair_title(match)}",
-                        "双方在「我的撮合」确认对接意向后，可相互查看联系方式。", actor=user)
+        _notify_parties(
+            session,
+            match,
+            "stage",
+            f"路演对接意向，请确认：{_pair_title(match)}",
+            "双方在「我的撮合」确认对接意向后，可相互查看联系方式。",
+            actor=user,
+        )
     return match
 
 
 # ---------------------------------------------------------------- stage changes / 对接阶段
 
+
 def _record(session: Session, match: Match, to_stage: str, user: User | None, reason: str | None) -> None:
-    session.add(StageChange(match_id=match.id, from_stage=match.stage, to_stage=to_stage,
-                            user_id=user.id if user else None, reason=reason))
+    session.add(
+        StageChange(
+            match_id=match.id,
+            from_stage=match.stage,
+            to_stage=to_stage,
+            user_id=user.id if user else None,
+            reason=reason,
+        )
+    )
     match.stage = to_stage
     match.updated_at = utcnow()
     session.flush()
 
 
-def _notify_parties(session: Session, match: Match, kind: str, title: str, body: str,
-                    sides=("need", "result"), include_broker: bool = True, actor: User | None = None) -> None:
+def _notify_parties(
+    session: Session,
+    match: Match,
+    kind: str,
+    title: str,
+    body: str,
+    sides=("need", "result"),
+    include_broker: bool = True,
+    actor: User | None = None,
+) -> None:
     seen = set()
     users = [u for s in sides for u in side_users(session, match, s)]
     if include_broker and match.decided_by is not None:
@@ -347,10 +450,21 @@ def _pair_title(match: Match) -> str:
     return f"「{match.need.title}」×「{match.result.title if match.result else '—'}」"
 
 
-def advance(session: Session, match: Match, to_stage: str, user: User, reason: str | None = None, *,
-            contract_type: str | None = None, amount_wan=None, signed_on: date | None = None,
-            buyer: str | None = None, seller: str | None = None, registration_no: str | None = None,
-            now: datetime | None = None) -> Match:
+def advance(
+    session: Session,
+    match: Match,
+    to_stage: str,
+    user: User,
+    reason: str | None = None,
+    *,
+    contract_type: str | None = None,
+    amount_wan=None,
+    signed_on: date | None = None,
+    buyer: str | None = None,
+    seller: str | None = None,
+    registration_no: str | None = None,
+    now: datetime | None = None,
+) -> Match:
     """Move a match to another stage, checking the pipeline rules. Records who, when and why.
 
     签约 needs a contract type, amount (万元) and parties; 登记 needs the registration number;
@@ -362,10 +476,15 @@ def advance(session: Session, match: Match, to_stage: str, user: User, reason: s
     if not is_broker(user):
         raise ReviewError("只有技术经纪人可以推进对接阶段", status=403)
     if to_stage not in TRANSITIONS.get(match.stage, set()):
-        allowed = "、".join(STAGES[s] for s in sorted(TRANSITIONS.get(match.stage, set()),
-                                                     key=list(STAGES).index)) or "无"
-        raise ReviewError(f"不能从「{match.stage_label}」直接进入「{STAGES[to_stage]}」；"
-                          f"当前阶段可进入：{allowed}", "to_stage", status=409)
+        allowed = (
+            "、".join(STAGES[s] for s in sorted(TRANSITIONS.get(match.stage, set()), key=list(STAGES).index))
+            or "无"
+        )
+        raise ReviewError(
+            f"不能从「{match.stage_label}」直接进入「{STAGES[to_stage]}」；当前阶段可进入：{allowed}",
+            "to_stage",
+            status=409,
+        )
     reason = (reason or "").strip() or None
     if to_stage == "confirmation":
         return decide(session, match, user, "accept", None, reason, now=now)
@@ -386,8 +505,14 @@ def advance(session: Session, match: Match, to_stage: str, user: User, reason: s
     if to_stage == "signed":
         _schedule(session, match, "signing", now + SIGNING_FOLLOW_UP)
     if match.decision == "accept":
-        _notify_parties(session, match, "stage", f"撮合进入「{STAGES[to_stage]}」：{_pair_title(match)}",
-                        reason or "", actor=user)
+        _notify_parties(
+            session,
+            match,
+            "stage",
+            f"撮合进入「{STAGES[to_stage]}」：{_pair_title(match)}",
+            reason or "",
+            actor=user,
+        )
     return match
 
 
@@ -404,16 +529,32 @@ def _sign(session: Session, match: Match, contract_type, amount_wan, signed_on, 
     seller = (seller or "").strip() or (match.result.organization.name if match.result else "")
     if not seller:
         raise ReviewError("请填写合同卖方（让与方/受托方）", "seller")
-    session.add(Contract(match_id=match.id, contract_type=contract_type, amount_wan=round(amount, 2),
-                         buyer=buyer[:200], seller=seller[:200], signed_on=signed_on))
+    session.add(
+        Contract(
+            match_id=match.id,
+            contract_type=contract_type,
+            amount_wan=round(amount, 2),
+            buyer=buyer[:200],
+            seller=seller[:200],
+            signed_on=signed_on,
+        )
+    )
     session.flush()
     session.refresh(match, ["contract"])
 
 
 # ---------------------------------------------------------------- review / 经纪人审核
 
-def decide(session: Session, match: Match, user: User, decision: str, reason_code: str | None,
-           note: str | None = None, now: datetime | None = None) -> Match:
+
+def decide(
+    session: Session,
+    match: Match,
+    user: User,
+    decision: str,
+    reason_code: str | None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Match:
     """Accept or reject a proposal. Accepting asks both parties to confirm (双方确认)."""
     if not is_broker(user):
         raise ReviewError("只有技术经纪人可以审核撮合", status=403)
@@ -432,7 +573,12 @@ def decide(session: Session, match: Match, user: User, decision: str, reason_cod
         raise ReviewError("该撮合没有对应的科技成果", "decision")
     now = now or utcnow()
     note = (note or "").strip() or None
-    match.decision, match.reason_code, match.decided_by_id, match.decided_at = decision, reason_code, user.id, now
+    match.decision, match.reason_code, match.decided_by_id, match.decided_at = (
+        decision,
+        reason_code,
+        user.id,
+        now,
+    )
     match.decided_by = session.get(User, user.id)  # the ORM object, not a request proxy
     if note:
         match.note = note
@@ -445,10 +591,15 @@ def decide(session: Session, match: Match, user: User, decision: str, reason_cod
     for side in ("need", "result"):
         mine, theirs = posting(match, side), posting(match, other(side))
         for party in side_users(session, match, side):
-            notify(session, party, "confirm_request", f"请确认对接意向：{theirs.title}",
-                   f"技术经纪人推荐您的{'需求' if side == 'need' else '成果'}「{mine.title}」与"
-                   f"{theirs.organization.name}的「{theirs.title}」对接。双方都确认后才会交换联系方式。",
-                   "/review/mine")
+            notify(
+                session,
+                party,
+                "confirm_request",
+                f"请确认对接意向：{theirs.title}",
+                f"技术经纪人推荐您的{'需求' if side == 'need' else '成果'}「{mine.title}」与"
+                f"{theirs.organization.name}的「{theirs.title}」对接。双方都确认后才会交换联系方式。",
+                "/review/mine",
+            )
     return match
 
 
@@ -460,8 +611,14 @@ def awaits_confirmation(match: Match) -> bool:
     return match.stage in ("negotiation", "signed", "registered") and not match.released
 
 
-def respond(session: Session, match: Match, user: User, confirm: bool, reason: str | None = None,
-            now: datetime | None = None) -> Match:
+def respond(
+    session: Session,
+    match: Match,
+    user: User,
+    confirm: bool,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> Match:
     """双方确认: one party confirms or declines. When both confirm, contacts are released and audited."""
     side = party_side(user, match)
     if side is None or match.decision != "accept":
@@ -482,8 +639,14 @@ def respond(session: Session, match: Match, user: User, confirm: bool, reason: s
     if not confirm:
         match.closed_reason = f"{SIDES[side]}婉拒：{reason}"
         _record(session, match, "closed", user, match.closed_reason)
-        _notify_parties(session, match, "stage", f"对方婉拒了对接：{_pair_title(match)}",
-                        f"{SIDES[side]}的原因：{reason}", sides=(other(side),))
+        _notify_parties(
+            session,
+            match,
+            "stage",
+            f"对方婉拒了对接：{_pair_title(match)}",
+            f"{SIDES[side]}的原因：{reason}",
+            sides=(other(side),),
+        )
         return match
     if match.need_status == "confirmed" and match.result_status == "confirmed":
         release_contacts(session, match, now)
@@ -493,10 +656,19 @@ def respond(session: Session, match: Match, user: User, confirm: bool, reason: s
             body = "撮合进入「对接洽谈」阶段。"
         else:  # a roadshow intent entered at 对接洽谈: the stage stays, only contacts are released
             body = f"撮合处于「{match.stage_label}」阶段。"
-        _notify_parties(session, match, "stage", f"双方已确认，可查看对方联系方式：{_pair_title(match)}", body)
+        _notify_parties(
+            session, match, "stage", f"双方已确认，可查看对方联系方式：{_pair_title(match)}", body
+        )
     else:
-        _notify_parties(session, match, "stage", f"{SIDES[side]}已确认对接意向：{_pair_title(match)}",
-                        "等待另一方确认。", sides=(other(side),), actor=user)
+        _notify_parties(
+            session,
+            match,
+            "stage",
+            f"{SIDES[side]}已确认对接意向：{_pair_title(match)}",
+            "等待另一方确认。",
+            sides=(other(side),),
+            actor=user,
+        )
     return match
 
 
@@ -506,13 +678,18 @@ def release_contacts(session: Session, match: Match, now: datetime | None = None
     for side in ("need", "result"):
         theirs = other(side)
         by = getattr(match, f"{side}_by_id")
-        audit(session, "contact_release", session.get(User, by) if by else None,
-              target=f"match:{match.id}",
-              detail=f"向{SIDES[side]}（{posting(match, side).organization.name}）披露"
-                     f"{SIDES[theirs]}（{posting(match, theirs).organization.name}）的联系方式")
+        audit(
+            session,
+            "contact_release",
+            session.get(User, by) if by else None,
+            target=f"match:{match.id}",
+            detail=f"向{SIDES[side]}（{posting(match, side).organization.name}）披露"
+            f"{SIDES[theirs]}（{posting(match, theirs).organization.name}）的联系方式",
+        )
 
 
 # ---------------------------------------------------------------- follow-ups / 回访
+
 
 def _schedule(session: Session, match: Match, kind: str, due: datetime) -> FollowUp:
     fu = FollowUp(match_id=match.id, kind=kind, due_at=due, broker_id=match.decided_by_id)
@@ -521,10 +698,14 @@ def _schedule(session: Session, match: Match, kind: str, due: datetime) -> Follo
     return fu
 
 
-def due_follow_ups(session: Session, now: datetime | None = None, broker: User | None = None) -> list[FollowUp]:
+def due_follow_ups(
+    session: Session, now: datetime | None = None, broker: User | None = None
+) -> list[FollowUp]:
     """回访 tasks due by `now` and not done; a broker sees the ones assigned to them (admins see all)."""
     now = now or utcnow()
-    query = select(FollowUp).where(FollowUp.done_at.is_(None), FollowUp.due_at <= now).order_by(FollowUp.due_at)
+    query = (
+        select(FollowUp).where(FollowUp.done_at.is_(None), FollowUp.due_at <= now).order_by(FollowUp.due_at)
+    )
     if broker is not None and broker.role != "admin":
         query = query.where(or_(FollowUp.broker_id == broker.id, FollowUp.broker_id.is_(None)))
     return list(session.scalars(query).all())
@@ -537,11 +718,20 @@ def notify_due_follow_ups(session: Session, now: datetime | None = None) -> int:
     for fu in due_follow_ups(session, now):
         if fu.notified_at is not None:
             continue
-        brokers = [fu.broker] if fu.broker else list(session.scalars(
-            select(User).where(User.role == "broker", User.active.is_(True))))
+        brokers = (
+            [fu.broker]
+            if fu.broker
+            else list(session.scalars(select(User).where(User.role == "broker", User.active.is_(True))))
+        )
         for broker in brokers:
-            notify(session, broker, "follow_up", f"{fu.label}到期：{_pair_title(fu.match)}",
-                   f"应于 {fu.due_at:%Y-%m-%d} 回访，请联系双方了解进展。", f"/review/match/{fu.match_id}")
+            notify(
+                session,
+                broker,
+                "follow_up",
+                f"{fu.label}到期：{_pair_title(fu.match)}",
+                f"应于 {fu.due_at:%Y-%m-%d} 回访，请联系双方了解进展。",
+                f"/review/match/{fu.match_id}",
+            )
         fu.notified_at = now
         sent += 1
     session.flush()
@@ -562,31 +752,39 @@ def complete_follow_up(session: Session, fu: FollowUp, user: User, note: str | N
 
 # ---------------------------------------------------------------- queue / 审核队列
 
+
 @dataclass
 class QueueFilter:
     field: str | None = None
     region: str | None = None
-    status: str = "pending"   # pending, accepted, rejected, all, or a stage key
+    status: str = "pending"  # pending, accepted, rejected, all, or a stage key
     q: str | None = None
 
     STATUSES = {"pending": "待审核", "accepted": "已通过", "rejected": "未通过", "all": "全部"}
 
     @classmethod
-    def from_args(cls, args) -> "QueueFilter":
+    def from_args(cls, args) -> QueueFilter:
         status = args.get("status") or "pending"
         if status not in cls.STATUSES and status not in STAGES:
             raise ReviewError("状态筛选无效", "status")
         region = args.get("region") or None
-        return cls(field=args.get("field") or None, region=region, status=status,
-                   q=(args.get("q") or "").strip() or None)
+        return cls(
+            field=args.get("field") or None,
+            region=region,
+            status=status,
+            q=(args.get("q") or "").strip() or None,
+        )
 
 
 def queue_query(user: User, flt: QueueFilter):
     """The broker's queue: matches in their fields/regions (empty = all), by score then need age."""
     need_field = aliased(Field)
-    query = (select(Match).join(Need, Match.need_id == Need.id)
-             .join(need_field, Need.field_id == need_field.id)
-             .where(Match.result_id.is_not(None)))
+    query = (
+        select(Match)
+        .join(Need, Match.need_id == Need.id)
+        .join(need_field, Need.field_id == need_field.id)
+        .where(Match.result_id.is_not(None))
+    )
     owned_fields = [str(f) for f in (user.broker_fields or [])]
     if user.role == "broker" and owned_fields:
         ids = [int(f) for f in owned_fields if f.isdigit()]
@@ -608,42 +806,74 @@ def queue_query(user: User, flt: QueueFilter):
     if flt.q:
         like = f"%{flt.q}%"
         query = query.join(Result, Match.result_id == Result.id).where(
-            or_(Need.title.ilike(like), Result.title.ilike(like)))
+            or_(Need.title.ilike(like), Result.title.ilike(like))
+        )
     return query.order_by(Match.score.desc(), Need.created_at.asc(), Match.id.asc())
 
 
 def match_dict(user, match: Match, detail: bool = False) -> dict:
     """JSON-safe view of a match for this user: public summaries, plus contacts only where allowed."""
     data = {
-        "id": match.id, "stage": match.stage, "stage_label": match.stage_label, "score": match.score,
-        "source": match.source, "decision": match.decision, "reason": match.reason_code,
+        "id": match.id,
+        "stage": match.stage,
+        "stage_label": match.stage_label,
+        "score": match.score,
+        "source": match.source,
+        "decision": match.decision,
+        "reason": match.reason_code,
         "reason_label": match.reason_label or None,
         "decided_at": match.decided_at.isoformat() if match.decided_at else None,
-        "need": public_summary(match.need), "result": public_summary(match.result),
-        "confirmation": {s: {"status": getattr(match, f"{s}_status"), "reason": getattr(match, f"{s}_reason")}
-                         for s in SIDES},
-        "released": match.released, "closed_reason": match.closed_reason,
+        "need": public_summary(match.need),
+        "result": public_summary(match.result),
+        "confirmation": {
+            s: {"status": getattr(match, f"{s}_status"), "reason": getattr(match, f"{s}_reason")}
+            for s in SIDES
+        },
+        "released": match.released,
+        "closed_reason": match.closed_reason,
         "contacts": {s: visible_contact(user, match, s) for s in SIDES},
     }
     if is_broker(user):
         data.update(components=match.components or {}, explanation=match.explanation or {}, note=match.note)
     if detail:
-        data["history"] = [{"from": c.from_stage, "to": c.to_stage, "at": c.at.isoformat(),
-                            "by": c.user.name if c.user else "系统", "reason": c.reason}
-                           for c in match.changes]
+        data["history"] = [
+            {
+                "from": c.from_stage,
+                "to": c.to_stage,
+                "at": c.at.isoformat(),
+                "by": c.user.name if c.user else "系统",
+                "reason": c.reason,
+            }
+            for c in match.changes
+        ]
         if match.contract:
             c = match.contract
-            data["contract"] = {"type": c.contract_type, "type_label": c.type_label,
-                                "amount_wan": c.amount_wan, "buyer": c.buyer, "seller": c.seller,
-                                "signed_on": c.signed_on.isoformat(), "registration_no": c.registration_no}
+            data["contract"] = {
+                "type": c.contract_type,
+                "type_label": c.type_label,
+                "amount_wan": c.amount_wan,
+                "buyer": c.buyer,
+                "seller": c.seller,
+                "signed_on": c.signed_on.isoformat(),
+                "registration_no": c.registration_no,
+            }
     return data
 
 
 def my_matches(session: Session, user: User) -> list[Match]:
     """我的撮合: accepted matches that involve the user's organisation."""
-    return list(session.scalars(
-        select(Match).join(Need, Match.need_id == Need.id).join(Result, Match.result_id == Result.id)
-        .where(Match.decision == "accept",
-               or_(Need.organization_id == user.organization_id,
-                   Result.organization_id == user.organization_id))
-        .order_by(Match.updated_at.desc())).all())
+    return list(
+        session.scalars(
+            select(Match)
+            .join(Need, Match.need_id == Need.id)
+            .join(Result, Match.result_id == Result.id)
+            .where(
+                Match.decision == "accept",
+                or_(
+                    Need.organization_id == user.organization_id,
+                    Result.organization_id == user.organization_id,
+                ),
+            )
+            .order_by(Match.updated_at.desc())
+        ).all()
+    )

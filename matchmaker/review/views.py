@@ -1,4 +1,5 @@
 """Broker workspace (经纪人工作台) and the parties' "我的撮合" page. Thin: services do the work."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,7 +30,9 @@ def _filter() -> QueueFilter:
 
 
 def _filter_choices() -> dict:
-    fields = db.session.scalars(select(Field.name).where(Field.active).order_by(Field.sort_order, Field.id)).all()
+    fields = db.session.scalars(
+        select(Field.name).where(Field.active).order_by(Field.sort_order, Field.id)
+    ).all()
     statuses = {**QueueFilter.STATUSES, **STAGES}
     return {"fields": fields, "regions": REGIONS, "statuses": statuses}
 
@@ -56,10 +59,16 @@ def queue():
     query = services.queue_query(current_user, flt)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     matches = db.session.scalars(query.limit(QUEUE_LIMIT)).all()
-    return render_template("review/queue.html", matches=matches, total=total, flt=flt,
-                           form=DecisionForm(), reasons=REASONS,
-                           follow_ups=services.due_follow_ups(db.session, broker=current_user),
-                           **_filter_choices())
+    return render_template(
+        "review/queue.html",
+        matches=matches,
+        total=total,
+        flt=flt,
+        form=DecisionForm(),
+        reasons=REASONS,
+        follow_ups=services.due_follow_ups(db.session, broker=current_user),
+        **_filter_choices(),
+    )
 
 
 @bp.route("/decide", methods=["POST"])
@@ -81,7 +90,9 @@ def decide():
     try:
         for match_id in ids:
             match = db.session.get(Match, match_id) or abort(404)
-            services.decide(db.session, match, current_user, form.decision.data, form.reason.data, form.note.data)
+            services.decide(
+                db.session, match, current_user, form.decision.data, form.reason.data, form.note.data
+            )
             done += 1
     except ReviewError as exc:
         _fail(exc)
@@ -131,7 +142,9 @@ def pipeline():
     flt = _filter()
     flt.status = request.args.get("status") or "accepted"
     matches = db.session.scalars(services.queue_query(current_user, flt).limit(1000)).all()
-    columns = {s: [m for m in matches if m.stage == s] for s in STAGES if s not in ("proposed", "broker_review")}
+    columns = {
+        s: [m for m in matches if m.stage == s] for s in STAGES if s not in ("proposed", "broker_review")
+    }
     return render_template("review/pipeline.html", columns=columns, flt=flt, **_filter_choices())
 
 
@@ -150,8 +163,9 @@ def export_pipeline(fmt):
         body, mime = export.to_csv(data), "text/csv; charset=utf-8"
     else:
         body, mime = export.to_xlsx(data), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime, headers={
-        "Content-Disposition": f"attachment; filename=pipeline-{stamp}.{fmt}"})
+    return Response(
+        body, mimetype=mime, headers={"Content-Disposition": f"attachment; filename=pipeline-{stamp}.{fmt}"}
+    )
 
 
 def _viewable(match_id: int) -> Match:
@@ -171,13 +185,23 @@ def detail(match_id):
     broker = services.is_broker(current_user)
     stage_form = StageForm(formdata=None)
     # 双方确认 and 对接洽谈 follow from the decision and the confirmations, not from this form.
-    stage_form.to_stage.choices = [(s, STAGES[s]) for s in STAGES if s in services.TRANSITIONS[match.stage]
-                                   and s not in ("confirmation", "negotiation")]
+    stage_form.to_stage.choices = [
+        (s, STAGES[s])
+        for s in STAGES
+        if s in services.TRANSITIONS[match.stage] and s not in ("confirmation", "negotiation")
+    ]
     return render_template(
-        "review/detail.html", m=match, side=side, broker=broker,
+        "review/detail.html",
+        m=match,
+        side=side,
+        broker=broker,
         contacts={s: services.visible_contact(current_user, match, s) for s in ("need", "result")},
-        decision_form=DecisionForm(), stage_form=stage_form, respond_form=RespondForm(),
-        follow_form=FollowUpForm(), reasons=REASONS)
+        decision_form=DecisionForm(),
+        stage_form=stage_form,
+        respond_form=RespondForm(),
+        follow_form=FollowUpForm(),
+        reasons=REASONS,
+    )
 
 
 @bp.route("/match/<int:match_id>/stage", methods=["POST"])
@@ -190,10 +214,19 @@ def stage(match_id):
         flash("；".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("review.detail", match_id=match.id))
     try:
-        services.advance(db.session, match, form.to_stage.data, current_user, form.reason.data,
-                         contract_type=form.contract_type.data or None, amount_wan=form.amount_wan.data,
-                         signed_on=form.signed_on.data, buyer=form.buyer.data, seller=form.seller.data,
-                         registration_no=form.registration_no.data)
+        services.advance(
+            db.session,
+            match,
+            form.to_stage.data,
+            current_user,
+            form.reason.data,
+            contract_type=form.contract_type.data or None,
+            amount_wan=form.amount_wan.data,
+            signed_on=form.signed_on.data,
+            buyer=form.buyer.data,
+            seller=form.seller.data,
+            registration_no=form.registration_no.data,
+        )
     except ReviewError as exc:
         _fail(exc)
     else:
@@ -242,9 +275,12 @@ def mine():
     """我的撮合: matches a broker accepted for my organisation's postings."""
     matches = services.my_matches(db.session, current_user)
     items = [(m, services.party_side(current_user, m)) for m in matches]
-    return render_template("review/mine.html", items=items, respond_form=RespondForm(),
-                           contacts={m.id: services.visible_contact(current_user, m, services.other(s))
-                                     for m, s in items})
+    return render_template(
+        "review/mine.html",
+        items=items,
+        respond_form=RespondForm(),
+        contacts={m.id: services.visible_contact(current_user, m, services.other(s)) for m, s in items},
+    )
 
 
 @bp.app_template_filter("stage_label")

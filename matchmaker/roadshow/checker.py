@@ -19,6 +19,7 @@ Constraint names reported (`Violation.constraint`):
   quota         an organisation exceeds its per-session quota
   pinned        a pinned talk is missing or moved
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -26,10 +27,18 @@ from dataclasses import asdict, dataclass, field
 from itertools import combinations
 
 LABELS = {
-    "unknown": "引用不存在", "duplicate": "重复安排", "end": "结束时间不符", "theme": "主题不符",
-    "city": "城市不可达", "availability": "报告人时间不可用", "hours": "超出专场时间",
-    "grid": "不在时间格上", "room_overlap": "会场时间冲突", "presenter_overlap": "报告人时间冲突",
-    "quota": "单位名额超限", "pinned": "固定项目被移动",
+    "unknown": "引用不存在",
+    "duplicate": "重复安排",
+    "end": "结束时间不符",
+    "theme": "主题不符",
+    "city": "城市不可达",
+    "availability": "报告人时间不可用",
+    "hours": "超出专场时间",
+    "grid": "不在时间格上",
+    "room_overlap": "会场时间冲突",
+    "presenter_overlap": "报告人时间冲突",
+    "quota": "单位名额超限",
+    "pinned": "固定项目被移动",
 }
 
 
@@ -60,8 +69,18 @@ def _talks(instance: dict, assignments: list[dict], out: list[Violation]) -> lis
             out.append(Violation("unknown", f"安排 {cid}@{sid}/{rid} 引用了不存在的项目、专场或会场", [cid]))
             continue
         start = _minutes(a["start"])
-        talks.append({"c": c, "s": s, "cid": cid, "sid": sid, "room": rid, "start": start,
-                      "end": start + int(c["minutes"]), "given_end": a.get("end")})
+        talks.append(
+            {
+                "c": c,
+                "s": s,
+                "cid": cid,
+                "sid": sid,
+                "room": rid,
+                "start": start,
+                "end": start + int(c["minutes"]),
+                "given_end": a.get("end"),
+            }
+        )
     return talks
 
 
@@ -84,20 +103,33 @@ def check(instance: dict, assignments: list[dict]) -> list[Violation]:
             out.append(Violation("end", f"项目 {cid} 的结束时间应为开始时间加 {c['minutes']} 分钟", [cid]))
         fields = s.get("fields") or (s["theme"] if isinstance(s["theme"], list) else [s["theme"]])
         if c["field"] not in fields and "*" not in fields:
-            out.append(Violation("theme", f"项目 {cid} 的领域“{c['field']}”不符合专场 {t['sid']} 的主题“{s['theme']}”", [cid]))
+            out.append(
+                Violation(
+                    "theme",
+                    f"项目 {cid} 的领域“{c['field']}”不符合专场 {t['sid']} 的主题“{s['theme']}”",
+                    [cid],
+                )
+            )
         cities = c.get("cities")
         if cities is not None and "*" not in cities and s["city"] not in cities:
             out.append(Violation("city", f"项目 {cid} 的报告人不能前往{s['city']}", [cid]))
         windows = c.get("available")
         if windows is not None and not any(
-                (w.get("date") in (None, s["date"])) and _minutes(w["start"]) <= t["start"]
-                and t["end"] <= _minutes(w["end"]) for w in windows):
+            (w.get("date") in (None, s["date"]))
+            and _minutes(w["start"]) <= t["start"]
+            and t["end"] <= _minutes(w["end"])
+            for w in windows
+        ):
             out.append(Violation("availability", f"项目 {cid} 的报告人在 {s['date']} 该时段不可用", [cid]))
         s_start, s_end = _minutes(s["start"]), _minutes(s["end"])
         if t["start"] < s_start or t["end"] > s_end:
-            out.append(Violation("hours", f"项目 {cid} 超出专场 {t['sid']} 的时间 {s['start']}–{s['end']}", [cid]))
+            out.append(
+                Violation("hours", f"项目 {cid} 超出专场 {t['sid']} 的时间 {s['start']}–{s['end']}", [cid])
+            )
         elif (t["start"] - s_start) % int(s["slot_minutes"]):
-            out.append(Violation("grid", f"项目 {cid} 的开始时间不在 {s['slot_minutes']} 分钟的时间格上", [cid]))
+            out.append(
+                Violation("grid", f"项目 {cid} 的开始时间不在 {s['slot_minutes']} 分钟的时间格上", [cid])
+            )
 
     def overlap(a, b):
         return a["start"] < b["end"] and b["start"] < a["end"]
@@ -106,12 +138,21 @@ def check(instance: dict, assignments: list[dict]) -> list[Violation]:
         if a["cid"] == b["cid"]:
             continue
         if a["sid"] == b["sid"] and a["room"] == b["room"] and overlap(a, b):
-            out.append(Violation("room_overlap", f"专场 {a['sid']} 会场 {a['room']} 中项目 {a['cid']} 与 {b['cid']} 时间重叠",
-                                 [a["cid"], b["cid"]]))
-        if (a["c"]["presenter"] == b["c"]["presenter"] and a["s"]["date"] == b["s"]["date"]
-                and overlap(a, b)):
-            out.append(Violation("presenter_overlap", f"报告人 {a['c']['presenter']} 的项目 {a['cid']} 与 {b['cid']} 时间重叠",
-                                 [a["cid"], b["cid"]]))
+            out.append(
+                Violation(
+                    "room_overlap",
+                    f"专场 {a['sid']} 会场 {a['room']} 中项目 {a['cid']} 与 {b['cid']} 时间重叠",
+                    [a["cid"], b["cid"]],
+                )
+            )
+        if a["c"]["presenter"] == b["c"]["presenter"] and a["s"]["date"] == b["s"]["date"] and overlap(a, b):
+            out.append(
+                Violation(
+                    "presenter_overlap",
+                    f"报告人 {a['c']['presenter']} 的项目 {a['cid']} 与 {b['cid']} 时间重叠",
+                    [a["cid"], b["cid"]],
+                )
+            )
 
     quota = rules.get("max_per_organization_per_session")
     if quota is not None:
@@ -120,14 +161,21 @@ def check(instance: dict, assignments: list[dict]) -> list[Violation]:
             per[(t["sid"], t["c"]["organization"])].append(t["cid"])
         for (sid, org), cids in per.items():
             if len(cids) > quota:
-                out.append(Violation("quota", f"{org} 在专场 {sid} 安排了 {len(cids)} 个项目，超过上限 {quota}", cids))
+                out.append(
+                    Violation(
+                        "quota", f"{org} 在专场 {sid} 安排了 {len(cids)} 个项目，超过上限 {quota}", cids
+                    )
+                )
 
     placed = {(t["cid"], t["sid"], t["room"], t["start"]) for t in talks}
     for p in rules.get("pinned") or []:
         key = (str(p["candidate"]), str(p["session"]), str(p["room"]), _minutes(p["start"]))
         if key not in placed:
-            out.append(Violation("pinned", f"固定项目 {key[0]} 应在专场 {key[1]} 会场 {key[2]} {p['start']} 开始",
-                                 [key[0]]))
+            out.append(
+                Violation(
+                    "pinned", f"固定项目 {key[0]} 应在专场 {key[1]} 会场 {key[2]} {p['start']} 开始", [key[0]]
+                )
+            )
     return out
 
 
@@ -159,9 +207,17 @@ def objective(instance: dict, assignments: list[dict]) -> dict:
     previous = instance.get("previous", rules.get("previous"))
     if isinstance(previous, dict):
         previous = previous.get("assignments")
-    placed = {(str(a["candidate"]), str(a["session"]), str(a["room"]), _minutes(a["start"]))
-              for a in assignments}
-    displaced = sum(1 for p in previous or []
-                    if (str(p["candidate"]), str(p["session"]), str(p["room"]), _minutes(p["start"])) not in placed)
-    return {"demand": demand, "conflicts": conflicts, "displaced": displaced,
-            "value": demand - lam * conflicts - mu * displaced}
+    placed = {
+        (str(a["candidate"]), str(a["session"]), str(a["room"]), _minutes(a["start"])) for a in assignments
+    }
+    displaced = sum(
+        1
+        for p in previous or []
+        if (str(p["candidate"]), str(p["session"]), str(p["room"]), _minutes(p["start"])) not in placed
+    )
+    return {
+        "demand": demand,
+        "conflicts": conflicts,
+        "displaced": displaced,
+        "value": demand - lam * conflicts - mu * displaced,
+    }

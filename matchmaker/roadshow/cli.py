@@ -3,6 +3,7 @@
 `plan` is a stable contract used by other tools (docs/roadshow.md): keep its options and
 its JSON output unchanged.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,16 @@ def _fail(message: str, field: str | None, as_json: bool) -> None:
 
 
 @roadshow_cli.command("plan")
-@click.option("--instance", "path", required=True, type=click.Path(dir_okay=False),
-              help="实例 JSON 文件（格式见 docs/roadshow.md）")
-@click.option("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, show_default=True,
-              help="CP-SAT 求解时限（秒）")
+@click.option(
+    "--instance",
+    "path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="实例 JSON 文件（格式见 docs/roadshow.md）",
+)
+@click.option(
+    "--time-limit", type=float, default=DEFAULT_TIME_LIMIT, show_default=True, help="CP-SAT 求解时限（秒）"
+)
 @click.option("--workers", type=int, default=None, help="CP-SAT 线程数（默认按 CPU 核数）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出排程结果")
 def plan_command(path: str, time_limit: float, workers: int | None, as_json: bool) -> None:
@@ -52,10 +59,14 @@ def plan_command(path: str, time_limit: float, workers: int | None, as_json: boo
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
-    click.echo(f"状态 {answer['status']}  目标值 {answer['objective']}  贪心基线 {answer['greedy_objective']}"
-               f"  上界 {answer['bound']}  差距 {answer['gap']}  用时 {answer['solve_seconds']} 秒")
+    click.echo(
+        f"状态 {answer['status']}  目标值 {answer['objective']}  贪心基线 {answer['greedy_objective']}"
+        f"  上界 {answer['bound']}  差距 {answer['gap']}  用时 {answer['solve_seconds']} 秒"
+    )
     for a in answer["assignments"]:
-        click.echo(f"  {a['session']:>6} {a['room']:>4} {a['date']} {a['start']}–{a['end']}  {a['candidate']}")
+        click.echo(
+            f"  {a['session']:>6} {a['room']:>4} {a['date']} {a['start']}–{a['end']}  {a['candidate']}"
+        )
     for u in answer["unscheduled"]:
         click.echo(f"  未安排 {u['candidate']}: {u['reason']}（{u['detail']}）")
     if answer["explanation"].get("violations"):
@@ -70,8 +81,9 @@ def plan_command(path: str, time_limit: float, workers: int | None, as_json: boo
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--lambda", "lam", type=float, default=0.3, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="输出文件（默认标准输出）")
-def generate_command(candidates: int, sessions: int, rooms: int, seed: int, lam: float,
-                     out: str | None) -> None:
+def generate_command(
+    candidates: int, sessions: int, rooms: int, seed: int, lam: float, out: str | None
+) -> None:
     """生成随机排程实例（同一种子结果相同），供测试与基准使用。"""
     from matchmaker.roadshow.generate import generate
 

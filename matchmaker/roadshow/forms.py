@@ -1,12 +1,22 @@
 """Roadshow forms (路演表单), with Chinese messages."""
+
 from __future__ import annotations
 
 import re
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, FloatField, IntegerField, SelectField, StringField,
-                     SubmitField, TextAreaField, TimeField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from matchmaker.roadshow.models import SESSION_KINDS
@@ -15,17 +25,30 @@ _WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*[-–~至]\s*(\d
 
 
 class RoadshowForm(FlaskForm):
-    title = StringField("届次名称", validators=[DataRequired("请填写名称"), Length(max=200)],
-                        description="如：第十二期龙子湖科创路演")
+    title = StringField(
+        "届次名称",
+        validators=[DataRequired("请填写名称"), Length(max=200)],
+        description="如：第十二期龙子湖科创路演",
+    )
     description = TextAreaField("说明", validators=[Optional(), Length(max=2000)])
-    min_interest = FloatField("需求阈值", default=0.2, validators=[NumberRange(0, 1, "应在 0 到 1 之间")],
-                              description="企业需求与成果的匹配分不低于此值才计入需求值")
-    max_per_organization = IntegerField("每单位每专场上限", default=2,
-                                        validators=[Optional(), NumberRange(1, 50, "应在 1 到 50 之间")])
-    conflict_weight = FloatField("并行冲突权重 λ", default=0.3, validators=[NumberRange(0, 100, "应在 0 到 100 之间")])
-    displacement_weight = FloatField("改动权重 μ", default=10.0,
-                                     validators=[NumberRange(0, 1000, "应在 0 到 1000 之间")],
-                                     description="重新排程时，每移动一个已发布项目扣除的分值")
+    min_interest = FloatField(
+        "需求阈值",
+        default=0.2,
+        validators=[NumberRange(0, 1, "应在 0 到 1 之间")],
+        description="企业需求与成果的匹配分不低于此值才计入需求值",
+    )
+    max_per_organization = IntegerField(
+        "每单位每专场上限", default=2, validators=[Optional(), NumberRange(1, 50, "应在 1 到 50 之间")]
+    )
+    conflict_weight = FloatField(
+        "并行冲突权重 λ", default=0.3, validators=[NumberRange(0, 100, "应在 0 到 100 之间")]
+    )
+    displacement_weight = FloatField(
+        "改动权重 μ",
+        default=10.0,
+        validators=[NumberRange(0, 1000, "应在 0 到 1000 之间")],
+        description="重新排程时，每移动一个已发布项目扣除的分值",
+    )
     submit = SubmitField("保存")
 
 
@@ -38,10 +61,15 @@ class SessionForm(FlaskForm):
     date = DateField("日期", validators=[DataRequired("请填写日期（YYYY-MM-DD）")])
     start_time = TimeField("开始时间", validators=[DataRequired("请填写开始时间")])
     end_time = TimeField("结束时间", validators=[DataRequired("请填写结束时间")])
-    slot_minutes = IntegerField("时间格（分钟）", default=10, validators=[NumberRange(5, 60, "应在 5 到 60 之间")])
-    rooms = StringField("会场及座位数", default="A厅:80, B厅:60",
-                        validators=[DataRequired("请至少填写一个会场")],
-                        description="格式：会场名:座位数，多个用逗号分隔")
+    slot_minutes = IntegerField(
+        "时间格（分钟）", default=10, validators=[NumberRange(5, 60, "应在 5 到 60 之间")]
+    )
+    rooms = StringField(
+        "会场及座位数",
+        default="A厅:80, B厅:60",
+        validators=[DataRequired("请至少填写一个会场")],
+        description="格式：会场名:座位数，多个用逗号分隔",
+    )
     submit = SubmitField("添加专场")
 
     def validate_end_time(self, field):
@@ -97,14 +125,23 @@ def parse_windows(text: str) -> list[dict] | None:
 
 
 class CandidateForm(FlaskForm):
-    result_id = IntegerField("成果编号", validators=[DataRequired("请填写成果编号")],
-                             description="科技成果页面地址中的数字")
-    presenter = StringField("报告人", validators=[Optional(), Length(max=100)], description="留空则用成果联系人")
-    minutes = IntegerField("报告时长（分钟）", default=20, validators=[NumberRange(5, 120, "应在 5 到 120 之间")])
-    availability = TextAreaField("可用时间", validators=[Optional()],
-                                 description="每行一个时段，如 2026-12-07 09:00-12:00；留空表示都可以")
-    cities = StringField("可前往城市", validators=[Optional(), Length(max=300)],
-                         description="逗号分隔；留空表示不限")
+    result_id = IntegerField(
+        "成果编号", validators=[DataRequired("请填写成果编号")], description="科技成果页面地址中的数字"
+    )
+    presenter = StringField(
+        "报告人", validators=[Optional(), Length(max=100)], description="留空则用成果联系人"
+    )
+    minutes = IntegerField(
+        "报告时长（分钟）", default=20, validators=[NumberRange(5, 120, "应在 5 到 120 之间")]
+    )
+    availability = TextAreaField(
+        "可用时间",
+        validators=[Optional()],
+        description="每行一个时段，如 2026-12-07 09:00-12:00；留空表示都可以",
+    )
+    cities = StringField(
+        "可前往城市", validators=[Optional(), Length(max=300)], description="逗号分隔；留空表示不限"
+    )
     submit = SubmitField("提名")
 
     def validate_availability(self, field):
@@ -118,6 +155,7 @@ class CandidateForm(FlaskForm):
 
 class PlaceForm(FlaskForm):
     """Move or add a talk in a draft (手动调整)."""
+
     candidate_id = IntegerField("项目", validators=[DataRequired("请选择项目")])
     session_id = SelectField("专场", coerce=int)
     room = StringField("会场", validators=[DataRequired("请填写会场")])
@@ -127,13 +165,19 @@ class PlaceForm(FlaskForm):
 
 
 class SolveForm(FlaskForm):
-    time_limit = IntegerField("求解时限（秒）", default=10, validators=[NumberRange(1, 120, "应在 1 到 120 秒之间")])
+    time_limit = IntegerField(
+        "求解时限（秒）", default=10, validators=[NumberRange(1, 120, "应在 1 到 120 秒之间")]
+    )
     submit = SubmitField("开始排程")
 
 
 class IntentForm(FlaskForm):
     candidate_id = SelectField("路演项目", coerce=int, validate_choice=False)
-    need_id = SelectField("企业技术需求", coerce=int, validate_choice=False,
-                          description="列出报名本专场或对本专场项目感兴趣的企业的开放需求")
+    need_id = SelectField(
+        "企业技术需求",
+        coerce=int,
+        validate_choice=False,
+        description="列出报名本专场或对本专场项目感兴趣的企业的开放需求",
+    )
     note = TextAreaField("意向说明", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("登记意向")

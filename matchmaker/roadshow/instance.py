@@ -4,6 +4,7 @@ The format is documented in docs/roadshow.md. `parse_instance(data)` turns the r
 object into typed dataclasses or raises `InstanceError` naming the field at fault, in Chinese.
 Plain Python; used by the CLI, the web feature and the benchmark alike.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date as Date
 
-DEFAULT_MU = 10.0          # weight of one displaced published talk when re-planning
+DEFAULT_MU = 10.0  # weight of one displaced published talk when re-planning
 DEFAULT_TIME_LIMIT = 10.0  # seconds
-ANY = "*"                  # wildcard in `cities` and session `fields`
+ANY = "*"  # wildcard in `cities` and session `fields`
 
 
 class InstanceError(ValueError):
@@ -34,6 +35,7 @@ class Room:
 @dataclass
 class SessionSpec:
     """专场: theme, city, one date, hours [start, end) in minutes from midnight, slot grid."""
+
     id: str
     theme: str
     city: str
@@ -62,13 +64,14 @@ class Window:
 @dataclass
 class CandidateSpec:
     """路演候选项目: a result with its presenter, talk length, availability and cities."""
+
     id: str
     field: str
     organization: str
     presenter: str
     minutes: int
     available: list[Window] | None  # None: always available
-    cities: list[str] | None        # None: any city
+    cities: list[str] | None  # None: any city
 
     def can_travel(self, city: str) -> bool:
         return self.cities is None or ANY in self.cities or city in self.cities
@@ -76,13 +79,15 @@ class CandidateSpec:
     def is_available(self, day: str, start: int, end: int) -> bool:
         if self.available is None:
             return True
-        return any((w.date is None or w.date == day) and w.start <= start and end <= w.end
-                   for w in self.available)
+        return any(
+            (w.date is None or w.date == day) and w.start <= start and end <= w.end for w in self.available
+        )
 
 
 @dataclass(frozen=True)
 class Placement:
     """One talk's place: used for pins, the previous schedule and assignments."""
+
     candidate: str
     session: str
     room: str
@@ -220,8 +225,19 @@ def parse_instance(data) -> Instance:
         theme = _str(raw, "theme", p)
         if fields is not None and not all(isinstance(f, str) and f for f in fields):
             raise InstanceError("应为字符串数组", f"{p}.fields")
-        sessions.append(SessionSpec(sid, theme, _str(raw, "city", p), _date(raw.get("date"), f"{p}.date"),
-                                    start, end, slot, rooms, fields or [theme]))
+        sessions.append(
+            SessionSpec(
+                sid,
+                theme,
+                _str(raw, "city", p),
+                _date(raw.get("date"), f"{p}.date"),
+                start,
+                end,
+                slot,
+                rooms,
+                fields or [theme],
+            )
+        )
 
     candidates: list[CandidateSpec] = []
     seen = set()
@@ -245,20 +261,34 @@ def parse_instance(data) -> Instance:
         cities = _list(raw, "cities", p, required=False)
         if cities is not None and not all(isinstance(c, str) and c for c in cities):
             raise InstanceError("应为字符串数组", f"{p}.cities")
-        candidates.append(CandidateSpec(cid, _str(raw, "field", p), _str(raw, "organization", p),
-                                        _str(raw, "presenter", p), minutes, windows, cities))
+        candidates.append(
+            CandidateSpec(
+                cid,
+                _str(raw, "field", p),
+                _str(raw, "organization", p),
+                _str(raw, "presenter", p),
+                minutes,
+                windows,
+                cities,
+            )
+        )
 
     rules = _obj(data.get("rules", {}), "rules")
     quota = rules.get("max_per_organization_per_session")
     inst = Instance(
-        sessions=sessions, candidates=candidates, interest={},
+        sessions=sessions,
+        candidates=candidates,
+        interest={},
         min_interest=_number(rules.get("min_interest", 0.0), "rules.min_interest", None),
-        max_per_org=None if quota is None else _number(quota, "rules.max_per_organization_per_session", 1,
-                                                       integer=True),
+        max_per_org=None
+        if quota is None
+        else _number(quota, "rules.max_per_organization_per_session", 1, integer=True),
         lam=_number(rules.get("lambda", 0.0), "rules.lambda", 0),
         mu=_number(data.get("mu", rules.get("mu", DEFAULT_MU)), "mu" if "mu" in data else "rules.mu", 0),
-        pinned=[], previous=[],
-        session_by_id={s.id: s for s in sessions}, candidate_by_id={c.id: c for c in candidates},
+        pinned=[],
+        previous=[],
+        session_by_id={s.id: s for s in sessions},
+        candidate_by_id={c.id: c for c in candidates},
     )
     for i, raw in enumerate(_list(data, "interest", "", required=False) or []):
         p = f"interest[{i}]"

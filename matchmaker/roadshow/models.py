@@ -1,9 +1,9 @@
 """龙子湖科创路演 models: editions, sessions, candidates, schedule versions, talks,
 registrations and intents."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Optional
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,19 +25,23 @@ class Roadshow(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     min_interest: Mapped[float] = mapped_column(default=0.2)
-    max_per_organization: Mapped[Optional[int]] = mapped_column(default=2)
-    conflict_weight: Mapped[float] = mapped_column(default=0.3)      # λ
+    max_per_organization: Mapped[int | None] = mapped_column(default=2)
+    conflict_weight: Mapped[float] = mapped_column(default=0.3)  # λ
     displacement_weight: Mapped[float] = mapped_column(default=10.0)  # μ
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    sessions: Mapped[list["Session"]] = relationship(
-        back_populates="roadshow", cascade="all, delete-orphan",
-        order_by="(Session.date, Session.start_time, Session.id)")
-    candidates: Mapped[list["Candidate"]] = relationship(back_populates="roadshow", cascade="all, delete-orphan",
-                                                         order_by="Candidate.id")
-    versions: Mapped[list["ScheduleVersion"]] = relationship(back_populates="roadshow", cascade="all, delete-orphan",
-                                                             order_by="ScheduleVersion.number")
+    sessions: Mapped[list[Session]] = relationship(
+        back_populates="roadshow",
+        cascade="all, delete-orphan",
+        order_by="(Session.date, Session.start_time, Session.id)",
+    )
+    candidates: Mapped[list[Candidate]] = relationship(
+        back_populates="roadshow", cascade="all, delete-orphan", order_by="Candidate.id"
+    )
+    versions: Mapped[list[ScheduleVersion]] = relationship(
+        back_populates="roadshow", cascade="all, delete-orphan", order_by="ScheduleVersion.number"
+    )
 
 
 class Session(db.Model):
@@ -50,7 +54,7 @@ class Session(db.Model):
     kind: Mapped[str] = mapped_column(String(10), default="chain")
     title: Mapped[str] = mapped_column(String(200))
     # The theme field; None (a 走进地方专场 open to every field) accepts any field.
-    field_id: Mapped[Optional[int]] = mapped_column(ForeignKey("fields.id"))
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"))
     city: Mapped[str] = mapped_column(String(20))
     venue: Mapped[str] = mapped_column(String(200), default="")
     date: Mapped[date]
@@ -60,7 +64,7 @@ class Session(db.Model):
     rooms: Mapped[list] = mapped_column(JSON, default=list)  # [{"id": "A厅", "capacity": 80}]
 
     roadshow: Mapped[Roadshow] = relationship(back_populates="sessions")
-    field: Mapped[Optional[Field]] = relationship()
+    field: Mapped[Field | None] = relationship()
 
     @property
     def theme(self) -> str:
@@ -86,21 +90,22 @@ class Candidate(db.Model):
     roadshow_id: Mapped[int] = mapped_column(ForeignKey("roadshows.id", ondelete="CASCADE"), index=True)
     result_id: Mapped[int] = mapped_column(ForeignKey("results.id", ondelete="CASCADE"), index=True)
     presenter: Mapped[str] = mapped_column(String(100))
-    presenter_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    presenter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     minutes: Mapped[int] = mapped_column(default=20)
     # [{"date": "YYYY-MM-DD", "start": "HH:MM", "end": "HH:MM"}]; None: always available
-    availability: Mapped[Optional[list]] = mapped_column(JSON)
-    cities: Mapped[Optional[list]] = mapped_column(JSON)  # None: any city
+    availability: Mapped[list | None] = mapped_column(JSON)
+    cities: Mapped[list | None] = mapped_column(JSON)  # None: any city
     source: Mapped[str] = mapped_column(String(20), default="nominated")  # nominated | suggested
-    nominated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     demand: Mapped[float] = mapped_column(default=0.0)  # 需求值 at the last demand computation
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     roadshow: Mapped[Roadshow] = relationship(back_populates="candidates")
     result: Mapped[Result] = relationship()
-    presenter_user: Mapped[Optional[User]] = relationship(foreign_keys=[presenter_user_id])
-    interests: Mapped[list["CandidateInterest"]] = relationship(cascade="all, delete-orphan",
-                                                                back_populates="candidate")
+    presenter_user: Mapped[User | None] = relationship(foreign_keys=[presenter_user_id])
+    interests: Mapped[list[CandidateInterest]] = relationship(
+        cascade="all, delete-orphan", back_populates="candidate"
+    )
 
 
 class CandidateInterest(db.Model):
@@ -110,7 +115,9 @@ class CandidateInterest(db.Model):
     __table_args__ = (UniqueConstraint("candidate_id", "organization_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("roadshow_candidates.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("roadshow_candidates.id", ondelete="CASCADE"), index=True
+    )
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
     score: Mapped[float]
@@ -132,15 +139,18 @@ class ScheduleVersion(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published | superseded
     # Background solve: queued | running | done | failed
     job_status: Mapped[str] = mapped_column(String(20), default="done")
-    job_error: Mapped[Optional[str]] = mapped_column(Text)
+    job_error: Mapped[str | None] = mapped_column(Text)
     solve: Mapped[dict] = mapped_column(JSON, default=dict)  # status, objective, greedy, bound, gap, ...
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    published_at: Mapped[Optional[datetime]]
+    published_at: Mapped[datetime | None]
 
     roadshow: Mapped[Roadshow] = relationship(back_populates="versions")
-    talks: Mapped[list["Talk"]] = relationship(back_populates="version", cascade="all, delete-orphan",
-                                               order_by="(Talk.session_id, Talk.start_time, Talk.room)")
+    talks: Mapped[list[Talk]] = relationship(
+        back_populates="version",
+        cascade="all, delete-orphan",
+        order_by="(Talk.session_id, Talk.start_time, Talk.room)",
+    )
 
 
 class Talk(db.Model):
@@ -150,10 +160,13 @@ class Talk(db.Model):
     __table_args__ = (UniqueConstraint("version_id", "candidate_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("roadshow_schedule_versions.id", ondelete="CASCADE"),
-                                            index=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("roadshow_schedule_versions.id", ondelete="CASCADE"), index=True
+    )
     candidate_id: Mapped[int] = mapped_column(ForeignKey("roadshow_candidates.id", ondelete="CASCADE"))
-    session_id: Mapped[int] = mapped_column(ForeignKey("roadshow_sessions.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("roadshow_sessions.id", ondelete="CASCADE"), index=True
+    )
     room: Mapped[str] = mapped_column(String(50))
     start_time: Mapped[time]
     end_time: Mapped[time]
@@ -176,7 +189,9 @@ class Registration(db.Model):
     __table_args__ = (UniqueConstraint("session_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("roadshow_sessions.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("roadshow_sessions.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     attended: Mapped[bool] = mapped_column(default=False)
@@ -193,15 +208,17 @@ class Intent(db.Model):
     __tablename__ = "roadshow_intents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("roadshow_sessions.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("roadshow_sessions.id", ondelete="CASCADE"), index=True
+    )
     candidate_id: Mapped[int] = mapped_column(ForeignKey("roadshow_candidates.id", ondelete="CASCADE"))
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
-    match_id: Mapped[Optional[int]] = mapped_column(ForeignKey("matches.id", ondelete="SET NULL"))
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     session: Mapped[Session] = relationship()
     candidate: Mapped[Candidate] = relationship()
     need: Mapped[Need] = relationship()
-    match: Mapped[Optional[Match]] = relationship()
+    match: Mapped[Match | None] = relationship()

@@ -12,20 +12,20 @@ Objective (maximised, exact definition in docs/roadshow.md):
     Σ demand(c) over scheduled c − λ·Σ shared(c1, c2) over pairs overlapping in parallel rooms
     − μ·(number of previously published talks not kept at the same session, room and start)
 """
+
 from __future__ import annotations
 
 import os
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Callable
 
 from ortools.sat.python import cp_model
 
 from matchmaker.roadshow import checker
-from matchmaker.roadshow.instance import (DEFAULT_TIME_LIMIT, Instance, Placement, format_time,
-                                          parse_instance)
+from matchmaker.roadshow.instance import DEFAULT_TIME_LIMIT, Instance, Placement, format_time, parse_instance
 
 SCALE = 1000  # CP-SAT needs integer coefficients: scores are scaled and rounded
 
@@ -41,6 +41,7 @@ REASONS = {
 @dataclass(frozen=True)
 class Option:
     """A statically feasible place for one candidate: (session, room, start)."""
+
     candidate: str
     session: str
     room: str | None
@@ -56,6 +57,7 @@ class Option:
 @dataclass
 class Prepared:
     """The instance with its options, demand and shared-interest pairs pre-computed."""
+
     inst: Instance
     options: dict[str, list[Option]]
     static_reason: dict[str, str]
@@ -69,21 +71,31 @@ def prepare(inst: Instance) -> Prepared:
     reason: dict[str, str] = {}
     for c in inst.candidates:
         compatible = [s for s in inst.sessions if s.accepts(c.field) and c.can_travel(s.city)]
-        opts = [Option(c.id, s.id, r.id, t, t + c.minutes, s.date)
-                for s in compatible for t in s.starts(c.minutes)
-                if c.is_available(s.date, t, t + c.minutes) for r in s.rooms]
+        opts = [
+            Option(c.id, s.id, r.id, t, t + c.minutes, s.date)
+            for s in compatible
+            for t in s.starts(c.minutes)
+            if c.is_available(s.date, t, t + c.minutes)
+            for r in s.rooms
+        ]
         options[c.id] = opts
         if not compatible:
             reason[c.id] = "no_compatible_session"
         elif not opts:
             reason[c.id] = "availability"
     grid = {s.id: list(range(s.start, s.end, s.slot_minutes)) for s in inst.sessions}
-    return Prepared(inst, options, reason,
-                    {c.id: inst.demand(c.id) for c in inst.candidates},
-                    {c.id: set(inst.interested(c.id)) for c in inst.candidates}, grid)
+    return Prepared(
+        inst,
+        options,
+        reason,
+        {c.id: inst.demand(c.id) for c in inst.candidates},
+        {c.id: set(inst.interested(c.id)) for c in inst.candidates},
+        grid,
+    )
 
 
 # ---------------------------------------------------------------- evaluation
+
 
 def evaluate(prep: Prepared, chosen: list[Option]) -> dict:
     """Objective parts of a schedule, in the instance's units."""
@@ -99,8 +111,12 @@ def evaluate(prep: Prepared, chosen: list[Option]) -> dict:
                 conflicts += len(prep.interested[a.candidate] & prep.interested[b.candidate])
     kept = {o.placement for o in chosen}
     displaced = sum(1 for p in inst.previous if p not in kept)
-    return {"demand": demand, "conflicts": conflicts, "displaced": displaced,
-            "value": demand - inst.lam * conflicts - inst.mu * displaced}
+    return {
+        "demand": demand,
+        "conflicts": conflicts,
+        "displaced": displaced,
+        "value": demand - inst.lam * conflicts - inst.mu * displaced,
+    }
 
 
 class _State:
@@ -108,9 +124,9 @@ class _State:
 
     def __init__(self, inst: Instance):
         self.inst = inst
-        self.rooms = defaultdict(list)       # (session, room) -> [(start, end)]
+        self.rooms = defaultdict(list)  # (session, room) -> [(start, end)]
         self.presenters = defaultdict(list)  # (presenter, date) -> [(start, end)]
-        self.orgs = defaultdict(int)         # (session, organisation) -> talks
+        self.orgs = defaultdict(int)  # (session, organisation) -> talks
         self.chosen: list[Option] = []
 
     def blockers(self, o: Option) -> set[str]:
@@ -152,8 +168,9 @@ def greedy(prep: Prepared, prefer: list[Placement] | None = None) -> list[Option
     pins = _pin_options(prep)
     for o in pins.values():
         state.place(o)
-    order = sorted((c for c in prep.inst.candidates if c.id not in pins),
-                   key=lambda c: (-prep.demand[c.id], c.id))
+    order = sorted(
+        (c for c in prep.inst.candidates if c.id not in pins), key=lambda c: (-prep.demand[c.id], c.id)
+    )
     preferred = {p.candidate: p for p in prefer or []}
     for c in order:
         opts = prep.options[c.id]
@@ -185,9 +202,14 @@ def fill_idle(prep: Prepared, chosen: list[Option]) -> list[Option]:
         for o in prep.options[c.id]:
             if state.blockers(o):
                 continue
-            shared = sum(len(prep.interested[c.id] & prep.interested[t.candidate]) for t in state.chosen
-                         if t.session == o.session and t.room != o.room and t.start < o.end and o.start < t.end)
-            gain = prep.demand[c.id] - inst.lam * shared + (inst.mu if previous.get(c.id) == o.placement else 0)
+            shared = sum(
+                len(prep.interested[c.id] & prep.interested[t.candidate])
+                for t in state.chosen
+                if t.session == o.session and t.room != o.room and t.start < o.end and o.start < t.end
+            )
+            gain = (
+                prep.demand[c.id] - inst.lam * shared + (inst.mu if previous.get(c.id) == o.placement else 0)
+            )
             if gain > best_gain:
                 best, best_gain = o, gain
         if best is not None:
@@ -212,19 +234,26 @@ def explain_unscheduled(prep: Prepared, chosen: list[Option]) -> list[dict]:
             blocks = [state.blockers(o) for o in prep.options[c.id]]
             if any(not b for b in blocks):
                 reason = "outranked"
-                detail = ("需求值为 0，不安排也不影响目标值" if prep.demand[c.id] == 0
-                          else "有空闲时段，但与并行会场的项目争夺同一批企业，安排它会降低目标值")
+                detail = (
+                    "需求值为 0，不安排也不影响目标值"
+                    if prep.demand[c.id] == 0
+                    else "有空闲时段，但与并行会场的项目争夺同一批企业，安排它会降低目标值"
+                )
             elif all("quota" in b for b in blocks):
                 reason = "quota"
             else:
                 reason = "outranked"
-                detail = ("报告人的其他项目占用了可行时段" if all(b <= {"presenter", "quota"} for b in blocks)
-                          else "可行时段均已被需求更高的项目占用")
+                detail = (
+                    "报告人的其他项目占用了可行时段"
+                    if all(b <= {"presenter", "quota"} for b in blocks)
+                    else "可行时段均已被需求更高的项目占用"
+                )
         out.append({"candidate": c.id, "reason": reason, "detail": detail or REASONS[reason]})
     return out
 
 
 # ---------------------------------------------------------------- CP-SAT model
+
 
 class _Progress(cp_model.CpSolverSolutionCallback):
     def __init__(self, report: Callable[[dict], None], offset: int):
@@ -232,9 +261,13 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.report, self.offset, self.t0 = report, offset, time.perf_counter()
 
     def on_solution_callback(self) -> None:
-        self.report({"objective": (self.objective_value + self.offset) / SCALE,
-                     "bound": (self.best_objective_bound + self.offset) / SCALE,
-                     "seconds": round(time.perf_counter() - self.t0, 2)})
+        self.report(
+            {
+                "objective": (self.objective_value + self.offset) / SCALE,
+                "bound": (self.best_objective_bound + self.offset) / SCALE,
+                "seconds": round(time.perf_counter() - self.t0, 2),
+            }
+        )
 
 
 @dataclass
@@ -274,8 +307,8 @@ def build_model(prep: Prepared) -> _Model:
 
     # Rooms: at each grid point at most one talk per room (or len(rooms) talks in a pooled
     # session) covers it; exact because starts are on the grid.
-    cover = defaultdict(list)      # (session, room, point) -> options covering the point
-    by_cs = defaultdict(list)      # (candidate, session) -> options
+    cover = defaultdict(list)  # (session, room, point) -> options covering the point
+    by_cs = defaultdict(list)  # (candidate, session) -> options
     for o in x:
         by_cs[(o.candidate, o.session)].append(o)
         for u in prep.grid[o.session]:
@@ -322,7 +355,7 @@ def build_model(prep: Prepared) -> _Model:
     z = {}
     if inst.lam > 0:
         session_cands = defaultdict(list)
-        for (cid, sid) in by_cs:
+        for cid, sid in by_cs:
             if prep.interested[cid]:
                 session_cands[sid].append(cid)
         for sid, cands in session_cands.items():
@@ -386,11 +419,19 @@ def assign_rooms(prep: Prepared, selected: list[Option]) -> list[Option]:
 
 # ---------------------------------------------------------------- entry points
 
+
 def _pin_violations(data: dict, prep: Prepared) -> list[dict]:
     """Pins alone must satisfy every hard constraint; everything else is optional."""
-    pins = [{"candidate": o.candidate, "session": o.session, "room": o.room,
-             "start": format_time(o.start), "end": format_time(o.end)}
-            for o in _pin_options(prep).values()]
+    pins = [
+        {
+            "candidate": o.candidate,
+            "session": o.session,
+            "room": o.room,
+            "start": format_time(o.start),
+            "end": format_time(o.end),
+        }
+        for o in _pin_options(prep).values()
+    ]
     names = [p.candidate for p in prep.inst.pinned]
     found = [v.to_dict() for v in checker.check(data, pins)]
     for cid in {n for n in names if names.count(n) > 1}:
@@ -404,13 +445,21 @@ class _Ids:
     def __init__(self, data: dict):
         self.cand = {str(c.get("id")).strip(): c.get("id") for c in data.get("candidates", [])}
         self.sess = {str(s.get("id")).strip(): s.get("id") for s in data.get("sessions", [])}
-        self.room = {(str(s.get("id")).strip(), str(r.get("id")).strip()): r.get("id")
-                     for s in data.get("sessions", []) for r in s.get("rooms", [])}
+        self.room = {
+            (str(s.get("id")).strip(), str(r.get("id")).strip()): r.get("id")
+            for s in data.get("sessions", [])
+            for r in s.get("rooms", [])
+        }
 
     def assignment(self, o: Option) -> dict:
-        return {"candidate": self.cand.get(o.candidate, o.candidate), "session": self.sess.get(o.session, o.session),
-                "room": self.room.get((o.session, o.room), o.room), "date": o.date,
-                "start": format_time(o.start), "end": format_time(o.end)}
+        return {
+            "candidate": self.cand.get(o.candidate, o.candidate),
+            "session": self.sess.get(o.session, o.session),
+            "room": self.room.get((o.session, o.room), o.room),
+            "date": o.date,
+            "start": format_time(o.start),
+            "end": format_time(o.end),
+        }
 
     def unscheduled(self, rows: list[dict]) -> list[dict]:
         return [r | {"candidate": self.cand.get(r["candidate"], r["candidate"])} for r in rows]
@@ -421,8 +470,13 @@ def _sort_key(prep: Prepared):
     return lambda o: (order[o.session], o.room, o.start)
 
 
-def plan(data: dict, time_limit: float = DEFAULT_TIME_LIMIT, workers: int | None = None,
-         progress: Callable[[dict], None] | None = None, inst: Instance | None = None) -> dict:
+def plan(
+    data: dict,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    workers: int | None = None,
+    progress: Callable[[dict], None] | None = None,
+    inst: Instance | None = None,
+) -> dict:
     """Solve a JSON instance; return the `roadshow plan` answer (see docs/roadshow.md).
 
     Raises InstanceError on bad input. `progress` gets {objective, bound, seconds} on every
@@ -432,18 +486,31 @@ def plan(data: dict, time_limit: float = DEFAULT_TIME_LIMIT, workers: int | None
     inst = inst or parse_instance(data)
     ids = _Ids(data)
     prep = prepare(inst)
-    base = {"objective": None, "greedy_objective": None, "bound": None, "gap": None,
-            "assignments": [], "explanation": {}}
+    base = {
+        "objective": None,
+        "greedy_objective": None,
+        "bound": None,
+        "gap": None,
+        "assignments": [],
+        "explanation": {},
+    }
 
     bad_pins = _pin_violations(data, prep)
     if bad_pins:
         return base | {
-            "status": "INFEASIBLE", "solve_seconds": round(time.perf_counter() - t0, 3),
-            "unscheduled": ids.unscheduled([{"candidate": c.id, "reason": "infeasible",
-                                             "detail": REASONS["infeasible"]} for c in inst.candidates]),
-            "explanation": {"note": "固定项目（rules.pinned）本身违反硬约束，问题无可行解",
-                            "violations": bad_pins,
-                            "constraints": sorted({v["constraint"] for v in bad_pins})},
+            "status": "INFEASIBLE",
+            "solve_seconds": round(time.perf_counter() - t0, 3),
+            "unscheduled": ids.unscheduled(
+                [
+                    {"candidate": c.id, "reason": "infeasible", "detail": REASONS["infeasible"]}
+                    for c in inst.candidates
+                ]
+            ),
+            "explanation": {
+                "note": "固定项目（rules.pinned）本身违反硬约束，问题无可行解",
+                "violations": bad_pins,
+                "constraints": sorted({v["constraint"] for v in bad_pins}),
+            },
         }
 
     baseline = greedy(prep)
@@ -489,9 +556,15 @@ def plan(data: dict, time_limit: float = DEFAULT_TIME_LIMIT, workers: int | None
     if status == cp_model.INFEASIBLE:
         chosen, final = [], None
     chosen.sort(key=_sort_key(prep))
-    explanation = {"breakdown": final, "greedy_breakdown": greedy_eval,
-                   "model": {"options": len(mdl.x), "conflict_pairs": mdl.pairs,
-                             "solver_status": solver.status_name(status)}}
+    explanation = {
+        "breakdown": final,
+        "greedy_breakdown": greedy_eval,
+        "model": {
+            "options": len(mdl.x),
+            "conflict_pairs": mdl.pairs,
+            "solver_status": solver.status_name(status),
+        },
+    }
     if note:
         explanation["note"] = note
     return base | {
@@ -505,4 +578,3 @@ def plan(data: dict, time_limit: float = DEFAULT_TIME_LIMIT, workers: int | None
         "unscheduled": ids.unscheduled(explain_unscheduled(prep, chosen)) if final else [],
         "explanation": explanation,
     }
-

@@ -3,6 +3,7 @@
 Plain Python on a SQLAlchemy session; no request context. Services flush, callers commit
 (the background solve job is its own caller and commits).
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,16 @@ from matchmaker.postings.models import Need, Result
 from matchmaker.review.models import Match
 from matchmaker.roadshow import checker
 from matchmaker.roadshow.instance import format_time, parse_time
-from matchmaker.roadshow.models import (Candidate, CandidateInterest, Intent, Registration, Roadshow,
-                                        ScheduleVersion, Session, Talk)
+from matchmaker.roadshow.models import (
+    Candidate,
+    CandidateInterest,
+    Intent,
+    Registration,
+    Roadshow,
+    ScheduleVersion,
+    Session,
+    Talk,
+)
 
 log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Shanghai")
@@ -52,8 +61,14 @@ def to_time(value: str, field: str = "start") -> time:
 
 # ---------------------------------------------------------------- demand and suggestions
 
-def _best_per_enterprise(db: DbSession, result: Result, threshold: float, needs_filter=None,
-                         need_best: dict[int, float] | None = None) -> dict[int, tuple[float, Need, dict]]:
+
+def _best_per_enterprise(
+    db: DbSession,
+    result: Result,
+    threshold: float,
+    needs_filter=None,
+    need_best: dict[int, float] | None = None,
+) -> dict[int, tuple[float, Need, dict]]:
     """Enterprise organisation → (score, need, explanation) of its best open need that wants
     this result: the result must be among the need's comparably relevant matches (within
     RELEVANCE_GAP of the need's best result) and score ≥ threshold. Embedding scores are
@@ -86,8 +101,9 @@ def compute_interest(db: DbSession, roadshow: Roadshow) -> None:
         db.flush()
         best = _best_per_enterprise(db, cand.result, roadshow.min_interest, need_best=need_best)
         for org, (score, need, explanation) in best.items():
-            cand.interests.append(CandidateInterest(organization_id=org, need_id=need.id, score=score,
-                                                    explanation=explanation))
+            cand.interests.append(
+                CandidateInterest(organization_id=org, need_id=need.id, score=score, explanation=explanation)
+            )
         cand.demand = sum(score for score, _, _ in best.values())
     db.flush()
 
@@ -104,22 +120,35 @@ def suggest(db: DbSession, roadshow: Roadshow, session: Session, limit: int = 10
     def relevant(need: Need) -> bool:
         if session.field_id and need.field_id != session.field_id:
             return False
-        return session.kind != "local" or need.region in (None, "", session.city) or \
-            need.organization.region == session.city
+        return (
+            session.kind != "local"
+            or need.region in (None, "", session.city)
+            or need.organization.region == session.city
+        )
 
     out, need_best = [], {}
     for result in results:
         best = _best_per_enterprise(db, result, roadshow.min_interest, relevant, need_best)
         if best:
-            out.append({"result": result, "demand": sum(s for s, _, _ in best.values()),
-                        "enterprises": len(best)})
+            out.append(
+                {"result": result, "demand": sum(s for s, _, _ in best.values()), "enterprises": len(best)}
+            )
     out.sort(key=lambda row: (-row["demand"], row["result"].id))
     return out[:limit]
 
 
-def nominate(db: DbSession, roadshow: Roadshow, result: Result, user: User | None, *,
-             presenter: str | None = None, minutes: int = 20, availability: list | None = None,
-             cities: list | None = None, source: str = "nominated") -> Candidate:
+def nominate(
+    db: DbSession,
+    roadshow: Roadshow,
+    result: Result,
+    user: User | None,
+    *,
+    presenter: str | None = None,
+    minutes: int = 20,
+    availability: list | None = None,
+    cities: list | None = None,
+    source: str = "nominated",
+) -> Candidate:
     """提名候选项目 (or accept a suggestion)."""
     if any(c.result_id == result.id for c in roadshow.candidates):
         raise RoadshowError("该成果已是本届路演的候选项目", "result_id")
@@ -127,11 +156,23 @@ def nominate(db: DbSession, roadshow: Roadshow, result: Result, user: User | Non
         raise RoadshowError("只能提名已发布的科技成果", "result_id")
     if not 5 <= minutes <= 120:
         raise RoadshowError("报告时长应在 5 到 120 分钟之间", "minutes")
-    presenter = (presenter or result.contact_name or (result.owner.name if result.owner else "")
-                 or result.organization.name).strip()
-    cand = Candidate(roadshow=roadshow, result=result, presenter=presenter, minutes=minutes,
-                     presenter_user_id=result.owner_id, availability=availability, cities=cities,
-                     source=source, nominated_by_id=user.id if user else None)
+    presenter = (
+        presenter
+        or result.contact_name
+        or (result.owner.name if result.owner else "")
+        or result.organization.name
+    ).strip()
+    cand = Candidate(
+        roadshow=roadshow,
+        result=result,
+        presenter=presenter,
+        minutes=minutes,
+        presenter_user_id=result.owner_id,
+        availability=availability,
+        cities=cities,
+        source=source,
+        nominated_by_id=user.id if user else None,
+    )
     db.add(cand)
     db.flush()
     return cand
@@ -139,8 +180,15 @@ def nominate(db: DbSession, roadshow: Roadshow, result: Result, user: User | Non
 
 def _in_published(db: DbSession, **where) -> bool:
     column, value = next(iter(where.items()))
-    return db.scalar(select(Talk.id).join(ScheduleVersion).where(
-        getattr(Talk, column) == value, ScheduleVersion.status == "published").limit(1)) is not None
+    return (
+        db.scalar(
+            select(Talk.id)
+            .join(ScheduleVersion)
+            .where(getattr(Talk, column) == value, ScheduleVersion.status == "published")
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def remove_candidate(db: DbSession, candidate: Candidate) -> None:
@@ -165,36 +213,65 @@ def remove_session(db: DbSession, session: Session) -> None:
 
 # ---------------------------------------------------------------- instance and checks
 
+
 def latest(roadshow: Roadshow, status: str) -> ScheduleVersion | None:
     versions = [v for v in roadshow.versions if v.status == status]
     return versions[-1] if versions else None
 
 
 def _placement(talk: Talk) -> dict:
-    return {"candidate": str(talk.candidate_id), "session": str(talk.session_id), "room": talk.room,
-            "start": hhmm(talk.start_time), "end": hhmm(talk.end_time)}
+    return {
+        "candidate": str(talk.candidate_id),
+        "session": str(talk.session_id),
+        "room": talk.room,
+        "start": hhmm(talk.start_time),
+        "end": hhmm(talk.end_time),
+    }
 
 
-def build_instance(roadshow: Roadshow, pins: list[Talk] = (), previous: ScheduleVersion | None = None) -> dict:
+def build_instance(
+    roadshow: Roadshow, pins: list[Talk] = (), previous: ScheduleVersion | None = None
+) -> dict:
     """The `roadshow plan` instance (docs/roadshow.md) for this edition."""
-    interest = [{"enterprise": str(i.organization_id), "candidate": str(c.id), "score": i.score}
-                for c in roadshow.candidates for i in c.interests]
+    interest = [
+        {"enterprise": str(i.organization_id), "candidate": str(c.id), "score": i.score}
+        for c in roadshow.candidates
+        for i in c.interests
+    ]
     data = {
-        "sessions": [{
-            "id": str(s.id), "theme": s.theme, "fields": [s.field.name] if s.field else ["*"],
-            "city": s.city, "date": s.date.isoformat(), "start": hhmm(s.start_time), "end": hhmm(s.end_time),
-            "slot_minutes": s.slot_minutes, "rooms": [{"id": r["id"], "capacity": int(r.get("capacity", 0))}
-                                                      for r in s.rooms]}
-            for s in roadshow.sessions],
-        "candidates": [{
-            "id": str(c.id), "field": c.result.field.name, "organization": c.result.organization.name,
-            "presenter": c.presenter, "minutes": c.minutes, "available": c.availability, "cities": c.cities}
-            for c in roadshow.candidates],
+        "sessions": [
+            {
+                "id": str(s.id),
+                "theme": s.theme,
+                "fields": [s.field.name] if s.field else ["*"],
+                "city": s.city,
+                "date": s.date.isoformat(),
+                "start": hhmm(s.start_time),
+                "end": hhmm(s.end_time),
+                "slot_minutes": s.slot_minutes,
+                "rooms": [{"id": r["id"], "capacity": int(r.get("capacity", 0))} for r in s.rooms],
+            }
+            for s in roadshow.sessions
+        ],
+        "candidates": [
+            {
+                "id": str(c.id),
+                "field": c.result.field.name,
+                "organization": c.result.organization.name,
+                "presenter": c.presenter,
+                "minutes": c.minutes,
+                "available": c.availability,
+                "cities": c.cities,
+            }
+            for c in roadshow.candidates
+        ],
         "interest": interest,
-        "rules": {"min_interest": roadshow.min_interest,
-                  "max_per_organization_per_session": roadshow.max_per_organization,
-                  "lambda": roadshow.conflict_weight,
-                  "pinned": [{k: v for k, v in _placement(t).items() if k != "end"} for t in pins]},
+        "rules": {
+            "min_interest": roadshow.min_interest,
+            "max_per_organization_per_session": roadshow.max_per_organization,
+            "lambda": roadshow.conflict_weight,
+            "pinned": [{k: v for k, v in _placement(t).items() if k != "end"} for t in pins],
+        },
         "mu": roadshow.displacement_weight,
     }
     if previous is not None:
@@ -213,8 +290,15 @@ def conflicts(roadshow: Roadshow, version: ScheduleVersion, change: dict | None 
         if change.get("session"):
             cand = next(c for c in roadshow.candidates if str(c.id) == cid)
             start = parse_time(change["start"], "start")
-            assignments.append({"candidate": cid, "session": str(change["session"]), "room": change["room"],
-                                "start": format_time(start), "end": format_time(start + cand.minutes)})
+            assignments.append(
+                {
+                    "candidate": cid,
+                    "session": str(change["session"]),
+                    "room": change["room"],
+                    "start": format_time(start),
+                    "end": format_time(start + cand.minutes),
+                }
+            )
             data["rules"]["pinned"] = [p for p in data["rules"]["pinned"] if p["candidate"] != cid]
     return [v.to_dict() for v in checker.check(data, assignments)]
 
@@ -224,20 +308,40 @@ def conflicts(roadshow: Roadshow, version: ScheduleVersion, change: dict | None 
 PROGRESS: dict[int, dict] = {}  # version id → live progress of a running solve (this process)
 
 
-def new_version(db: DbSession, roadshow: Roadshow, user: User | None, copy_from: ScheduleVersion | None = None,
-                job_status: str = "done") -> ScheduleVersion:
+def new_version(
+    db: DbSession,
+    roadshow: Roadshow,
+    user: User | None,
+    copy_from: ScheduleVersion | None = None,
+    job_status: str = "done",
+) -> ScheduleVersion:
     number = max((v.number for v in roadshow.versions), default=0) + 1
-    version = ScheduleVersion(roadshow=roadshow, number=number, job_status=job_status,
-                              created_by_id=user.id if user else None, solve={})
+    version = ScheduleVersion(
+        roadshow=roadshow,
+        number=number,
+        job_status=job_status,
+        created_by_id=user.id if user else None,
+        solve={},
+    )
     db.add(version)
     for t in copy_from.talks if copy_from else []:
-        version.talks.append(Talk(candidate_id=t.candidate_id, session_id=t.session_id, room=t.room,
-                                  start_time=t.start_time, end_time=t.end_time, pinned=t.pinned))
+        version.talks.append(
+            Talk(
+                candidate_id=t.candidate_id,
+                session_id=t.session_id,
+                room=t.room,
+                start_time=t.start_time,
+                end_time=t.end_time,
+                pinned=t.pinned,
+            )
+        )
     db.flush()
     return version
 
 
-def queue_solve(db: DbSession, roadshow: Roadshow, user: User | None, time_limit: float = 10.0) -> ScheduleVersion:
+def queue_solve(
+    db: DbSession, roadshow: Roadshow, user: User | None, time_limit: float = 10.0
+) -> ScheduleVersion:
     """Create the draft a background solve will fill; pins come from the current draft."""
     if not roadshow.sessions:
         raise RoadshowError("请先添加专场", "sessions")
@@ -247,8 +351,10 @@ def queue_solve(db: DbSession, roadshow: Roadshow, user: User | None, time_limit
         raise RoadshowError("求解时限应在 1 到 120 秒之间", "time_limit")
     draft = latest(roadshow, "draft")
     version = new_version(db, roadshow, user, job_status="queued")
-    version.solve = {"time_limit": time_limit,
-                     "pins": [t.id for t in draft.talks if t.pinned] if draft else []}
+    version.solve = {
+        "time_limit": time_limit,
+        "pins": [t.id for t in draft.talks if t.pinned] if draft else [],
+    }
     PROGRESS[version.id] = {"phase": "queued"}
     return version
 
@@ -274,14 +380,36 @@ def run_solve(db: DbSession, version: ScheduleVersion, progress=None) -> Schedul
     answer = plan(data, time_limit=version.solve.get("time_limit", 10.0), progress=report)
     pinned = {(p["candidate"], p["session"], p["room"], p["start"]) for p in data["rules"]["pinned"]}
     for a in answer["assignments"]:
-        version.talks.append(Talk(
-            candidate_id=int(a["candidate"]), session_id=int(a["session"]), room=a["room"],
-            start_time=to_time(a["start"]), end_time=to_time(a["end"]),
-            pinned=(a["candidate"], a["session"], a["room"], a["start"]) in pinned))
-    version.solve = version.solve | {k: answer[k] for k in (
-        "status", "objective", "greedy_objective", "bound", "gap", "solve_seconds", "unscheduled")} | {
-        "note": answer["explanation"].get("note"), "violations": answer["explanation"].get("violations", []),
-        "breakdown": answer["explanation"].get("breakdown")}
+        version.talks.append(
+            Talk(
+                candidate_id=int(a["candidate"]),
+                session_id=int(a["session"]),
+                room=a["room"],
+                start_time=to_time(a["start"]),
+                end_time=to_time(a["end"]),
+                pinned=(a["candidate"], a["session"], a["room"], a["start"]) in pinned,
+            )
+        )
+    version.solve = (
+        version.solve
+        | {
+            k: answer[k]
+            for k in (
+                "status",
+                "objective",
+                "greedy_objective",
+                "bound",
+                "gap",
+                "solve_seconds",
+                "unscheduled",
+            )
+        }
+        | {
+            "note": answer["explanation"].get("note"),
+            "violations": answer["explanation"].get("violations", []),
+            "breakdown": answer["explanation"].get("breakdown"),
+        }
+    )
     version.job_status = "done"
     PROGRESS[version.id] = {"phase": "done", "status": answer["status"], "objective": answer["objective"]}
     db.flush()
@@ -306,8 +434,9 @@ def _job(app, version_id: int) -> None:
 
 def start_background_solve(app, version_id: int) -> threading.Thread:
     """Run the solve in a thread with its own app context (never inside the request)."""
-    thread = threading.Thread(target=_job, args=(app, version_id), name=f"roadshow-solve-{version_id}",
-                              daemon=True)
+    thread = threading.Thread(
+        target=_job, args=(app, version_id), name=f"roadshow-solve-{version_id}", daemon=True
+    )
     thread.start()
     return thread
 
@@ -317,20 +446,30 @@ def job_state(version: ScheduleVersion) -> dict:
     if version.job_status in ("queued", "running"):
         state["progress"] = PROGRESS.get(version.id, {"phase": version.job_status})
     else:
-        state["solve"] = {k: version.solve.get(k) for k in ("status", "objective", "greedy_objective",
-                                                           "bound", "gap", "solve_seconds")}
+        state["solve"] = {
+            k: version.solve.get(k)
+            for k in ("status", "objective", "greedy_objective", "bound", "gap", "solve_seconds")
+        }
     return state
 
 
 # ---------------------------------------------------------------- manual edits
+
 
 def _draft(version: ScheduleVersion) -> None:
     if version.status != "draft" or version.job_status not in ("done", "failed"):
         raise RoadshowError("只能调整已完成求解的草稿日程", "version")
 
 
-def place_talk(db: DbSession, version: ScheduleVersion, candidate: Candidate, session: Session,
-               room: str, start: str, pinned: bool | None = None) -> Talk:
+def place_talk(
+    db: DbSession,
+    version: ScheduleVersion,
+    candidate: Candidate,
+    session: Session,
+    room: str,
+    start: str,
+    pinned: bool | None = None,
+) -> Talk:
     """Move (or add) a candidate's talk in a draft. Conflicts are reported, not refused: the
     broker sees the checker's warnings and decides."""
     _draft(version)
@@ -362,11 +501,15 @@ def remove_talk(db: DbSession, version: ScheduleVersion, talk: Talk) -> None:
 
 # ---------------------------------------------------------------- release
 
+
 def _enterprise_users(db: DbSession, org_ids: set[int]) -> list[User]:
     if not org_ids:
         return []
-    return db.scalars(select(User).where(User.organization_id.in_(org_ids), User.role == "enterprise",
-                                         User.active).order_by(User.id)).all()
+    return db.scalars(
+        select(User)
+        .where(User.organization_id.in_(org_ids), User.role == "enterprise", User.active)
+        .order_by(User.id)
+    ).all()
 
 
 def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
@@ -380,7 +523,9 @@ def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
     if problems:
         raise RoadshowError(f"日程仍有 {len(problems)} 处冲突，请先解决：{problems[0]['detail']}", "version")
     previous = latest(roadshow, "published")
-    before = {t.candidate_id: (t.session_id, t.room, t.start_time) for t in previous.talks} if previous else {}
+    before = (
+        {t.candidate_id: (t.session_id, t.room, t.start_time) for t in previous.talks} if previous else {}
+    )
     changed = [t for t in version.talks if before.get(t.candidate_id) != (t.session_id, t.room, t.start_time)]
     kept = {t.candidate_id for t in version.talks}
     dropped = [cid for cid in before if cid not in kept]
@@ -394,27 +539,54 @@ def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
         presenter = t.candidate.presenter_user or t.candidate.result.owner
         if presenter:
             verb = "调整" if t.candidate_id in before else "安排"
-            notify(db, presenter, "roadshow", f"路演{verb}：{t.candidate.result.title[:40]}",
-                   f"{roadshow.title}：{t.session.title}，{t.session.date.isoformat()} {hhmm(t.start_time)}–"
-                   f"{hhmm(t.end_time)}，{t.session.city} {t.room}。", link)
+            notify(
+                db,
+                presenter,
+                "roadshow",
+                f"路演{verb}：{t.candidate.result.title[:40]}",
+                f"{roadshow.title}：{t.session.title}，{t.session.date.isoformat()} {hhmm(t.start_time)}–"
+                f"{hhmm(t.end_time)}，{t.session.city} {t.room}。",
+                link,
+            )
     dropped_cands = db.scalars(select(Candidate).where(Candidate.id.in_(dropped))).all() if dropped else []
     for cand in dropped_cands:
         presenter = cand.presenter_user or cand.result.owner
         if presenter:
-            notify(db, presenter, "roadshow", f"路演取消：{cand.result.title[:40]}",
-                   f"{roadshow.title} 的新版日程不再安排该项目。", link)
+            notify(
+                db,
+                presenter,
+                "roadshow",
+                f"路演取消：{cand.result.title[:40]}",
+                f"{roadshow.title} 的新版日程不再安排该项目。",
+                link,
+            )
     affected_cands = {t.candidate_id for t in changed} | set(dropped)
-    orgs = set(db.scalars(select(CandidateInterest.organization_id).where(
-        CandidateInterest.candidate_id.in_(affected_cands)))) if affected_cands else set()
+    orgs = (
+        set(
+            db.scalars(
+                select(CandidateInterest.organization_id).where(
+                    CandidateInterest.candidate_id.in_(affected_cands)
+                )
+            )
+        )
+        if affected_cands
+        else set()
+    )
     users = _enterprise_users(db, orgs)
     for u in users:
-        notify(db, u, "roadshow", f"{roadshow.title}：您的路演议程有更新",
-               "与贵单位技术需求相关的路演项目已安排或调整，请查看个人议程并报名。",
-               f"/roadshow/{roadshow.id}/agenda")
+        notify(
+            db,
+            u,
+            "roadshow",
+            f"{roadshow.title}：您的路演议程有更新",
+            "与贵单位技术需求相关的路演项目已安排或调整，请查看个人议程并报名。",
+            f"/roadshow/{roadshow.id}/agenda",
+        )
     return {"changed": len(changed), "dropped": len(dropped), "enterprises": len(users)}
 
 
 # ---------------------------------------------------------------- invitations
+
 
 def published_talks(roadshow: Roadshow) -> list[Talk]:
     version = latest(roadshow, "published")
@@ -425,10 +597,19 @@ def published_talks(roadshow: Roadshow) -> list[Talk]:
 
 def agenda(db: DbSession, roadshow: Roadshow, organization_id: int) -> list[tuple[Talk, CandidateInterest]]:
     """个人议程: published talks that match the organisation's open needs, best first per time."""
-    rows = {i.candidate_id: i for i in db.scalars(select(CandidateInterest).join(Candidate).where(
-        Candidate.roadshow_id == roadshow.id, CandidateInterest.organization_id == organization_id))}
-    return [(t, rows[t.candidate_id]) for t in published_talks(roadshow)
-            if t.candidate_id in rows and rows[t.candidate_id].need.status == "open"]
+    rows = {
+        i.candidate_id: i
+        for i in db.scalars(
+            select(CandidateInterest)
+            .join(Candidate)
+            .where(Candidate.roadshow_id == roadshow.id, CandidateInterest.organization_id == organization_id)
+        )
+    }
+    return [
+        (t, rows[t.candidate_id])
+        for t in published_talks(roadshow)
+        if t.candidate_id in rows and rows[t.candidate_id].need.status == "open"
+    ]
 
 
 def to_datetime(day, t: time) -> datetime:
@@ -455,8 +636,11 @@ def ics(talks: list[Talk], name: str) -> bytes:
         event.add("dtend", to_datetime(s.date, t.end_time))
         event.add("summary", f"路演：{t.candidate.result.title}")
         event.add("location", f"{s.city} {s.venue} {t.room}".replace("  ", " ").strip())
-        event.add("description", f"{t.version.roadshow.title} · {s.title}（{s.kind_label}）\n"
-                                 f"报告人：{t.candidate.presenter}（{t.candidate.result.organization.name}）")
+        event.add(
+            "description",
+            f"{t.version.roadshow.title} · {s.title}（{s.kind_label}）\n"
+            f"报告人：{t.candidate.presenter}（{t.candidate.result.organization.name}）",
+        )
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -470,8 +654,9 @@ def register(db: DbSession, session: Session, user: User) -> Registration:
         raise RoadshowError("日程尚未发布，暂不能报名", "session")
     if session.date < datetime.now(TZ).date():
         raise RoadshowError("该专场已结束，不能报名", "session")
-    if db.scalar(select(Registration.id).where(Registration.session_id == session.id,
-                                               Registration.user_id == user.id)):
+    if db.scalar(
+        select(Registration.id).where(Registration.session_id == session.id, Registration.user_id == user.id)
+    ):
         raise RoadshowError("您已报名该专场", "session")
     # Lock the session row on PostgreSQL so two last-seat requests cannot both pass.
     db.execute(select(Session.id).where(Session.id == session.id).with_for_update())
@@ -485,8 +670,9 @@ def register(db: DbSession, session: Session, user: User) -> Registration:
 
 
 def unregister(db: DbSession, session: Session, user: User) -> None:
-    reg = db.scalar(select(Registration).where(Registration.session_id == session.id,
-                                               Registration.user_id == user.id))
+    reg = db.scalar(
+        select(Registration).where(Registration.session_id == session.id, Registration.user_id == user.id)
+    )
     if reg is None:
         raise RoadshowError("您没有报名该专场", "session")
     db.delete(reg)
@@ -499,31 +685,43 @@ def seats_taken(db: DbSession, session: Session) -> int:
 
 # ---------------------------------------------------------------- follow-up
 
-def create_intent_match(db: DbSession, need: Need, result: Result, score: float, note: str,
-                        user: User | None = None) -> Match:
+
+def create_intent_match(
+    db: DbSession, need: Need, result: Result, score: float, note: str, user: User | None = None
+) -> Match:
     """An intent enters the broker pipeline at 对接洽谈 through the review service."""
     from matchmaker.review.services import enter_from_intent
 
     return enter_from_intent(db, need, result, user, score=score, note=note)
 
 
-def record_intent(db: DbSession, session: Session, candidate: Candidate, need: Need, note: str,
-                  user: User | None) -> Intent:
+def record_intent(
+    db: DbSession, session: Session, candidate: Candidate, need: Need, note: str, user: User | None
+) -> Intent:
     """意向: an enterprise's interest in a talk of this session, recorded by a broker."""
     version = latest(session.roadshow, "published")
-    if version is None or not any(t.candidate_id == candidate.id and t.session_id == session.id
-                                  for t in version.talks):
+    if version is None or not any(
+        t.candidate_id == candidate.id and t.session_id == session.id for t in version.talks
+    ):
         raise RoadshowError("该项目没有在本专场的已发布日程中", "candidate_id")
     if need.status != "open":
         raise RoadshowError("该技术需求已关闭", "need_id")
-    if db.scalar(select(Intent.id).where(Intent.session_id == session.id, Intent.candidate_id == candidate.id,
-                                         Intent.need_id == need.id)):
+    if db.scalar(
+        select(Intent.id).where(
+            Intent.session_id == session.id, Intent.candidate_id == candidate.id, Intent.need_id == need.id
+        )
+    ):
         raise RoadshowError("该意向已登记", "need_id")
     interest = next((i for i in candidate.interests if i.organization_id == need.organization_id), None)
-    match = create_intent_match(db, need, candidate.result, interest.score if interest else 0.0, note,
-                                user)
-    intent = Intent(session=session, candidate=candidate, need=need, note=note, match=match,
-                    recorded_by_id=user.id if user else None)
+    match = create_intent_match(db, need, candidate.result, interest.score if interest else 0.0, note, user)
+    intent = Intent(
+        session=session,
+        candidate=candidate,
+        need=need,
+        note=note,
+        match=match,
+        recorded_by_id=user.id if user else None,
+    )
     db.add(intent)
     db.flush()
     return intent
@@ -534,12 +732,18 @@ def intent_needs(db: DbSession, session: Session) -> list[Need]:
     talks = [t.candidate_id for t in published_talks(session.roadshow) if t.session_id == session.id]
     orgs = set(db.scalars(select(Registration.organization_id).where(Registration.session_id == session.id)))
     if talks:
-        orgs |= set(db.scalars(select(CandidateInterest.organization_id).where(
-            CandidateInterest.candidate_id.in_(talks))))
+        orgs |= set(
+            db.scalars(
+                select(CandidateInterest.organization_id).where(CandidateInterest.candidate_id.in_(talks))
+            )
+        )
     if not orgs:
         return []
-    return db.scalars(select(Need).where(Need.organization_id.in_(orgs), Need.status == "open")
-                      .order_by(Need.organization_id, Need.id)).all()
+    return db.scalars(
+        select(Need)
+        .where(Need.organization_id.in_(orgs), Need.status == "open")
+        .order_by(Need.organization_id, Need.id)
+    ).all()
 
 
 def report(db: DbSession, roadshow: Roadshow) -> dict:
@@ -549,9 +753,17 @@ def report(db: DbSession, roadshow: Roadshow) -> dict:
         regs = db.scalars(select(Registration).where(Registration.session_id == s.id)).all()
         intents = db.scalars(select(Intent).where(Intent.session_id == s.id)).all()
         signed = [i for i in intents if i.match and i.match.stage in ("signed", "registered")]
-        rows.append({"session": s, "registered": len(regs), "attended": sum(r.attended for r in regs),
-                     "capacity": s.capacity, "intents": len(intents), "signed": len(signed),
-                     "talks": sum(1 for t in published_talks(roadshow) if t.session_id == s.id)})
+        rows.append(
+            {
+                "session": s,
+                "registered": len(regs),
+                "attended": sum(r.attended for r in regs),
+                "capacity": s.capacity,
+                "intents": len(intents),
+                "signed": len(signed),
+                "talks": sum(1 for t in published_talks(roadshow) if t.session_id == s.id),
+            }
+        )
     totals = defaultdict(int)
     for r in rows:
         for k in ("registered", "attended", "capacity", "intents", "signed", "talks"):

@@ -1,8 +1,19 @@
 """龙子湖科创路演 views: thin wrappers over roadshow.services."""
+
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -11,9 +22,23 @@ from matchmaker.accounts.services import audit
 from matchmaker.extensions import db
 from matchmaker.postings.models import Field, Need, Result
 from matchmaker.roadshow import services
-from matchmaker.roadshow.forms import (CandidateForm, IntentForm, PlaceForm, RoadshowForm, SessionForm,
-                                       SolveForm)
-from matchmaker.roadshow.models import Candidate, Intent, Registration, Roadshow, ScheduleVersion, Session, Talk
+from matchmaker.roadshow.forms import (
+    CandidateForm,
+    IntentForm,
+    PlaceForm,
+    RoadshowForm,
+    SessionForm,
+    SolveForm,
+)
+from matchmaker.roadshow.models import (
+    Candidate,
+    Intent,
+    Registration,
+    Roadshow,
+    ScheduleVersion,
+    Session,
+    Talk,
+)
 from matchmaker.roadshow.services import RoadshowError
 
 bp = Blueprint("roadshow", __name__, url_prefix="/roadshow")
@@ -48,8 +73,12 @@ def _refused(exc: RoadshowError) -> None:
 def index():
     editions = db.session.scalars(select(Roadshow).order_by(Roadshow.id.desc())).all()
     form = RoadshowForm() if _is_staff() else None
-    return render_template("roadshow/index.html", editions=editions, form=form,
-                           published={r.id: services.latest(r, "published") for r in editions})
+    return render_template(
+        "roadshow/index.html",
+        editions=editions,
+        form=form,
+        published={r.id: services.latest(r, "published") for r in editions},
+    )
 
 
 @bp.route("/new", methods=["POST"])
@@ -88,11 +117,18 @@ def edition(roadshow_id):
         if suggest_session is None or suggest_session.roadshow_id != roadshow.id:
             abort(404)
         suggestions = services.suggest(db.session, roadshow, suggest_session)
-    return render_template("roadshow/edition.html", roadshow=roadshow, session_form=_session_form(),
-                           candidate_form=CandidateForm(), solve_form=SolveForm(),
-                           settings_form=RoadshowForm(obj=roadshow), suggestions=suggestions,
-                           suggest_session=suggest_session, draft=services.latest(roadshow, "draft"),
-                           published=services.latest(roadshow, "published"))
+    return render_template(
+        "roadshow/edition.html",
+        roadshow=roadshow,
+        session_form=_session_form(),
+        candidate_form=CandidateForm(),
+        solve_form=SolveForm(),
+        settings_form=RoadshowForm(obj=roadshow),
+        suggestions=suggestions,
+        suggest_session=suggest_session,
+        draft=services.latest(roadshow, "draft"),
+        published=services.latest(roadshow, "published"),
+    )
 
 
 @bp.route("/<int:roadshow_id>/settings", methods=["POST"])
@@ -117,10 +153,19 @@ def add_session(roadshow_id):
     if not form.validate():
         _flash_errors(form)
         return redirect(url_for("roadshow.edition", roadshow_id=roadshow.id))
-    s = Session(roadshow=roadshow, kind=form.kind.data, title=form.title.data.strip(),
-                field_id=form.field_id.data or None, city=form.city.data.strip(), venue=form.venue.data or "",
-                date=form.date.data, start_time=form.start_time.data, end_time=form.end_time.data,
-                slot_minutes=form.slot_minutes.data, rooms=form.parsed_rooms)
+    s = Session(
+        roadshow=roadshow,
+        kind=form.kind.data,
+        title=form.title.data.strip(),
+        field_id=form.field_id.data or None,
+        city=form.city.data.strip(),
+        venue=form.venue.data or "",
+        date=form.date.data,
+        start_time=form.start_time.data,
+        end_time=form.end_time.data,
+        slot_minutes=form.slot_minutes.data,
+        rooms=form.parsed_rooms,
+    )
     db.session.add(s)
     db.session.commit()
     flash(f"已添加专场：{s.title}", "success")
@@ -140,9 +185,16 @@ def nominate(roadshow_id):
         flash("成果编号不存在", "danger")
         return redirect(url_for("roadshow.edition", roadshow_id=roadshow.id))
     try:
-        services.nominate(db.session, roadshow, result, current_user, presenter=form.presenter.data,
-                          minutes=form.minutes.data, availability=form.parsed_windows,
-                          cities=form.parsed_cities)
+        services.nominate(
+            db.session,
+            roadshow,
+            result,
+            current_user,
+            presenter=form.presenter.data,
+            minutes=form.minutes.data,
+            availability=form.parsed_windows,
+            cities=form.parsed_cities,
+        )
     except RoadshowError as exc:
         _refused(exc)
     else:
@@ -229,16 +281,22 @@ def version(roadshow_id, version_id):
     scheduled = {t.candidate_id for t in version.talks}
     done = version.job_status == "done"
     return render_template(
-        "roadshow/version.html", roadshow=roadshow, version=version, place_form=place_form,
+        "roadshow/version.html",
+        roadshow=roadshow,
+        version=version,
+        place_form=place_form,
         problems=services.conflicts(roadshow, version) if done else [],
         unscheduled=[c for c in roadshow.candidates if c.id not in scheduled],
         reasons={u["candidate"]: u for u in version.solve.get("unscheduled") or []},
-        by_session=_by_session(roadshow, version.talks))
+        by_session=_by_session(roadshow, version.talks),
+    )
 
 
 def _by_session(roadshow: Roadshow, talks) -> list[tuple[Session, list[Talk]]]:
-    return [(s, sorted((t for t in talks if t.session_id == s.id), key=lambda t: (t.start_time, t.room)))
-            for s in roadshow.sessions]
+    return [
+        (s, sorted((t for t in talks if t.session_id == s.id), key=lambda t: (t.start_time, t.room)))
+        for s in roadshow.sessions
+    ]
 
 
 @bp.route("/<int:roadshow_id>/versions/<int:version_id>/status")
@@ -251,7 +309,12 @@ def version_status(roadshow_id, version_id):
 def _place_args(roadshow: Roadshow, form: PlaceForm):
     cand = db.session.get(Candidate, form.candidate_id.data)
     session = db.session.get(Session, form.session_id.data)
-    if cand is None or session is None or cand.roadshow_id != roadshow.id or session.roadshow_id != roadshow.id:
+    if (
+        cand is None
+        or session is None
+        or cand.roadshow_id != roadshow.id
+        or session.roadshow_id != roadshow.id
+    ):
         raise RoadshowError("项目或专场不存在", "candidate_id")
     return cand, session
 
@@ -268,15 +331,24 @@ def place(roadshow_id, version_id):
     else:
         try:
             cand, session = _place_args(roadshow, form)
-            services.place_talk(db.session, version, cand, session, form.room.data.strip(),
-                                form.start.data.strip(), pinned=form.pinned.data)
+            services.place_talk(
+                db.session,
+                version,
+                cand,
+                session,
+                form.room.data.strip(),
+                form.start.data.strip(),
+                pinned=form.pinned.data,
+            )
         except RoadshowError as exc:
             _refused(exc)
         else:
             problems = services.conflicts(roadshow, version)
             db.session.commit()
-            flash(f"已保存；当前有 {len(problems)} 处冲突" if problems else "已保存，无冲突",
-                  "warning" if problems else "success")
+            flash(
+                f"已保存；当前有 {len(problems)} 处冲突" if problems else "已保存，无冲突",
+                "warning" if problems else "success",
+            )
     return redirect(url_for("roadshow.version", roadshow_id=roadshow.id, version_id=version.id))
 
 
@@ -291,8 +363,13 @@ def check(roadshow_id, version_id):
         cand = next(c for c in roadshow.candidates if str(c.id) == str(data.get("candidate")))
         session = next(s for s in roadshow.sessions if str(s.id) == str(data.get("session")))
         if data.get("room") not in {r["id"] for r in session.rooms}:
-            return jsonify({"conflicts": [{"constraint": "unknown", "label": "会场不存在",
-                                           "detail": "该专场没有这个会场"}]})
+            return jsonify(
+                {
+                    "conflicts": [
+                        {"constraint": "unknown", "label": "会场不存在", "detail": "该专场没有这个会场"}
+                    ]
+                }
+            )
         services.to_time(data.get("start", ""))
         change = {"candidate": cand.id, "session": session.id, "room": data["room"], "start": data["start"]}
     except StopIteration:
@@ -341,10 +418,15 @@ def publish(roadshow_id, version_id):
     except RoadshowError as exc:
         _refused(exc)
         return redirect(url_for("roadshow.version", roadshow_id=roadshow.id, version_id=version.id))
-    audit(db.session, "roadshow.publish", current_user, f"roadshow:{roadshow.id}", f"version {version.number}")
+    audit(
+        db.session, "roadshow.publish", current_user, f"roadshow:{roadshow.id}", f"version {version.number}"
+    )
     db.session.commit()
-    flash(f"已发布第 {version.number} 版：{summary['changed']} 个新增或调整、{summary['dropped']} 个取消，"
-          f"已通知 {summary['enterprises']} 位企业用户", "success")
+    flash(
+        f"已发布第 {version.number} 版：{summary['changed']} 个新增或调整、{summary['dropped']} 个取消，"
+        f"已通知 {summary['enterprises']} 位企业用户",
+        "success",
+    )
     return redirect(url_for("roadshow.timetable", roadshow_id=roadshow.id))
 
 
@@ -355,11 +437,17 @@ def timetable(roadshow_id):
     talks = services.published_talks(roadshow)
     registered = set()
     if current_user.is_authenticated:
-        registered = set(db.session.scalars(select(Registration.session_id).where(
-            Registration.user_id == current_user.id)))
-    return render_template("roadshow/timetable.html", roadshow=roadshow, by_session=_by_session(roadshow, talks),
-                           published=services.latest(roadshow, "published"), registered=registered,
-                           seats={s.id: services.seats_taken(db.session, s) for s in roadshow.sessions})
+        registered = set(
+            db.session.scalars(select(Registration.session_id).where(Registration.user_id == current_user.id))
+        )
+    return render_template(
+        "roadshow/timetable.html",
+        roadshow=roadshow,
+        by_session=_by_session(roadshow, talks),
+        published=services.latest(roadshow, "published"),
+        registered=registered,
+        seats={s.id: services.seats_taken(db.session, s) for s in roadshow.sessions},
+    )
 
 
 @bp.route("/<int:roadshow_id>/agenda")
@@ -368,15 +456,22 @@ def agenda(roadshow_id):
     """个人议程 of the signed-in user's organisation."""
     roadshow = _edition(roadshow_id)
     rows = services.agenda(db.session, roadshow, current_user.organization_id)
-    registered = set(db.session.scalars(select(Registration.session_id).where(
-        Registration.user_id == current_user.id)))
-    return render_template("roadshow/agenda.html", roadshow=roadshow, rows=rows, registered=registered,
-                           seats={s.id: services.seats_taken(db.session, s) for s in roadshow.sessions})
+    registered = set(
+        db.session.scalars(select(Registration.session_id).where(Registration.user_id == current_user.id))
+    )
+    return render_template(
+        "roadshow/agenda.html",
+        roadshow=roadshow,
+        rows=rows,
+        registered=registered,
+        seats={s.id: services.seats_taken(db.session, s) for s in roadshow.sessions},
+    )
 
 
 def _ics_response(body: bytes, filename: str) -> Response:
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f"attachment; filename={filename}"})
+    return Response(
+        body, mimetype="text/calendar", headers={"Content-Disposition": f"attachment; filename={filename}"}
+    )
 
 
 @bp.route("/<int:roadshow_id>/agenda.ics")
@@ -384,7 +479,9 @@ def _ics_response(body: bytes, filename: str) -> Response:
 def agenda_ics(roadshow_id):
     roadshow = _edition(roadshow_id)
     talks = [t for t, _ in services.agenda(db.session, roadshow, current_user.organization_id)]
-    return _ics_response(services.ics(talks, f"{roadshow.title} · 个人议程"), f"roadshow-{roadshow.id}-agenda.ics")
+    return _ics_response(
+        services.ics(talks, f"{roadshow.title} · 个人议程"), f"roadshow-{roadshow.id}-agenda.ics"
+    )
 
 
 @bp.route("/talks/<int:talk_id>.ics")
@@ -429,8 +526,9 @@ def session_page(session_id):
     talks = [t for t in services.published_talks(roadshow) if t.session_id == session.id]
     form = IntentForm()
     form.candidate_id.choices = [(t.candidate_id, f"{hhmm(t)} {t.candidate.result.title}") for t in talks]
-    form.need_id.choices = [(n.id, f"{n.organization.name}：{n.title}")
-                            for n in services.intent_needs(db.session, session)]
+    form.need_id.choices = [
+        (n.id, f"{n.organization.name}：{n.title}") for n in services.intent_needs(db.session, session)
+    ]
     if request.method == "POST" and form.validate_on_submit():
         cand = db.session.get(Candidate, form.candidate_id.data)
         need = db.session.get(Need, form.need_id.data) if form.need_id.data else None
@@ -448,12 +546,21 @@ def session_page(session_id):
                 db.session.commit()
                 flash("已登记意向，并进入经纪人工作台的“对接洽谈”阶段", "success")
                 return redirect(url_for("roadshow.session_page", session_id=session.id))
-    registrations = db.session.scalars(select(Registration).where(Registration.session_id == session.id)
-                                       .order_by(Registration.created_at)).all()
-    intents = db.session.scalars(select(Intent).where(Intent.session_id == session.id)
-                                 .order_by(Intent.created_at.desc())).all()
-    return render_template("roadshow/session.html", session=session, roadshow=roadshow, talks=talks,
-                           form=form, registrations=registrations, intents=intents)
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.session_id == session.id).order_by(Registration.created_at)
+    ).all()
+    intents = db.session.scalars(
+        select(Intent).where(Intent.session_id == session.id).order_by(Intent.created_at.desc())
+    ).all()
+    return render_template(
+        "roadshow/session.html",
+        session=session,
+        roadshow=roadshow,
+        talks=talks,
+        form=form,
+        registrations=registrations,
+        intents=intents,
+    )
 
 
 def hhmm(talk: Talk) -> str:
@@ -473,4 +580,6 @@ def attended(registration_id):
 @roles_required(*STAFF)
 def report(roadshow_id):
     roadshow = _edition(roadshow_id)
-    return render_template("roadshow/report.html", roadshow=roadshow, report=services.report(db.session, roadshow))
+    return render_template(
+        "roadshow/report.html", roadshow=roadshow, report=services.report(db.session, roadshow)
+    )

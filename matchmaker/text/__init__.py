@@ -4,6 +4,7 @@ Every component that reads posting text (BM25, explanations, search) goes throug
 `normalize` and `tokenize`, so Traditional/Simplified, full/half width, case and
 abbreviations never split the vocabulary.
 """
+
 from matchmaker.text.pipeline import key_terms, normalize, shared_terms, tokenize
 
 __all__ = ["normalize", "tokenize", "key_terms", "shared_terms"]

@@ -1,4 +1,5 @@
 """Normalise → segment → map synonyms → drop stopwords (归一化、分词、同义词、停用词)."""
+
 from __future__ import annotations
 
 import logging
@@ -45,8 +46,11 @@ def normalize(text: str) -> str:
 
 
 def _read_lines(name: str) -> list[str]:
-    return [line.strip() for line in (DATA / name).read_text("utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
+    return [
+        line.strip()
+        for line in (DATA / name).read_text("utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +118,7 @@ def tokenize(text: str, *, search: bool = True) -> list[str]:
             # jieba's search mode: dictionary sub-words of a long word
             for n in (2, 3):
                 for i in range(len(w) - n + 1):
-                    gram = w[i:i + n]
+                    gram = w[i : i + n]
                     if gram != w and tk.FREQ.get(gram) and _keep(gram):
                         out.append(syn.get(gram, gram))
         if _keep(w):
@@ -142,8 +146,9 @@ def _extractor():
     return jieba.analyse.TFIDF()
 
 
-def shared_terms(a_tokens: list[str], b_tokens: list[str], weights: dict[str, float] | None = None,
-                 top: int = 8) -> list[str]:
+def shared_terms(
+    a_tokens: list[str], b_tokens: list[str], weights: dict[str, float] | None = None, top: int = 8
+) -> list[str]:
     """Terms both sides use, most informative first (by weight, else by length),
     dropping a term already covered by a longer shared term (机床 inside 数控机床)."""
     common = set(a_tokens) & set(b_tokens)

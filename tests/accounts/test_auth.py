@@ -1,4 +1,5 @@
 """Registration, login, lockout, security headers and the audit log."""
+
 from sqlalchemy import select
 
 from matchmaker.accounts.models import AuditLog, Organization, User
@@ -6,9 +7,19 @@ from tests import factories
 
 
 def test_register_creates_organization_and_first_user(client, db):
-    resp = client.post("/register", data={
-        "role": "enterprise", "org_name": "郑州测试机械有限公司", "org_type": "企业", "region": "郑州",
-        "name": "王工", "email": "wang@example.cn", "password": "Abcdef12345", "password2": "Abcdef12345"})
+    resp = client.post(
+        "/register",
+        data={
+            "role": "enterprise",
+            "org_name": "郑州测试机械有限公司",
+            "org_type": "企业",
+            "region": "郑州",
+            "name": "王工",
+            "email": "wang@example.cn",
+            "password": "Abcdef12345",
+            "password2": "Abcdef12345",
+        },
+    )
     assert resp.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
     assert user.role == "enterprise"
@@ -23,9 +34,19 @@ def test_register_form_defaults_org_type_to_match_default_role(client, db):
 
 
 def test_weak_password_is_rejected_and_nothing_saved(client, db):
-    resp = client.post("/register", data={
-        "role": "enterprise", "org_name": "弱密码公司", "org_type": "企业", "region": "郑州",
-        "name": "李工", "email": "li@example.cn", "password": "short", "password2": "short"})
+    resp = client.post(
+        "/register",
+        data={
+            "role": "enterprise",
+            "org_name": "弱密码公司",
+            "org_type": "企业",
+            "region": "郑州",
+            "name": "李工",
+            "email": "li@example.cn",
+            "password": "short",
+            "password2": "short",
+        },
+    )
     assert resp.status_code == 200
     assert "密码至少 10 位" in resp.get_data(as_text=True)
     assert db.session.scalar(select(Organization).where(Organization.name == "弱密码公司")) is None

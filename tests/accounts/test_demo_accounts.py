@@ -1,4 +1,5 @@
 """The seeded demo accounts log in and land on their role's "我的" page."""
+
 import pytest
 
 from matchmaker.config import PROJECT_ROOT
@@ -15,12 +16,15 @@ def demo(db):
     return accounts
 
 
-@pytest.mark.parametrize("email,expect", [
-    ("admin@demo.cn", "进入平台管理"),
-    ("broker@demo.cn", "进入经纪人工作台"),
-    ("enterprise@demo.cn", "发布技术需求"),
-    ("researcher@demo.cn", "发布科技成果"),
-])
+@pytest.mark.parametrize(
+    "email,expect",
+    [
+        ("admin@demo.cn", "进入平台管理"),
+        ("broker@demo.cn", "进入经纪人工作台"),
+        ("enterprise@demo.cn", "发布技术需求"),
+        ("researcher@demo.cn", "发布科技成果"),
+    ],
+)
 def test_demo_account_logs_in_to_its_mine_page(client, demo, email, expect):
     resp = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
     assert resp.status_code == 302

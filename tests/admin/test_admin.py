@@ -1,4 +1,5 @@
 """Admin area: admins only, every action audited, bad input shows an error and saves nothing."""
+
 import re
 
 import pytest
@@ -40,9 +41,18 @@ def test_dashboard_shows_figures_and_chart_data(client, login, people):
 
 def test_create_broker_is_audited(client, login, people, db):
     login(people["admin"])
-    resp = client.post("/admin/users/new", data={
-        "role": "broker", "name": "周经纪", "email": "zhou@example.cn", "org_name": "新乡技术转移中心",
-        "org_type": "技术转移机构", "region": "新乡", "password": "Broker12345"})
+    resp = client.post(
+        "/admin/users/new",
+        data={
+            "role": "broker",
+            "name": "周经纪",
+            "email": "zhou@example.cn",
+            "org_name": "新乡技术转移中心",
+            "org_type": "技术转移机构",
+            "region": "新乡",
+            "password": "Broker12345",
+        },
+    )
     assert resp.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "zhou@example.cn"))
     assert user.role == "broker" and user.organization.type == "技术转移机构"
@@ -51,16 +61,27 @@ def test_create_broker_is_audited(client, login, people, db):
     assert entry.user_id == people["admin"].id and entry.target == f"user:{user.id}"
 
 
-@pytest.mark.parametrize("change,field,message", [
-    ({"password": "short"}, "password", "密码至少 10 位"),
-    ({"email": "dup"}, "email", "邮箱格式不正确"),
-    ({"name": ""}, "name", "请输入姓名"),
-])
+@pytest.mark.parametrize(
+    "change,field,message",
+    [
+        ({"password": "short"}, "password", "密码至少 10 位"),
+        ({"email": "dup"}, "email", "邮箱格式不正确"),
+        ({"name": ""}, "name", "请输入姓名"),
+    ],
+)
 def test_bad_user_input_saves_nothing(client, login, people, db, change, field, message):
     login(people["admin"])
     before = db.session.scalar(select(func.count(User.id)))
-    data = {"role": "admin", "name": "新管理员", "email": "new@example.cn", "org_name": "河南省科学技术厅",
-            "org_type": "政府部门", "region": "郑州", "password": "Admin123456", **change}
+    data = {
+        "role": "admin",
+        "name": "新管理员",
+        "email": "new@example.cn",
+        "org_name": "河南省科学技术厅",
+        "org_type": "政府部门",
+        "region": "郑州",
+        "password": "Admin123456",
+        **change,
+    }
     resp = client.post("/admin/users/new", data=data)
     assert resp.status_code == 200
     assert message in field_errors(resp)[field]
@@ -70,9 +91,18 @@ def test_bad_user_input_saves_nothing(client, login, people, db, change, field, 
 
 def test_duplicate_email_is_refused(client, login, people, db):
     login(people["admin"])
-    resp = client.post("/admin/users/new", data={
-        "role": "broker", "name": "重复", "email": people["broker"].email, "org_name": "某中心",
-        "org_type": "技术转移机构", "region": "郑州", "password": "Broker12345"})
+    resp = client.post(
+        "/admin/users/new",
+        data={
+            "role": "broker",
+            "name": "重复",
+            "email": people["broker"].email,
+            "org_name": "某中心",
+            "org_type": "技术转移机构",
+            "region": "郑州",
+            "password": "Broker12345",
+        },
+    )
     assert "该邮箱已注册" in resp.get_data(as_text=True)
 
 
@@ -93,12 +123,16 @@ def test_disable_enable_and_unlock(client, login, people, db, app):
     db.session.expire_all()
     assert db.session.get(User, target.id).locked_until is None
     assert other.post("/login", data={"email": target.email, "password": "Passw0rd-Test"}).status_code == 302
-    assert [len(audited(db, a)) for a in ("admin_disable_user", "admin_enable_user", "admin_unlock_user")] == [1, 1, 1]
+    assert [
+        len(audited(db, a)) for a in ("admin_disable_user", "admin_enable_user", "admin_unlock_user")
+    ] == [1, 1, 1]
 
 
 def test_admin_cannot_disable_self(client, login, people, db):
     login(people["admin"])
-    resp = client.post(f"/admin/users/{people['admin'].id}/active", data={"active": "0"}, follow_redirects=True)
+    resp = client.post(
+        f"/admin/users/{people['admin'].id}/active", data={"active": "0"}, follow_redirects=True
+    )
     assert "不能停用自己的账号" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, people["admin"].id).active
@@ -107,8 +141,10 @@ def test_admin_cannot_disable_self(client, login, people, db):
 def test_broker_scope(client, login, people, db):
     login(people["admin"])
     broker = people["broker"]
-    resp = client.post(f"/admin/users/{broker.id}/scope",
-                       data={"broker_fields": ["人工智能", "无人机"], "broker_regions": ["洛阳"]})
+    resp = client.post(
+        f"/admin/users/{broker.id}/scope",
+        data={"broker_fields": ["人工智能", "无人机"], "broker_regions": ["洛阳"]},
+    )
     assert resp.status_code == 302
     db.session.expire_all()
     broker = db.session.get(User, broker.id)
@@ -124,16 +160,22 @@ def test_broker_scope(client, login, people, db):
 
 def test_taxonomy_add_rename_deactivate(client, login, people, db):
     login(people["admin"])
-    assert client.post("/admin/fields", data={"name": "低空经济", "description": "低空飞行服务",
-                                              "related": ["无人机"]}).status_code == 302
+    assert (
+        client.post(
+            "/admin/fields", data={"name": "低空经济", "description": "低空飞行服务", "related": ["无人机"]}
+        ).status_code
+        == 302
+    )
     new = db.session.scalar(select(Field).where(Field.name == "低空经济"))
     assert new.related == ["无人机"] and new.active
     resp = client.post("/admin/fields", data={"name": "无人机"})
     assert "已存在" in resp.get_data(as_text=True)
 
     drone = db.session.scalar(select(Field).where(Field.name == "无人机"))
-    resp = client.post(f"/admin/fields/{drone.id}", data={"name": "无人机与低空", "description": "改名", "active": "y",
-                                                          "related": ["智能传感"]})
+    resp = client.post(
+        f"/admin/fields/{drone.id}",
+        data={"name": "无人机与低空", "description": "改名", "active": "y", "related": ["智能传感"]},
+    )
     assert resp.status_code == 302
     db.session.expire_all()
     assert db.session.get(Field, new.id).related == ["无人机与低空"]  # related names follow the rename
@@ -166,19 +208,36 @@ def test_audit_log_shows_chinese_action_names(client, login, people, db):
     client.post(f"/admin/users/{people['enterprise'].id}/unlock")
     html = client.get("/admin/audit").get_data(as_text=True)
     assert '<td title="admin_unlock_user">解锁账号</td>' in html
-    assert '<option value="login" >登录</option>' in html or '>登录</option>' in html
+    assert '<option value="login" >登录</option>' in html or ">登录</option>" in html
 
 
 def test_create_user_cli(app, db, fields):
-    result = app.test_cli_runner().invoke(args=[
-        "create-user", "--email", "ops@example.cn", "--name", "运维管理员", "--role", "admin",
-        "--org", "河南省科学技术厅", "--org-type", "政府部门", "--region", "郑州", "--password", "Opsadmin123"])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "--email",
+            "ops@example.cn",
+            "--name",
+            "运维管理员",
+            "--role",
+            "admin",
+            "--org",
+            "河南省科学技术厅",
+            "--org-type",
+            "政府部门",
+            "--region",
+            "郑州",
+            "--password",
+            "Opsadmin123",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "ops@example.cn"))
     assert user.role == "admin" and user.check_password("Opsadmin123")
     assert audited(db, "admin_create_user")
-    bad = app.test_cli_runner().invoke(args=[
-        "create-user", "--email", "x@example.cn", "--name", "x", "--org", "某", "--password", "weak"])
+    bad = app.test_cli_runner().invoke(
+        args=["create-user", "--email", "x@example.cn", "--name", "x", "--org", "某", "--password", "weak"]
+    )
     assert bad.exit_code == 1 and "密码至少 10 位" in bad.output
 
 

@@ -1,4 +1,5 @@
 """Browser flow: from publishing a challenge (张榜) to 立项, through the pages only."""
+
 import pytest
 
 from matchmaker.challenges import services
@@ -7,15 +8,19 @@ from matchmaker.challenges.models import Challenge, Project
 pytestmark = pytest.mark.browser
 
 
-
-
 def _logout(page):
     page.context.clear_cookies()
 
 
 def test_publish_to_project(db, world, page, browser_login):
-    c = services.raise_challenge(db.session, world.enterprise, world.need, title="金刚石单晶揭榜",
-                                 targets=["生长速率 ≥ 20 μm/h"], reward_wan=300)
+    c = services.raise_challenge(
+        db.session,
+        world.enterprise,
+        world.need,
+        title="金刚石单晶揭榜",
+        targets=["生长速率 ≥ 20 μm/h"],
+        reward_wan=300,
+    )
     services.transition(db.session, c, "assessing", world.admin, "论证")
     db.session.commit()
     cid = c.id
@@ -35,7 +40,10 @@ def test_publish_to_project(db, world, page, browser_login):
     page.goto(f"/challenges/{cid}")
     page.click("text=我要揭榜")
     page.fill("input[name=title]", "MPCVD 高速生长方案")
-    page.fill("textarea[name=approach]", "采用高功率密度 MPCVD 与氮掺杂协同提高生长速率，并以台阶流模式抑制位错增殖。")
+    page.fill(
+        "textarea[name=approach]",
+        "采用高功率密度 MPCVD 与氮掺杂协同提高生长速率，并以台阶流模式抑制位错增殖。",
+    )
     page.fill("textarea[name=team_members]", "秦教授 负责人")
     page.fill("textarea[name=milestones]", "2027-06-30 完成 10 mm 单晶生长\n2027-12-31 产线验证")
     page.fill("input[name=budget_wan]", "280")

@@ -1,4 +1,5 @@
 """flask challenges suggest / invite / stats."""
+
 from matchmaker.challenges.models import Invitation
 from tests import factories as f
 from tests.challenges.conftest import raise_and_publish
@@ -7,8 +8,12 @@ from tests.challenges.conftest import raise_and_publish
 def test_invite_and_stats_commands(db, world, app):
     c = raise_and_publish(db, world)
     before = db.session.query(Invitation).count()
-    f.expert("新入库专家", areas=["金刚石单晶", "MPCVD"], field_name="超硬材料",
-             bio="MPCVD 单晶金刚石生长速率与位错密度控制。")
+    f.expert(
+        "新入库专家",
+        areas=["金刚石单晶", "MPCVD"],
+        field_name="超硬材料",
+        bio="MPCVD 单晶金刚石生长速率与位错密度控制。",
+    )
     db.session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["challenges", "invite", str(c.id)])

@@ -1,4 +1,5 @@
 """揭榜条件: consortium size, duplicates, deadline, status, the owner's own list."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +16,11 @@ def test_common_challenge_needs_three_units(db, world):
     assert c.min_units == 3
     with pytest.raises(ChallengeError) as err:
         answer(db, world.researcher, c, members=world.partners[:1])
-    assert err.value.field == "consortium" and "不少于 3 家单位" in err.value.message and "当前只有 2 家" in err.value.message
+    assert (
+        err.value.field == "consortium"
+        and "不少于 3 家单位" in err.value.message
+        and "当前只有 2 家" in err.value.message
+    )
     a = answer(db, world.researcher, c, members=world.partners)
     assert [o.name for o in a.organizations] == ["郑州大学测试", "河南省科学院测试", "黄河旋风测试"]
     assert a.consortium is not None and len(a.consortium.members) == 2
@@ -23,7 +28,9 @@ def test_common_challenge_needs_three_units(db, world):
 
 def test_common_floor_cannot_be_lowered(db, world):
     with pytest.raises(ChallengeError, match="不少于 3 家单位") as err:
-        services.raise_challenge(db.session, world.enterprise, world.need, type="common", targets=["x"], min_units=2)
+        services.raise_challenge(
+            db.session, world.enterprise, world.need, type="common", targets=["x"], min_units=2
+        )
     assert err.value.field == "min_units"
 
 
@@ -55,11 +62,14 @@ def test_deadline(db, world):
 
 def test_deadline_in_the_past_rejected_when_raising(db, world):
     with pytest.raises(ChallengeError, match="不能早于今天"):
-        services.raise_challenge(db.session, world.enterprise, world.need, targets=["x"],
-                                 deadline=date.today() - timedelta(days=1))
+        services.raise_challenge(
+            db.session, world.enterprise, world.need, targets=["x"], deadline=date.today() - timedelta(days=1)
+        )
 
 
-@pytest.mark.parametrize("status", ["collecting", "assessing", "reviewing", "approved", "accepted", "withdrawn"])
+@pytest.mark.parametrize(
+    "status", ["collecting", "assessing", "reviewing", "approved", "accepted", "withdrawn"]
+)
 def test_status_must_be_open(db, world, status):
     c = raise_and_publish(db, world)
     c.status = status
@@ -86,7 +96,10 @@ def test_targets_required_and_type_checked(db, world):
 
 def test_milestone_lines_are_parsed_with_line_numbers(db):
     plans = services.parse_milestones("2027-06-30 完成中试\n\n2027-12-31 产线验证")
-    assert [(p.due.isoformat(), p.title) for p in plans] == [("2027-06-30", "完成中试"), ("2027-12-31", "产线验证")]
+    assert [(p.due.isoformat(), p.title) for p in plans] == [
+        ("2027-06-30", "完成中试"),
+        ("2027-12-31", "产线验证"),
+    ]
     with pytest.raises(ChallengeError, match="第 2 行须以日期开头"):
         services.parse_milestones("2027-06-30 完成中试\n明年 产线验证")
 
@@ -100,8 +113,13 @@ def test_consortium_answer_through_the_page(db, world, client, login):
     c = raise_and_publish(db, world, type="common")
     db.session.commit()
     login(world.researcher)
-    data = {"title": "联合体方案", "approach": "高功率 MPCVD 与氮掺杂协同，台阶流生长抑制位错，三家单位分工协作。",
-            "milestones": "2027-06-30 完成中试", "budget_wan": "300", "consortium": "河南省科学院测试"}
+    data = {
+        "title": "联合体方案",
+        "approach": "高功率 MPCVD 与氮掺杂协同，台阶流生长抑制位错，三家单位分工协作。",
+        "milestones": "2027-06-30 完成中试",
+        "budget_wan": "300",
+        "consortium": "河南省科学院测试",
+    }
     resp = client.post(f"/challenges/{c.id}/answer", data=data)
     assert resp.status_code == 200 and "不少于 3 家单位" in resp.get_data(as_text=True)
     assert db.session.query(Answer).count() == 0

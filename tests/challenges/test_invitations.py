@@ -1,4 +1,5 @@
 """张榜 invitations: the top-matched experts and result owners, in ranker order, with reasons."""
+
 from matchmaker.challenges import services
 from matchmaker.challenges.models import Invitation
 from matchmaker.matching.ranker import rank_experts_for_need, rank_results_for_need
@@ -9,11 +10,19 @@ from tests.challenges.conftest import raise_and_publish
 
 def _candidates(world):
     owner = f.user("researcher", name="成果持有人")
-    r1 = f.result("MPCVD 单晶金刚石高速生长技术", field_name="超硬材料", owner_id=owner.id,
-                  description="MPCVD 生长单晶金刚石，生长速率提高到每小时 20 微米，位错密度低。")
+    r1 = f.result(
+        "MPCVD 单晶金刚石高速生长技术",
+        field_name="超硬材料",
+        owner_id=owner.id,
+        description="MPCVD 生长单晶金刚石，生长速率提高到每小时 20 微米，位错密度低。",
+    )
     r2 = f.result("金刚石线锯切割工艺", field_name="超硬材料", description="金刚石线锯切割硅片。")
-    e1 = f.expert("单晶专家", areas=["单晶金刚石", "MPCVD 生长"], field_name="超硬材料",
-                  bio="研究 MPCVD 单晶金刚石生长速率与位错密度控制。")
+    e1 = f.expert(
+        "单晶专家",
+        areas=["单晶金刚石", "MPCVD 生长"],
+        field_name="超硬材料",
+        bio="研究 MPCVD 单晶金刚石生长速率与位错密度控制。",
+    )
     return owner, r1, r2, e1
 
 
@@ -59,8 +68,9 @@ def test_reviewer_accounts_linked_to_experts_get_invited(db, world):
     linked = {u.id for u in world.reviewers}
     invited_users = {i.user_id for i in c.invitations if i.kind == "expert"}
     assert invited_users & linked
-    assert db.session.query(Notification).filter(Notification.user_id.in_(invited_users & linked)).count() \
-        == len(invited_users & linked)
+    assert db.session.query(Notification).filter(
+        Notification.user_id.in_(invited_users & linked)
+    ).count() == len(invited_users & linked)
 
 
 def test_staff_see_who_was_invited_and_why(db, world, client, login):

@@ -1,4 +1,5 @@
 """Trace page and its Excel export, department statistics, the seed."""
+
 import json
 from datetime import timedelta
 from io import BytesIO
@@ -36,12 +37,26 @@ def test_trace_counts_and_page(db, world, client):
     f.need("另一个未出榜的问题", field_name="超硬材料", topic_id=world.topic.id)
     c, project = _approved(db, world)
     data = reports.trace(db.session, world.topic)
-    assert data["counts"] == {"questions": 2, "challenges": 1, "answers": 2, "winners": 1, "projects": 1,
-                              "milestones": 2, "milestones_passed": 1}
+    assert data["counts"] == {
+        "questions": 2,
+        "challenges": 1,
+        "answers": 2,
+        "winners": 1,
+        "projects": 1,
+        "milestones": 2,
+        "milestones_passed": 1,
+    }
     db.session.commit()
     html = client.get(f"/challenges/topics/{world.topic.id}/trace").get_data(as_text=True)
-    for text in ("问题：大尺寸金刚石单晶生长速度慢", "榜单：", "MPCVD 高速生长方案", "中标", "立项：", "里程碑：完成 10 mm 单晶生长",
-                 "尚未提升为榜单"):
+    for text in (
+        "问题：大尺寸金刚石单晶生长速度慢",
+        "榜单：",
+        "MPCVD 高速生长方案",
+        "中标",
+        "立项：",
+        "里程碑：完成 10 mm 单晶生长",
+        "尚未提升为榜单",
+    ):
         assert text in html
     assert 'data-count="answers">2<' in html
 
@@ -53,7 +68,9 @@ def test_trace_excel(db, world, client):
     assert resp.status_code == 200
     wb = load_workbook(BytesIO(resp.data))
     summary = {row[0]: row[1] for row in wb["汇总"].iter_rows(values_only=True)}
-    assert summary["揭榜方案数"] == 2 and summary["立项项目数"] == 1 and summary["牵头部门"] == "省科技厅高新处"
+    assert (
+        summary["揭榜方案数"] == 2 and summary["立项项目数"] == 1 and summary["牵头部门"] == "省科技厅高新处"
+    )
     rows = list(wb["追溯"].iter_rows(values_only=True))
     assert rows[0] == tuple(reports.TRACE_HEADER)
     winner_rows = [r for r in rows[1:] if r[11] == "中标"]
@@ -70,7 +87,9 @@ def test_statistics(db, world, client, login):
     assert t["challenges"] == 1 and t["answers"] == 2 and t["answers_per_challenge"] == 2
     assert t["projects"] == 1 and t["funding"] == 250 and t["reward"] == 300
     assert t["avg_days_to_project"] == pytest.approx(3.0, abs=0.1)
-    assert stats["by_field"]["超硬材料"]["challenges"] == 1 and stats["by_field"]["食品加工"]["questions"] == 1
+    assert (
+        stats["by_field"]["超硬材料"]["challenges"] == 1 and stats["by_field"]["食品加工"]["questions"] == 1
+    )
     assert stats["by_city"]["漯河"]["questions"] == 1 and stats["by_city"]["郑州"]["answers"] == 2
     db.session.commit()
     login(world.admin)
@@ -89,7 +108,11 @@ def test_stats_are_for_staff(db, world, client, login):
 
 
 def test_topic_page_shows_matches_and_progress(db, world, client):
-    f.result("MPCVD 单晶金刚石高速生长", field_name="超硬材料", description="MPCVD 生长单晶金刚石速率每小时 20 微米。")
+    f.result(
+        "MPCVD 单晶金刚石高速生长",
+        field_name="超硬材料",
+        description="MPCVD 生长单晶金刚石速率每小时 20 微米。",
+    )
     raise_and_publish(db, world)
     db.session.commit()
     html = client.get(f"/challenges/topics/{world.topic.id}").get_data(as_text=True)
@@ -99,7 +122,9 @@ def test_topic_page_shows_matches_and_progress(db, world, client):
 
 def test_seed_is_idempotent(db, world, tmp_path):
     f.need("第二个需求：金刚石线锯断线", field_name="超硬材料")
-    (tmp_path / "topics.jsonl").write_text('{"title": "不会重复加载", "industry_chain": "x"}\n', encoding="utf-8")
+    (tmp_path / "topics.jsonl").write_text(
+        '{"title": "不会重复加载", "industry_chain": "x"}\n', encoding="utf-8"
+    )
     seed(db.session, tmp_path)
     assert db.session.query(Topic).count() == 1  # a topic existed already, so none loaded
     challenges = db.session.query(Challenge).order_by(Challenge.id).all()
@@ -115,8 +140,11 @@ def test_seed_is_idempotent(db, world, tmp_path):
 
 def test_new_topic_without_questions_still_shows_matches(db, world, client):
     from matchmaker.challenges.models import Topic as T
+
     f.result("金刚石线锯电镀工艺", field_name="超硬材料", description="电镀金刚石线锯，降低切割断线率。")
-    topic = T(industry_chain="超硬材料产业链", title="金刚石线锯切割", description="金刚石线锯断线率高的共性问题。")
+    topic = T(
+        industry_chain="超硬材料产业链", title="金刚石线锯切割", description="金刚石线锯断线率高的共性问题。"
+    )
     db.session.add(topic)
     db.session.commit()
     html = client.get(f"/challenges/topics/{topic.id}").get_data(as_text=True)

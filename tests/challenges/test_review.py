@@ -1,4 +1,5 @@
 """科技解题: conflict-of-interest exclusion, balanced reviewer load, rubric scores and spread, 立项."""
+
 import statistics
 
 import pytest
@@ -25,10 +26,18 @@ def _reviewing(db, world, n_answers=1, common=False):
 
 def test_conflicted_reviewers_excluded(db, world):
     # Reviewers at the lead unit and at a consortium member must never review that answer.
-    same_lead = f.expert("同校专家", org=world.researcher.organization, field_name="超硬材料",
-                         user_id=f.user("researcher", org=world.researcher.organization).id)
-    same_member = f.expert("成员单位专家", org=world.partners[1], field_name="超硬材料",
-                           user_id=f.user("enterprise", org=world.partners[1]).id)
+    same_lead = f.expert(
+        "同校专家",
+        org=world.researcher.organization,
+        field_name="超硬材料",
+        user_id=f.user("researcher", org=world.researcher.organization).id,
+    )
+    same_member = f.expert(
+        "成员单位专家",
+        org=world.partners[1],
+        field_name="超硬材料",
+        user_id=f.user("enterprise", org=world.partners[1]).id,
+    )
     c, (a,) = _reviewing(db, world, common=True)
     reviews = services.assign_reviewers(db.session, c, world.admin, per_answer=5, max_load=5)
     chosen = {r.expert_id for r in reviews}
@@ -51,7 +60,9 @@ def test_load_is_capped_and_balanced(db, world):
     assert len(reviews) == 12
     per = {e: sum(1 for r in reviews if r.expert_id == e) for e in {r.expert_id for r in reviews}}
     assert max(per.values()) <= 3
-    assert max(per.values()) - min(per.values()) <= 1, per  # greedy least-loaded spreads 12 over 5 as 3/3/2/2/2
+    assert max(per.values()) - min(per.values()) <= 1, (
+        per
+    )  # greedy least-loaded spreads 12 over 5 as 3/3/2/2/2
     for a in answers:
         assert len({r.expert_id for r in a.reviews}) == 2
 
@@ -77,7 +88,13 @@ def test_hardest_answer_staffed_first(db, world):
     easy = answer(db, world.researcher, c, title="容易")
     # The hard answer's consortium holds three of the five reviewers' organisations.
     hard_lead = pool[0].organization
-    hard = answer(db, f.user("researcher", org=hard_lead), c, title="难", members=[pool[1].organization, pool[2].organization])
+    hard = answer(
+        db,
+        f.user("researcher", org=hard_lead),
+        c,
+        title="难",
+        members=[pool[1].organization, pool[2].organization],
+    )
     plan = plan_reviewers([easy, hard], pool, per_answer=2, max_load=1)
     assert {e.id for e in plan[hard.id]} == {pool[3].id, pool[4].id}
     assert {e.id for e in plan[easy.id]} == {pool[0].id, pool[1].id}
@@ -89,7 +106,9 @@ def test_scores_validated_and_aggregated_with_spread(db, world):
     with pytest.raises(ChallengeError, match="“技术先进性”的分数须在 0 到 100 之间"):
         services.submit_review(db.session, reviews[0], reviews[0].expert.user, dict(SCORES, advancement=120))
     with pytest.raises(ChallengeError, match="请为“经济效益”打分"):
-        services.submit_review(db.session, reviews[0], reviews[0].expert.user, {"advancement": 1, "feasibility": 1, "team": 1})
+        services.submit_review(
+            db.session, reviews[0], reviews[0].expert.user, {"advancement": 1, "feasibility": 1, "team": 1}
+        )
     with pytest.raises(ChallengeError, match="只能提交分配给自己的评审"):
         services.submit_review(db.session, reviews[0], world.admin, SCORES)
     totals = []
@@ -114,7 +133,10 @@ def test_award_creates_project_with_milestones(db, world):
         services.submit_review(db.session, r, r.expert.user, SCORES)
     project = services.award_project(db.session, c, answers[0], world.admin, funding_wan=260)
     assert c.status == "approved" and c.approved_at is not None
-    assert project.funding_wan == 260 and [m.title for m in project.milestones] == ["完成 10 mm 单晶生长", "产线验证"]
+    assert project.funding_wan == 260 and [m.title for m in project.milestones] == [
+        "完成 10 mm 单晶生长",
+        "产线验证",
+    ]
     assert [a.status for a in answers] == ["winner", "not_selected"]
     with pytest.raises(ChallengeError):
         services.award_project(db.session, c, answers[1], world.admin)
@@ -126,7 +148,10 @@ def test_reviewer_scores_through_the_page(db, world, client, login):
     db.session.commit()
     login(r.expert.user)
     assert a.title in client.get("/challenges/reviews").get_data(as_text=True)
-    resp = client.post(f"/challenges/reviews/{r.id}", data={"advancement": "101", "feasibility": "80", "team": "70", "economic": "60"})
+    resp = client.post(
+        f"/challenges/reviews/{r.id}",
+        data={"advancement": "101", "feasibility": "80", "team": "70", "economic": "60"},
+    )
     assert resp.status_code == 200 and "须在 0 到 100 之间" in resp.get_data(as_text=True)
     resp = client.post(f"/challenges/reviews/{r.id}", data=dict(SCORES, comment="路线可行"))
     assert resp.status_code == 302

@@ -1,4 +1,5 @@
 """Every workflow transition, legal and illegal, and how each move is recorded."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -15,8 +16,14 @@ ILLEGAL = [(a, b) for a in ALL for b in ALL if (a, b) not in LEGAL]
 
 
 def _challenge(db, world, status="collecting"):
-    c = services.raise_challenge(db.session, world.enterprise, world.need, targets=["指标一"],
-                                 reward_wan=100, deadline=date.today() + timedelta(days=10))
+    c = services.raise_challenge(
+        db.session,
+        world.enterprise,
+        world.need,
+        targets=["指标一"],
+        reward_wan=100,
+        deadline=date.today() + timedelta(days=10),
+    )
     c.status = status
     db.session.flush()
     return c
@@ -32,8 +39,12 @@ def _satisfy(db, world, c, to):
             return
         c.status = "reviewing"
         reviews = services.assign_reviewers(db.session, c, world.admin, per_answer=1, max_load=5)
-        services.submit_review(db.session, reviews[0], reviews[0].expert.user,
-                               {"advancement": 80, "feasibility": 80, "team": 80, "economic": 80})
+        services.submit_review(
+            db.session,
+            reviews[0],
+            reviews[0].expert.user,
+            {"advancement": 80, "feasibility": 80, "team": 80, "economic": 80},
+        )
         if to == "approved":
             return
         project = services.award_project(db.session, c, a, world.admin)
@@ -112,7 +123,11 @@ def test_first_answer_opens_bidding_and_is_recorded(db, world):
     answer(db, world.researcher, c)
     assert c.status == "bidding"
     assert [(t.from_status, t.to_status) for t in c.transitions] == [
-        (None, "collecting"), ("collecting", "assessing"), ("assessing", "published"), ("published", "bidding")]
+        (None, "collecting"),
+        ("collecting", "assessing"),
+        ("assessing", "published"),
+        ("published", "bidding"),
+    ]
     assert c.published_at is not None
 
 
@@ -127,12 +142,18 @@ def test_move_through_the_page(db, world, client, login):
     c = _challenge(db, world)
     db.session.commit()
     login(world.broker)
-    resp = client.post(f"/challenges/{c.id}/move", data={"to_status": "published", "reason": "跳过论证"},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/challenges/{c.id}/move",
+        data={"to_status": "published", "reason": "跳过论证"},
+        follow_redirects=True,
+    )
     assert "不能从“征集”变更为“张榜”" in resp.get_data(as_text=True)
     assert db.session.get(Challenge, c.id).status == "collecting"
-    resp = client.post(f"/challenges/{c.id}/move", data={"to_status": "assessing", "reason": "组织论证"},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/challenges/{c.id}/move",
+        data={"to_status": "assessing", "reason": "组织论证"},
+        follow_redirects=True,
+    )
     assert "榜单状态已变更为“论证”" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Challenge, c.id).status == "assessing"

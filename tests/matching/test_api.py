@@ -1,4 +1,5 @@
 """API contract and error bodies."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """The search page in a real browser, on a phone-sized and a laptop-sized screen."""
+
 from __future__ import annotations
 
 import pytest

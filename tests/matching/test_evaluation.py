@@ -1,4 +1,5 @@
 """`flask evaluate` on a small labelled fixture, and the metric definitions."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,15 @@ def test_metric_definitions():
 
 def test_evaluate_command_on_fixture(app):
     runner = app.test_cli_runner()
-    args = ["evaluate", "--needs", str(DATA / "needs.jsonl"), "--results", str(DATA / "results.jsonl"),
-            "--qrels", str(DATA / "qrels.tsv")]
+    args = [
+        "evaluate",
+        "--needs",
+        str(DATA / "needs.jsonl"),
+        "--results",
+        str(DATA / "results.jsonl"),
+        "--qrels",
+        str(DATA / "qrels.tsv"),
+    ]
     out = runner.invoke(args=args + ["--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output.strip().splitlines()[-1])
@@ -44,11 +52,29 @@ def test_evaluate_reports_bad_input_in_chinese(app, tmp_path):
     bad = tmp_path / "needs.jsonl"
     bad.write_text('{"id": "X1", "title": "缺少 kind"}\n', encoding="utf-8")
     runner = app.test_cli_runner()
-    out = runner.invoke(args=["evaluate", "--needs", str(bad), "--results", str(DATA / "results.jsonl"),
-                              "--qrels", str(DATA / "qrels.tsv")])
+    out = runner.invoke(
+        args=[
+            "evaluate",
+            "--needs",
+            str(bad),
+            "--results",
+            str(DATA / "results.jsonl"),
+            "--qrels",
+            str(DATA / "qrels.tsv"),
+        ]
+    )
     assert out.exit_code != 0 and "导入评测数据失败" in out.output and "第 1 行" in out.output
     qrels = tmp_path / "q.tsv"
     qrels.write_text("TN1 TR1\n", encoding="utf-8")
-    out = runner.invoke(args=["evaluate", "--needs", str(DATA / "needs.jsonl"),
-                              "--results", str(DATA / "results.jsonl"), "--qrels", str(qrels)])
+    out = runner.invoke(
+        args=[
+            "evaluate",
+            "--needs",
+            str(DATA / "needs.jsonl"),
+            "--results",
+            str(DATA / "results.jsonl"),
+            "--qrels",
+            str(qrels),
+        ]
+    )
     assert out.exit_code != 0 and "qrels 第 1 行" in out.output

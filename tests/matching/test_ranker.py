@@ -1,4 +1,5 @@
 """Hybrid ranker behaviour on a small real corpus (real model, real indexes)."""
+
 from __future__ import annotations
 
 from matchmaker.extensions import db
@@ -33,8 +34,12 @@ def test_own_organisation_and_unpublished_are_filtered(app, corpus):
 
 
 def test_field_is_soft_not_a_filter(app, corpus):
-    need = f.need("丘陵茶园打药飘移严重", "丘陵茶园地形起伏，打药时药液飘移严重，想找能贴着地形飞、稳定定高的方案。",
-                  field_name="现代农业", org=corpus["enterprise"])
+    need = f.need(
+        "丘陵茶园打药飘移严重",
+        "丘陵茶园地形起伏，打药时药液飘移严重，想找能贴着地形飞、稳定定高的方案。",
+        field_name="现代农业",
+        org=corpus["enterprise"],
+    )
     db.session.commit()
     items = ranker.rank_results_for_need(db.session, need, 5)
     assert items[0].id == corpus["results"]["drone"].id  # filed under 无人机, not 现代农业
@@ -67,8 +72,7 @@ def test_explanations_name_real_shared_terms(app, corpus):
 
 def test_experts_for_need_and_needs_for_result(app, corpus):
     e1 = f.expert("王教授", areas=["数控机床", "热误差补偿", "精密加工"])
-    f.expert("赵研究员", areas=["小麦育种", "赤霉病"], field_name="种业创新",
-             bio="长期从事小麦抗病育种。")
+    f.expert("赵研究员", areas=["小麦育种", "赤霉病"], field_name="种业创新", bio="长期从事小麦抗病育种。")
     db.session.commit()
     experts = ranker.rank_experts_for_need(db.session, corpus["need"], 2)
     assert experts[0].id == e1.id and experts[0].kind == "expert"

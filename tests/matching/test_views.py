@@ -1,4 +1,5 @@
 """Search page and the posting match panel."""
+
 from __future__ import annotations
 
 from flask import render_template_string
@@ -13,8 +14,8 @@ def test_search_page_highlights_shared_terms(client, corpus):
 
 
 def test_search_page_marks_where_comparable_relevance_ends(client, corpus):
-    from matchmaker.matching import ranker
     from matchmaker.extensions import db
+    from matchmaker.matching import ranker
 
     items = ranker.search(db.session, "機床熱誤差", "result", 20)
     floor = items[0].score - ranker.RELEVANCE_GAP
@@ -25,7 +26,7 @@ def test_search_page_marks_where_comparable_relevance_ends(client, corpus):
     # The marker stands right before the first result below the floor.
     marker = html.index('data-testid="low-relevance"')
     first_low = html.index(f'data-id="{items[below[0]].id}"')
-    assert all(html.index(f'data-id="{it.id}"') < marker for it in items[:below[0]])
+    assert all(html.index(f'data-id="{it.id}"') < marker for it in items[: below[0]])
     assert marker < first_low
 
 

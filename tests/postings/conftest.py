@@ -1,4 +1,5 @@
 """Fixtures for postings tests: the seeded taxonomy, one user per role, sample files."""
+
 from __future__ import annotations
 
 import re
@@ -6,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from werkzeug.security import generate_password_hash
 
 from matchmaker.accounts.models import User
@@ -22,9 +22,14 @@ FAST_HASH = generate_password_hash(factories.PASSWORD, "pbkdf2:sha256:1000")
 def quick_user(db, role: str, org=None, **kw) -> User:
     """Like factories.user, without the slow password hash."""
     n = next(factories._seq)
-    user = User(email=kw.pop("email", f"quick{n}@example.cn"), name=kw.pop("name", f"用户{n}"), role=role,
-                organization=org or factories.organization(factories.ROLE_ORG[role]),
-                password_hash=FAST_HASH, **kw)
+    user = User(
+        email=kw.pop("email", f"quick{n}@example.cn"),
+        name=kw.pop("name", f"用户{n}"),
+        role=role,
+        organization=org or factories.organization(factories.ROLE_ORG[role]),
+        password_hash=FAST_HASH,
+        **kw,
+    )
     db.session.add(user)
     db.session.flush()
     return user

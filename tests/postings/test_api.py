@@ -1,4 +1,5 @@
 """Postings JSON API: paging, filters, JSON 400 naming the field, 401/403/404, writes."""
+
 import pytest
 from sqlalchemy import select
 
@@ -6,9 +7,15 @@ from matchmaker.accounts.models import AuditLog
 from matchmaker.postings.models import Need, Result
 from tests import factories
 
-NEED = {"title": "接口发布的技术需求", "description": "通过接口发布的一条技术需求，描述足够长。", "field": "人工智能",
-        "keywords": ["视觉检测"], "budget_wan": 15, "deadline": "2027-03-01",
-        "contact": {"name": "王工", "phone": "13800009999"}}
+NEED = {
+    "title": "接口发布的技术需求",
+    "description": "通过接口发布的一条技术需求，描述足够长。",
+    "field": "人工智能",
+    "keywords": ["视觉检测"],
+    "budget_wan": 15,
+    "deadline": "2027-03-01",
+    "contact": {"name": "王工", "phone": "13800009999"},
+}
 
 
 def test_list_pages_and_totals(client, people, db):
@@ -27,17 +34,29 @@ def test_result_filters(client, people, db):
     factories.result(title="产业化阶段的成果", field_name="新能源", maturity="产业化")
     factories.result(title="归档的成果", field_name="新能源", status="archived")
     db.session.commit()
-    titles = lambda q: [i["title"] for i in client.get("/api/v1/results" + q).get_json()["items"]]
+
+    def titles(q):
+        return [i["title"] for i in client.get("/api/v1/results" + q).get_json()["items"]]
+
     assert titles("?field=新能源&maturity=产业化") == ["产业化阶段的成果"]
     assert titles("?field=新能源&status=archived") == ["归档的成果"]
     assert len(titles("?field=新能源&status=all")) == 3
 
 
-@pytest.mark.parametrize("query,field", [
-    ("per_page=abc", "per_page"), ("per_page=0", "per_page"), ("per_page=1000", "per_page"),
-    ("page=-1", "page"), ("field=不存在", "field"), ("region=北京", "region"),
-    ("maturity=量产", "maturity"), ("status=deleted", "status"), ("q=" + "长" * 101, "q"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("per_page=abc", "per_page"),
+        ("per_page=0", "per_page"),
+        ("per_page=1000", "per_page"),
+        ("page=-1", "page"),
+        ("field=不存在", "field"),
+        ("region=北京", "region"),
+        ("maturity=量产", "maturity"),
+        ("status=deleted", "status"),
+        ("q=" + "长" * 101, "q"),
+    ],
+)
 def test_bad_parameters_are_json_400_naming_the_field(client, people, query, field):
     resp = client.get("/api/v1/results?" + query)
     assert resp.status_code == 400
@@ -95,17 +114,20 @@ def test_create_update_delete_need(client, login, people, db):
     assert client.get("/api/v1/needs/EXT-API-1").status_code == 404
 
 
-@pytest.mark.parametrize("body,field", [
-    ({**NEED, "budget_wan": -1}, "budget_wan"),
-    ({**NEED, "budget_wan": "很多"}, "budget_wan"),
-    ({**NEED, "deadline": "2027/03/01"}, "deadline"),
-    ({**NEED, "field": "未知"}, "field"),
-    ({**NEED, "title": None}, "title"),
-    ({**NEED, "keywords": [1, 2]}, "keywords"),
-    ({**NEED, "contact": "13800009999"}, "contact"),
-    ({**NEED, "contact": {"email": "bad"}}, "contact_email"),
-    ({**NEED, "status": "gone"}, "status"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({**NEED, "budget_wan": -1}, "budget_wan"),
+        ({**NEED, "budget_wan": "很多"}, "budget_wan"),
+        ({**NEED, "deadline": "2027/03/01"}, "deadline"),
+        ({**NEED, "field": "未知"}, "field"),
+        ({**NEED, "title": None}, "title"),
+        ({**NEED, "keywords": [1, 2]}, "keywords"),
+        ({**NEED, "contact": "13800009999"}, "contact"),
+        ({**NEED, "contact": {"email": "bad"}}, "contact_email"),
+        ({**NEED, "status": "gone"}, "status"),
+    ],
+)
 def test_invalid_bodies_are_json_400_and_save_nothing(client, login, people, db, body, field):
     login(people["enterprise"])
     before = db.session.scalars(select(Need.id)).all()
@@ -127,20 +149,27 @@ def test_duplicate_external_id_is_400(client, login, people):
     assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "id"
 
 
-@pytest.mark.parametrize("who,method,url_kind", [
-    ("researcher", "post", "needs"), ("enterprise", "post", "results"),
-    ("other_enterprise", "patch", "needs"), ("researcher", "patch", "needs"),
-    ("other_researcher", "patch", "results"), ("enterprise", "delete", "results"),
-    ("other_enterprise", "delete", "needs"),
-])
+@pytest.mark.parametrize(
+    "who,method,url_kind",
+    [
+        ("researcher", "post", "needs"),
+        ("enterprise", "post", "results"),
+        ("other_enterprise", "patch", "needs"),
+        ("researcher", "patch", "needs"),
+        ("other_researcher", "patch", "results"),
+        ("enterprise", "delete", "results"),
+        ("other_enterprise", "delete", "needs"),
+    ],
+)
 def test_forbidden_writes_are_403_and_audited(client, login, people, db, who, method, url_kind):
     login(people[who])
     target = people["need"] if url_kind == "needs" else people["result"]
     url = f"/api/v1/{url_kind}" if method == "post" else f"/api/v1/{url_kind}/{target.id}"
     resp = getattr(client, method)(url, json={"budget_wan": 1, "price_wan": 1})
     assert resp.status_code == 403 and resp.get_json()["error"]["status"] == 403
-    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "permission_denied",
-                                                    AuditLog.user_id == people[who].id))
+    assert db.session.scalar(
+        select(AuditLog).where(AuditLog.action == "permission_denied", AuditLog.user_id == people[who].id)
+    )
 
 
 def test_broker_may_edit_any_result(client, login, people, db):

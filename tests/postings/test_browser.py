@@ -1,4 +1,5 @@
 """End to end in Debian's Chromium: register as an enterprise, post a need, see it listed."""
+
 import pytest
 
 
@@ -20,7 +21,9 @@ def test_enterprise_registers_posts_a_need_and_finds_it(page, fields):
     page.wait_for_url("**/needs/new")
     # First a mistake: a negative budget is refused beside the field, nothing is saved.
     page.fill("#title", "机床加工零件上午下午尺寸不一致")
-    page.fill("#description", "车间同一台数控机床上午和下午加工的零件尺寸相差十几微米，希望找到稳定加工精度的办法。")
+    page.fill(
+        "#description", "车间同一台数控机床上午和下午加工的零件尺寸相差十几微米，希望找到稳定加工精度的办法。"
+    )
     page.select_option("#field", "高端装备制造")
     page.fill("#budget_wan", "-5")
     page.click("#submit")
@@ -39,7 +42,8 @@ def test_enterprise_registers_posts_a_need_and_finds_it(page, fields):
     page.fill("#q", "尺寸不一致")
     page.click("text=筛选")
     assert page.locator('[data-testid="posting-list"] .posting-title').all_inner_texts() == [
-        "机床加工零件上午下午尺寸不一致"]
+        "机床加工零件上午下午尺寸不一致"
+    ]
     page.goto("/mine")
     assert "机床加工零件上午下午尺寸不一致" in page.locator('[data-testid="my-needs"]').inner_text()
 
@@ -48,16 +52,26 @@ def test_enterprise_registers_posts_a_need_and_finds_it(page, fields):
 def test_admin_dashboard_draws_charts_without_csp_errors(page, people):
     problems = []
     # CSP violations show up as console errors; the browser's own favicon probe is not ours.
-    page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and "Failed to load resource" not in msg.text else None)
-    page.on("response", lambda r: problems.append(r.url)
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text)
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: problems.append(r.url) if r.status >= 400 and not r.url.endswith("/favicon.ico") else None,
+    )
     page.goto("/login")
     page.fill("#email", people["admin"].email)
     page.fill("#password", "Passw0rd-Test")
     page.click("#submit")
     page.wait_for_url("**/mine")
     page.goto("/admin/")
-    page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('canvas.admin-chart'))")
+    page.wait_for_function(
+        "() => window.Chart && Chart.getChart(document.querySelector('canvas.admin-chart'))"
+    )
     assert page.evaluate("() => document.querySelectorAll('canvas.admin-chart').length") == 2
     assert problems == []

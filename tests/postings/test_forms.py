@@ -1,5 +1,6 @@
 """Create/edit forms: bad input shows a Chinese error beside the field and saves nothing;
 lists filter, search and page."""
+
 import re
 
 import pytest
@@ -9,14 +10,32 @@ from matchmaker.postings.models import Expert, Need, Result
 from tests import factories
 from tests.postings.conftest import field_errors as errors
 
-GOOD_RESULT = {"title": "高效金刚石线锯切割工艺", "description": "面向光伏硅片的细线化金刚石线锯切割工艺，损耗降低三成。",
-               "field": "超硬材料", "maturity": "产业化", "region": "郑州", "status": "published",
-               "keywords": "金刚石线锯、光伏,切割", "transfer_modes": ["许可", "技术服务"], "price_wan": "80.5",
-               "patent_numbers": "ZL2021001、ZL2021002", "team": "超硬材料团队", "contact_name": "孙老师",
-               "contact_phone": "0371-1234567", "contact_email": "sun@example.cn"}
-GOOD_NEED = {"title": "速冻水饺冻裂率高", "description": "冷链运输后冻裂率达到百分之五，希望改进配方或工艺。",
-             "field": "食品加工", "region": "漯河", "status": "open", "budget_wan": "20", "deadline": "2027-06-30",
-             "keywords": "速冻，冻裂"}
+GOOD_RESULT = {
+    "title": "高效金刚石线锯切割工艺",
+    "description": "面向光伏硅片的细线化金刚石线锯切割工艺，损耗降低三成。",
+    "field": "超硬材料",
+    "maturity": "产业化",
+    "region": "郑州",
+    "status": "published",
+    "keywords": "金刚石线锯、光伏,切割",
+    "transfer_modes": ["许可", "技术服务"],
+    "price_wan": "80.5",
+    "patent_numbers": "ZL2021001、ZL2021002",
+    "team": "超硬材料团队",
+    "contact_name": "孙老师",
+    "contact_phone": "0371-1234567",
+    "contact_email": "sun@example.cn",
+}
+GOOD_NEED = {
+    "title": "速冻水饺冻裂率高",
+    "description": "冷链运输后冻裂率达到百分之五，希望改进配方或工艺。",
+    "field": "食品加工",
+    "region": "漯河",
+    "status": "open",
+    "budget_wan": "20",
+    "deadline": "2027-06-30",
+    "keywords": "速冻，冻裂",
+}
 
 
 def count(db, model) -> int:
@@ -37,23 +56,28 @@ def test_valid_result_is_saved_with_lists_parsed(client, login, people, db):
     assert resp.headers["Location"].endswith(f"/results/{obj.id}")
 
 
-@pytest.mark.parametrize("kind,change,field,message", [
-    ("result", {"title": ""}, "title", "标题不能为空"),
-    ("result", {"description": ""}, "description", "描述不能为空"),
-    ("result", {"field": ""}, "field", "请选择领域"),
-    ("result", {"field": "不存在的领域"}, "field", "不在分类目录中"),
-    ("result", {"maturity": "量产"}, "maturity", "成熟度“量产”无效"),
-    ("result", {"price_wan": "-5"}, "price_wan", "不能为负数"),
-    ("result", {"price_wan": "八十万"}, "price_wan", "须为数字"),
-    ("result", {"transfer_modes": ["赠送"]}, "transfer_modes", "合作方式“赠送”无效"),
-    ("result", {"contact_email": "not-an-email"}, "contact_email", "联系邮箱格式不正确"),
-    ("result", {"region": "北京"}, "region", "地区“北京”无效"),
-    ("need", {"budget_wan": "-1"}, "budget_wan", "预算不能为负数"),
-    ("need", {"deadline": "2027-13-45"}, "deadline", "YYYY-MM-DD"),
-    ("need", {"title": "短"}, "title", "标题至少 4 字"),
-])
+@pytest.mark.parametrize(
+    "kind,change,field,message",
+    [
+        ("result", {"title": ""}, "title", "标题不能为空"),
+        ("result", {"description": ""}, "description", "描述不能为空"),
+        ("result", {"field": ""}, "field", "请选择领域"),
+        ("result", {"field": "不存在的领域"}, "field", "不在分类目录中"),
+        ("result", {"maturity": "量产"}, "maturity", "成熟度“量产”无效"),
+        ("result", {"price_wan": "-5"}, "price_wan", "不能为负数"),
+        ("result", {"price_wan": "八十万"}, "price_wan", "须为数字"),
+        ("result", {"transfer_modes": ["赠送"]}, "transfer_modes", "合作方式“赠送”无效"),
+        ("result", {"contact_email": "not-an-email"}, "contact_email", "联系邮箱格式不正确"),
+        ("result", {"region": "北京"}, "region", "地区“北京”无效"),
+        ("need", {"budget_wan": "-1"}, "budget_wan", "预算不能为负数"),
+        ("need", {"deadline": "2027-13-45"}, "deadline", "YYYY-MM-DD"),
+        ("need", {"title": "短"}, "title", "标题至少 4 字"),
+    ],
+)
 def test_bad_input_shows_error_and_saves_nothing(client, login, people, db, kind, change, field, message):
-    model, good, who = (Result, GOOD_RESULT, "researcher") if kind == "result" else (Need, GOOD_NEED, "enterprise")
+    model, good, who = (
+        (Result, GOOD_RESULT, "researcher") if kind == "result" else (Need, GOOD_NEED, "enterprise")
+    )
     login(people[who])
     before = count(db, model)
     resp = client.post(f"/{kind}s/new", data={**good, **change})
@@ -76,7 +100,9 @@ def test_failed_edit_keeps_stored_values(client, login, people, db):
     need = people["need"]
     title = need.title
     login(people["enterprise"])
-    resp = client.post(f"/needs/{need.id}/edit", data={**GOOD_NEED, "title": "新的需求标题", "budget_wan": "-3"})
+    resp = client.post(
+        f"/needs/{need.id}/edit", data={**GOOD_NEED, "title": "新的需求标题", "budget_wan": "-3"}
+    )
     assert resp.status_code == 200 and "预算不能为负数" in errors(resp)["budget_wan"]
     db.session.expire_all()
     assert db.session.get(Need, need.id).title == title
@@ -99,9 +125,17 @@ def test_expert_form_links_own_results_only(client, login, people, db):
     foreign = factories.result(title="别的学校的成果标题", org=people["other_researcher"].organization)
     db.session.commit()
     login(people["researcher"])
-    resp = client.post("/experts/new", data={"name": "钱教授", "title": "教授", "field": "高端装备制造",
-                                            "research_areas": "机床、误差", "bio": "简介",
-                                            "results": [str(people["result"].id), str(foreign.id)]})
+    resp = client.post(
+        "/experts/new",
+        data={
+            "name": "钱教授",
+            "title": "教授",
+            "field": "高端装备制造",
+            "research_areas": "机床、误差",
+            "bio": "简介",
+            "results": [str(people["result"].id), str(foreign.id)],
+        },
+    )
     assert resp.status_code == 302
     expert = db.session.scalar(select(Expert).where(Expert.name == "钱教授"))
     assert [r.id for r in expert.results] == [people["result"].id]
@@ -119,8 +153,13 @@ def test_archived_posting_leaves_public_list(client, login, people):
 
 def test_list_filters_and_keyword_search(client, people, db):
     factories.result(title="小麦抗赤霉病育种技术", field_name="种业创新", region="新乡", maturity="小试")
-    factories.result(title="玉米制种去雄机械", description="机械化去雄，降低人工成本。", field_name="种业创新",
-                     region="郑州", maturity="产业化")
+    factories.result(
+        title="玉米制种去雄机械",
+        description="机械化去雄，降低人工成本。",
+        field_name="种业创新",
+        region="郑州",
+        maturity="产业化",
+    )
     db.session.commit()
 
     def titles(query):
@@ -143,16 +182,21 @@ def test_pagination(client, app, people, db):
     db.session.commit()
     first = client.get("/needs?field=新能源").get_data(as_text=True)
     second = client.get("/needs?field=新能源&page=2").get_data(as_text=True)
-    assert first.count("posting-title\">分页测试需求") == app.config["PAGE_SIZE"]
-    assert second.count("posting-title\">分页测试需求") == 3
+    assert first.count('posting-title">分页测试需求') == app.config["PAGE_SIZE"]
+    assert second.count('posting-title">分页测试需求') == 3
     assert "第 2 / 2 页" in second
     assert client.get("/needs?page=abc").status_code == 200
     past = client.get("/needs?field=新能源&page=99").get_data(as_text=True)  # past the end: the last page
-    assert "第 2 / 2 页" in past and past.count("posting-title\">分页测试需求") == 3
+    assert "第 2 / 2 页" in past and past.count('posting-title">分页测试需求') == 3
 
 
 def test_detail_pages_render(client, people):
-    for url in (f"/results/{people['result'].id}", f"/needs/{people['need'].id}",
-                f"/experts/{people['expert'].id}", "/experts", "/experts?q=张"):
+    for url in (
+        f"/results/{people['result'].id}",
+        f"/needs/{people['need'].id}",
+        f"/experts/{people['expert'].id}",
+        "/experts",
+        "/experts?q=张",
+    ):
         assert client.get(url).status_code == 200
     assert client.get("/results/999999").status_code == 404

@@ -1,5 +1,6 @@
 """JSONL import/export: atomicity, line-numbered errors, idempotent re-import, --skip-invalid,
 Traditional text kept as given, export round trip, and the CLI commands."""
+
 import json
 
 import pytest
@@ -16,8 +17,13 @@ def counts(db):
 
 
 def line(**kw):
-    base = {"id": "T1", "kind": "need", "title": "测试需求标题", "description": "这是一条足够长的测试需求描述。",
-            "field": "人工智能"}
+    base = {
+        "id": "T1",
+        "kind": "need",
+        "title": "测试需求标题",
+        "description": "这是一条足够长的测试需求描述。",
+        "field": "人工智能",
+    }
     base.update(kw)
     return json.dumps({k: v for k, v in base.items() if v is not ...}, ensure_ascii=False) + "\n"
 
@@ -67,7 +73,12 @@ def test_one_malformed_line_changes_nothing_and_names_that_line(db, fields, data
     db.session.commit()
     before = counts(db)
     good = lines(data_dir / "postings.jsonl")
-    bad = good[:2] + ['{"id": "SN009", "kind": "need", "title": "坏行\n'] + good[2:] + [line(id="KEEP", budget_wan=99)]
+    bad = (
+        good[:2]
+        + ['{"id": "SN009", "kind": "need", "title": "坏行\n']
+        + good[2:]
+        + [line(id="KEEP", budget_wan=99)]
+    )
     with pytest.raises(ImportFailed) as info:
         import_postings(db.session, bad)
     db.session.commit()  # even a careless caller's commit writes nothing
@@ -110,8 +121,9 @@ def test_every_bad_line_is_listed_with_number_and_reason(db, fields):
 
 
 def test_skip_invalid_imports_the_valid_lines(db, fields):
-    report = import_postings(db.session, [line(id="G1"), line(id="B1", field="无"), line(id="G2")],
-                             skip_invalid=True)
+    report = import_postings(
+        db.session, [line(id="G1"), line(id="B1", field="无"), line(id="G2")], skip_invalid=True
+    )
     assert (report.created, report.skipped) == (2, 1)
     assert [e.line_no for e in report.errors] == [2]
     assert set(db.session.scalars(select(Need.external_id))) == {"G1", "G2"}
@@ -124,11 +136,16 @@ def test_unknown_keys_are_ignored_with_a_warning(db, fields):
 
 
 def test_region_spellings_and_organisation_default(db, fields):
-    import_postings(db.session, [line(id="J1", region="济源", organization="济源测试钢铁有限公司"),
-                                 line(id="J2", region="郑州市")])
+    import_postings(
+        db.session,
+        [line(id="J1", region="济源", organization="济源测试钢铁有限公司"), line(id="J2", region="郑州市")],
+    )
     regions = dict(db.session.execute(select(Need.external_id, Need.region)).all())
     assert regions == {"J1": "济源示范区", "J2": "郑州"}
-    assert db.session.scalar(select(Organization).where(Organization.name == "济源测试钢铁有限公司")).region == "济源示范区"
+    assert (
+        db.session.scalar(select(Organization).where(Organization.name == "济源测试钢铁有限公司")).region
+        == "济源示范区"
+    )
 
 
 def test_export_round_trip(db, fields, data_dir):
@@ -166,7 +183,9 @@ def test_cli_import_failure_lists_lines_and_exits_non_zero(app, db, fields, tmp_
 
 def test_cli_import_stdin_and_export_stdout(app, db, fields, data_dir, tmp_path):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["import", "-"], input=(data_dir / "postings.jsonl").read_text(encoding="utf-8"))
+    result = runner.invoke(
+        args=["import", "-"], input=(data_dir / "postings.jsonl").read_text(encoding="utf-8")
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["export", "--kind", "result", "-"])
     assert result.exit_code == 0
@@ -191,8 +210,9 @@ def test_fresh_database_imports_the_dev_set_after_seeding_fields(db, app):
 
 def test_cli_shows_progress_for_big_files(app, db, fields, tmp_path):
     path = tmp_path / "big.jsonl"
-    path.write_text("".join(line(id=f"BIG{i:04d}", title=f"批量导入的需求{i}") for i in range(600)),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(line(id=f"BIG{i:04d}", title=f"批量导入的需求{i}") for i in range(600)), encoding="utf-8"
+    )
     result = app.test_cli_runner().invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output
     assert "校验" in result.output and "600/600" in result.output

@@ -1,4 +1,5 @@
 """Who may do what with postings: every forbidden action answers 403 and is audited."""
+
 import pytest
 from sqlalchemy import select
 
@@ -7,19 +8,35 @@ from matchmaker.postings.models import Expert, Need, Result
 from tests import factories
 
 VALID = {
-    "result": {"title": "新型数控机床热误差补偿方法", "description": "基于温度测点的热误差实时补偿技术说明。",
-               "field": "高端装备制造", "maturity": "中试", "region": "郑州", "status": "published"},
-    "need": {"title": "零件尺寸随温度漂移的问题", "description": "上午和下午加工尺寸相差十几微米，希望解决。",
-             "field": "高端装备制造", "region": "郑州", "status": "open"},
+    "result": {
+        "title": "新型数控机床热误差补偿方法",
+        "description": "基于温度测点的热误差实时补偿技术说明。",
+        "field": "高端装备制造",
+        "maturity": "中试",
+        "region": "郑州",
+        "status": "published",
+    },
+    "need": {
+        "title": "零件尺寸随温度漂移的问题",
+        "description": "上午和下午加工尺寸相差十几微米，希望解决。",
+        "field": "高端装备制造",
+        "region": "郑州",
+        "status": "open",
+    },
     "expert": {"name": "赵教授", "research_areas": "精密加工", "bio": "精密加工专家。"},
 }
 PLURAL = {"result": "results", "need": "needs", "expert": "experts"}
 MODELS = {"result": Result, "need": Need, "expert": Expert}
 
 
-@pytest.mark.parametrize("kind,allowed", [
-    ("result", {"researcher"}), ("need", {"enterprise"}), ("expert", {"researcher"}),
-])
+@pytest.mark.parametrize(
+    "kind,allowed",
+    [
+        ("result", {"researcher"}),
+        ("need", {"enterprise"}),
+        ("expert", {"researcher"}),
+    ],
+)
 @pytest.mark.parametrize("role", ["researcher", "enterprise"])
 def test_only_the_right_role_creates(client, login, people, db, kind, allowed, role):
     login(people[role])
@@ -117,6 +134,7 @@ def test_staff_edits_of_others_postings_are_audited(client, login, people, db):
 
 def test_delete_refused_when_a_match_exists(client, login, people, db):
     from matchmaker.review.models import Match
+
     db.session.add(Match(need_id=people["need"].id, result_id=people["result"].id, score=0.5))
     db.session.commit()
     login(people["researcher"])
@@ -125,10 +143,18 @@ def test_delete_refused_when_a_match_exists(client, login, people, db):
     assert db.session.get(Result, people["result"].id) is not None
 
 
-@pytest.mark.parametrize("who,sees", [
-    (None, False), ("researcher", True), ("colleague", True), ("other_researcher", False),
-    ("enterprise", False), ("broker", True), ("admin", True),
-])
+@pytest.mark.parametrize(
+    "who,sees",
+    [
+        (None, False),
+        ("researcher", True),
+        ("colleague", True),
+        ("other_researcher", False),
+        ("enterprise", False),
+        ("broker", True),
+        ("admin", True),
+    ],
+)
 def test_result_contact_is_gated(client, login, people, who, sees):
     if who:
         login(people[who])
@@ -137,19 +163,33 @@ def test_result_contact_is_gated(client, login, people, who, sees):
     assert ('data-testid="contact-hidden"' in html) is (not sees)
 
 
-@pytest.mark.parametrize("who,sees", [
-    (None, False), ("enterprise", True), ("other_enterprise", False), ("researcher", False),
-    ("broker", True), ("admin", True),
-])
+@pytest.mark.parametrize(
+    "who,sees",
+    [
+        (None, False),
+        ("enterprise", True),
+        ("other_enterprise", False),
+        ("researcher", False),
+        ("broker", True),
+        ("admin", True),
+    ],
+)
 def test_need_contact_is_gated(client, login, people, who, sees):
     if who:
         login(people[who])
     assert ("13912345678" in client.get(f"/needs/{people['need'].id}").get_data(as_text=True)) is sees
 
 
-@pytest.mark.parametrize("who,sees", [
-    (None, False), ("colleague", True), ("other_researcher", False), ("enterprise", False), ("broker", True),
-])
+@pytest.mark.parametrize(
+    "who,sees",
+    [
+        (None, False),
+        ("colleague", True),
+        ("other_researcher", False),
+        ("enterprise", False),
+        ("broker", True),
+    ],
+)
 def test_expert_contact_is_gated(client, login, people, who, sees):
     if who:
         login(people[who])
@@ -157,7 +197,9 @@ def test_expert_contact_is_gated(client, login, people, who, sees):
 
 
 def test_drafts_are_hidden_from_other_organisations(client, login, people, db):
-    draft = factories.result(title="尚未公开的草稿成果标题", org=people["result"].organization, status="draft")
+    draft = factories.result(
+        title="尚未公开的草稿成果标题", org=people["result"].organization, status="draft"
+    )
     db.session.commit()
     assert client.get(f"/results/{draft.id}").status_code == 403
     assert "尚未公开的草稿成果标题" not in client.get("/results?status=draft").get_data(as_text=True)

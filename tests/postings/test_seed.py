@@ -1,4 +1,5 @@
 """`flask seed`: loads every seed file, is safe to run twice and prints the demo accounts."""
+
 import json
 
 from sqlalchemy import func, select
@@ -30,10 +31,18 @@ def test_seed_twice_loads_everything_once(app, db, seed_dir):
     first = runner.invoke(args=["seed"])
     assert first.exit_code == 0, first.output
     after_first = totals(db)
-    demo = [a["email"] for a in json.loads((PROJECT_ROOT / "seed_data" / "accounts.json").read_text(encoding="utf-8"))]
+    demo = [
+        a["email"]
+        for a in json.loads((PROJECT_ROOT / "seed_data" / "accounts.json").read_text(encoding="utf-8"))
+    ]
     assert after_first["Field"] == 16 and len(demo) == 7
     assert db.session.scalar(select(func.count(User.id)).where(User.email.in_(demo))) == 7
-    assert (after_first["Result"], after_first["Need"], after_first["Expert"], after_first["Topic"]) == (2, 2, 3, 3)
+    assert (after_first["Result"], after_first["Need"], after_first["Expert"], after_first["Topic"]) == (
+        2,
+        2,
+        3,
+        3,
+    )
     for email in ("admin@demo.cn", "broker@demo.cn", "enterprise2@demo.cn", "researcher2@demo.cn"):
         assert email in first.output
     assert "Henan2026demo" in first.output

@@ -1,4 +1,5 @@
 """Fixtures for the broker workspace: two parties, a broker and a proposed match."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,12 +36,25 @@ def deal(db) -> Deal:
     researcher = f.user("researcher", org=uni_org, phone=RESULT_USER_PHONE, email="uni@example.cn")
     broker = f.user("broker", email="broker@example.cn")
     outsider = f.user("enterprise")
-    need = f.need("数控机床加工零件尺寸随温度漂移", org=ent_org, region="郑州", owner_id=enterprise.id,
-                  contact_name="王工", contact_phone=NEED_PHONE, contact_email="wang@jingmi.cn",
-                  keywords=["数控机床", "热误差", "补偿"])
-    result = f.result("数控机床主轴热误差建模与实时补偿", org=uni_org, owner_id=researcher.id,
-                      contact_name="李教授", contact_phone=RESULT_PHONE, contact_email="li@zzu.edu.cn",
-                      keywords=["数控机床", "热误差", "补偿"])
+    need = f.need(
+        "数控机床加工零件尺寸随温度漂移",
+        org=ent_org,
+        region="郑州",
+        owner_id=enterprise.id,
+        contact_name="王工",
+        contact_phone=NEED_PHONE,
+        contact_email="wang@jingmi.cn",
+        keywords=["数控机床", "热误差", "补偿"],
+    )
+    result = f.result(
+        "数控机床主轴热误差建模与实时补偿",
+        org=uni_org,
+        owner_id=researcher.id,
+        contact_name="李教授",
+        contact_phone=RESULT_PHONE,
+        contact_email="li@zzu.edu.cn",
+        keywords=["数控机床", "热误差", "补偿"],
+    )
     f.result("玉米耐旱新品种选育", field_name="种业创新", contact_phone="13500000001")
     propose(db.session, top=5)
     db.session.commit()
@@ -58,4 +72,5 @@ def as_user(app):
         resp = c.post("/login", data={"email": user.email, "password": PASSWORD})
         assert resp.status_code == 302
         return c
+
     return _client

@@ -1,4 +1,5 @@
 """A minimal real SMTP server on a local socket, so the sender is tested through smtplib."""
+
 from __future__ import annotations
 
 import socketserver

@@ -1,4 +1,5 @@
 """Automatic proposals on publish/change, the propose/followups/mail commands and the seed."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,9 @@ def test_publishing_a_need_proposes_automatically(app, db):
     db.session.commit()
     assert _count(db, need_id=need.id, result_id=result.id) == 1
     for user in (owner, researcher):  # both postings' organisations hear of the new match
-        assert db.session.scalar(select(Notification).where(Notification.user_id == user.id,
-                                                            Notification.kind == "new_match"))
+        assert db.session.scalar(
+            select(Notification).where(Notification.user_id == user.id, Notification.kind == "new_match")
+        )
     # A change that does not touch ranking inputs does not re-run; one that does keeps it idempotent.
     need.contact_name = "赵工"
     db.session.commit()
@@ -86,10 +88,22 @@ def test_propose_command(app, db, deal):
 
 
 def test_followups_command_notifies_due_tasks(app, db, deal):
-    db.session.add(FollowUp(match_id=deal.match.id, kind="introduction", due_at=utcnow() - timedelta(days=1),
-                            broker_id=deal.broker.id))
-    db.session.add(FollowUp(match_id=deal.match.id, kind="signing", due_at=utcnow() + timedelta(days=5),
-                            broker_id=deal.broker.id))
+    db.session.add(
+        FollowUp(
+            match_id=deal.match.id,
+            kind="introduction",
+            due_at=utcnow() - timedelta(days=1),
+            broker_id=deal.broker.id,
+        )
+    )
+    db.session.add(
+        FollowUp(
+            match_id=deal.match.id,
+            kind="signing",
+            due_at=utcnow() + timedelta(days=5),
+            broker_id=deal.broker.id,
+        )
+    )
     db.session.commit()
     out = app.test_cli_runner().invoke(args=["followups"])
     assert out.exit_code == 0 and "本次新发提醒 1 条" in out.output
@@ -122,14 +136,18 @@ def test_mail_outbox_off_by_default_digest_bundles_and_sender_drains(app, db):
         server.shutdown()
         server.server_close()
     assert len(server.messages) == 2
-    assert sorted(next(ln for ln in m.splitlines() if ln.startswith("To: ")) for m in server.messages) == \
-        sorted([f"To: {instant.email}", f"To: {weekly.email}"])
+    assert sorted(
+        next(ln for ln in m.splitlines() if ln.startswith("To: ")) for m in server.messages
+    ) == sorted([f"To: {instant.email}", f"To: {weekly.email}"])
     assert send_pending(db.session, app.config) == (0, 0)  # nothing left to send
     notify(db.session, instant, "stage", "服务器停了")
     db.session.commit()
     out = app.test_cli_runner().invoke(args=["mail", "send"])  # the server is shut down now
     assert out.exit_code != 0 and "无法通过 SMTP 服务器" in out.output
-    assert db.session.scalar(select(EmailOutbox).where(EmailOutbox.subject.contains("服务器停了"))).sent_at is None
+    assert (
+        db.session.scalar(select(EmailOutbox).where(EmailOutbox.subject.contains("服务器停了"))).sent_at
+        is None
+    )
 
 
 def test_seed_loads_decisions(app, db, tmp_path):
@@ -140,11 +158,29 @@ def test_seed_loads_decisions(app, db, tmp_path):
     r2 = f.result("机床导轨润滑油回收", external_id="SR002", keywords=["机床"])
     n1 = f.need("数控机床热误差导致尺寸漂移", external_id="SN001", keywords=["热误差"])
     db.session.commit()
-    (tmp_path / "decisions.jsonl").write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in [
-        {"need": "SN001", "result": "SR001", "decision": "accept", "reason": None, "note": "直接对口"},
-        {"need": "SN001", "result": "SR002", "decision": "reject", "reason": "技术不对口", "note": "润滑不是热误差"},
-        {"need": "SN404", "result": "SR001", "decision": "accept"},
-    ]), encoding="utf-8")
+    (tmp_path / "decisions.jsonl").write_text(
+        "\n".join(
+            json.dumps(d, ensure_ascii=False)
+            for d in [
+                {
+                    "need": "SN001",
+                    "result": "SR001",
+                    "decision": "accept",
+                    "reason": None,
+                    "note": "直接对口",
+                },
+                {
+                    "need": "SN001",
+                    "result": "SR002",
+                    "decision": "reject",
+                    "reason": "技术不对口",
+                    "note": "润滑不是热误差",
+                },
+                {"need": "SN404", "result": "SR001", "decision": "accept"},
+            ]
+        ),
+        encoding="utf-8",
+    )
     stats = seed(db.session, tmp_path)
     db.session.commit()
     assert stats["decisions"] == 2 and stats["skipped"] == 1

@@ -1,11 +1,10 @@
 """Browser flow: a broker accepts from the queue, both sides confirm, contacts appear."""
+
 from __future__ import annotations
 
 import pytest
 
 from tests.review.conftest import NEED_PHONE, RESULT_PHONE
-
-
 
 
 @pytest.mark.browser

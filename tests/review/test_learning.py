@@ -1,4 +1,5 @@
 """Learning fusion weights from broker decisions; feedback metrics; CLI figures."""
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,18 @@ def _decisions(db, label_from: str, n: int = 40):
     for i in range(n):
         dense, field = rng.random(), rng.random()
         accepted = (dense if label_from == "dense" else field) > 0.5
-        db.session.add(Match(need_id=need.id, result_id=f.result(title=f"成果{i}").id, source="ranker",
-                             score=dense, components={"dense": dense, "field": field},
-                             decision="accept" if accepted else "reject", decided_by_id=broker.id,
-                             stage="confirmation" if accepted else "closed"))
+        db.session.add(
+            Match(
+                need_id=need.id,
+                result_id=f.result(title=f"成果{i}").id,
+                source="ranker",
+                score=dense,
+                components={"dense": dense, "field": field},
+                decision="accept" if accepted else "reject",
+                decided_by_id=broker.id,
+                stage="confirmation" if accepted else "closed",
+            )
+        )
     db.session.commit()
 
 
@@ -67,6 +76,7 @@ def test_learned_weights_reorder_proposals(db, deal):
     from sqlalchemy import select
 
     from matchmaker.review.services import propose_for_need
+
     # A close competitor in meaning that shares fewer exact terms with the needs.
     f.result("数控机床主轴热变形在线补偿", description="数控机床主轴温升导致的热变形在线测量与补偿。")
     plain, learned = f.need("数控机床热误差补偿"), f.need("数控机床热误差补偿方案")

@@ -1,4 +1,5 @@
 """Proposals, decisions, confirmations, stage rules and follow-ups (service level)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,8 +28,12 @@ def test_propose_stores_top_results_with_components(db, deal):
     assert m.source == "ranker" and m.stage == "proposed" and m.score > 0
     assert m.components and isinstance(m.explanation, dict)
     # The corn result shares nothing with the machine-tool need: not proposed.
-    assert db.session.scalar(select(Match).where(Match.need_id == deal.need.id,
-                                                 Match.result_id != deal.result.id)) is None
+    assert (
+        db.session.scalar(
+            select(Match).where(Match.need_id == deal.need.id, Match.result_id != deal.result.id)
+        )
+        is None
+    )
     assert m.changes[0].to_stage == "proposed"
 
 
@@ -44,8 +49,9 @@ def test_propose_is_idempotent_and_never_reopens_rejected(db, deal):
     stats = services.propose(db.session, top=5)
     db.session.commit()
     assert stats.created == 0 and stats.kept_decided == 1
-    rows = db.session.scalars(select(Match).where(Match.need_id == deal.need.id,
-                                                  Match.result_id == deal.result.id)).all()
+    rows = db.session.scalars(
+        select(Match).where(Match.need_id == deal.need.id, Match.result_id == deal.result.id)
+    ).all()
     assert len(rows) == 1 and rows[0].stage == "closed" and rows[0].decision == "reject"
 
 
@@ -103,7 +109,9 @@ def test_release_only_when_both_confirm_and_is_audited(db, deal):
     services.respond(db.session, deal.match, deal.researcher, True)
     db.session.commit()
     assert deal.match.released and deal.match.stage == "negotiation"
-    assert services.visible_contact(deal.enterprise, deal.match, "result")["phone"] == deal.result.contact_phone
+    assert (
+        services.visible_contact(deal.enterprise, deal.match, "result")["phone"] == deal.result.contact_phone
+    )
     assert services.visible_contact(deal.researcher, deal.match, "need")["phone"] == deal.need.contact_phone
     assert services.visible_contact(deal.outsider, deal.match, "need") is None
     logs = db.session.scalars(select(AuditLog).where(AuditLog.action == "contact_release")).all()
@@ -118,8 +126,9 @@ def test_decline_needs_reason_and_other_side_sees_it(db, deal):
     services.respond(db.session, deal.match, deal.researcher, False, "团队本年度排期已满")
     db.session.commit()
     assert deal.match.stage == "closed" and not deal.match.released
-    note = db.session.scalar(select(Notification).where(Notification.user_id == deal.enterprise.id,
-                                                        Notification.kind == "stage"))
+    note = db.session.scalar(
+        select(Notification).where(Notification.user_id == deal.enterprise.id, Notification.kind == "stage")
+    )
     assert "团队本年度排期已满" in note.body
     with pytest.raises(ReviewError):
         services.respond(db.session, deal.match, deal.outsider, True)
@@ -127,7 +136,9 @@ def test_decline_needs_reason_and_other_side_sees_it(db, deal):
 
 def test_illegal_stage_jumps_are_rejected_with_clear_error(db, deal):
     with pytest.raises(ReviewError, match="不能从「推荐」直接进入「签约」"):
-        services.advance(db.session, deal.match, "signed", deal.broker, contract_type="license", amount_wan=50)
+        services.advance(
+            db.session, deal.match, "signed", deal.broker, contract_type="license", amount_wan=50
+        )
     services.decide(db.session, deal.match, deal.broker, "accept", None)
     with pytest.raises(ReviewError, match="双方尚未都确认意向"):
         services.advance(db.session, deal.match, "negotiation", deal.broker)
@@ -144,9 +155,12 @@ def test_full_pipeline_records_who_when_why_and_contract(db, deal):
     with pytest.raises(ReviewError, match="合同类型"):
         services.advance(db.session, deal.match, "signed", deal.broker, amount_wan=80)
     with pytest.raises(ReviewError, match="金额"):
-        services.advance(db.session, deal.match, "signed", deal.broker, contract_type="license", amount_wan="abc")
-    services.advance(db.session, deal.match, "signed", deal.broker, "许可合同已签", contract_type="license",
-                     amount_wan=80)
+        services.advance(
+            db.session, deal.match, "signed", deal.broker, contract_type="license", amount_wan="abc"
+        )
+    services.advance(
+        db.session, deal.match, "signed", deal.broker, "许可合同已签", contract_type="license", amount_wan=80
+    )
     db.session.commit()
     c = deal.match.contract
     assert c.amount_wan == 80 and c.type_label == "技术许可"
@@ -156,8 +170,13 @@ def test_full_pipeline_records_who_when_why_and_contract(db, deal):
     services.advance(db.session, deal.match, "registered", deal.broker, registration_no="410100-2026-0001")
     db.session.commit()
     stages = [(c.from_stage, c.to_stage) for c in deal.match.changes]
-    assert stages == [(None, "proposed"), ("proposed", "confirmation"), ("confirmation", "negotiation"),
-                      ("negotiation", "signed"), ("signed", "registered")]
+    assert stages == [
+        (None, "proposed"),
+        ("proposed", "confirmation"),
+        ("confirmation", "negotiation"),
+        ("negotiation", "signed"),
+        ("signed", "registered"),
+    ]
     last = deal.match.changes[-2]
     assert last.user_id == deal.broker.id and last.reason == "许可合同已签" and last.at is not None
     with pytest.raises(ReviewError, match="当前阶段可进入：无"):
@@ -172,8 +191,15 @@ def test_follow_ups_fall_due_7_days_after_introduction_and_30_after_signing(db, 
     assert services.due_follow_ups(db.session, now=t0 + timedelta(days=6)) == []
     assert services.due_follow_ups(db.session, now=t0 + timedelta(days=7)) == [intro]
 
-    services.advance(db.session, deal.match, "signed", deal.broker, contract_type="development",
-                     amount_wan=120, now=t0 + timedelta(days=8))
+    services.advance(
+        db.session,
+        deal.match,
+        "signed",
+        deal.broker,
+        contract_type="development",
+        amount_wan=120,
+        now=t0 + timedelta(days=8),
+    )
     signing = db.session.scalar(select(FollowUp).where(FollowUp.kind == "signing"))
     assert signing.due_at == t0 + timedelta(days=38)
     assert signing not in services.due_follow_ups(db.session, now=t0 + timedelta(days=37))
@@ -198,18 +224,28 @@ def test_queue_follows_broker_fields_and_regions(db, deal):
     assert deal.match not in ids(deal.broker)
     deal.broker.broker_regions = ["郑州"]
     assert deal.match in ids(deal.broker)
-    assert deal.match not in db.session.scalars(services.queue_query(
-        deal.broker, services.QueueFilter(status="rejected"))).all()
+    assert (
+        deal.match
+        not in db.session.scalars(
+            services.queue_query(deal.broker, services.QueueFilter(status="rejected"))
+        ).all()
+    )
 
 
 def test_stage_changes_notify_parties(db, deal):
     _both_confirm(db, deal)
     services.advance(db.session, deal.match, "signed", deal.broker, contract_type="transfer", amount_wan=30)
     db.session.commit()
-    titles = db.session.scalars(select(Notification.title).where(Notification.user_id == deal.enterprise.id,
-                                                                 Notification.kind == "stage")).all()
+    titles = db.session.scalars(
+        select(Notification.title).where(
+            Notification.user_id == deal.enterprise.id, Notification.kind == "stage"
+        )
+    ).all()
     assert any("签约" in t for t in titles)
-    assert db.session.scalar(select(StageChange).where(StageChange.to_stage == "signed")).user_id == deal.broker.id
+    assert (
+        db.session.scalar(select(StageChange).where(StageChange.to_stage == "signed")).user_id
+        == deal.broker.id
+    )
 
 
 def test_roadshow_intent_parties_can_still_release_contacts(db, deal, as_user):

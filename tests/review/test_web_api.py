@@ -1,4 +1,5 @@
 """Views, API and exports: permissions and no contact leak before both sides confirm."""
+
 from __future__ import annotations
 
 import io
@@ -21,9 +22,18 @@ def _xlsx_text(data: bytes) -> str:
 def _everything(client, match_id) -> str:
     """Every page, API answer and export of the workspace this client can fetch, as text."""
     parts = []
-    for url in ("/review/", "/review/?status=all", "/review/pipeline", "/review/mine", f"/review/match/{match_id}",
-                "/api/v1/review/queue?status=all", f"/api/v1/matches/{match_id}", "/api/v1/my/matches",
-                "/review/export.csv", "/inbox"):
+    for url in (
+        "/review/",
+        "/review/?status=all",
+        "/review/pipeline",
+        "/review/mine",
+        f"/review/match/{match_id}",
+        "/api/v1/review/queue?status=all",
+        f"/api/v1/matches/{match_id}",
+        "/api/v1/my/matches",
+        "/review/export.csv",
+        "/inbox",
+    ):
         parts.append(client.get(url).get_data(as_text=True))
     xlsx = client.get("/review/export.xlsx")
     if xlsx.status_code == 200:
@@ -41,7 +51,10 @@ def test_only_brokers_reach_the_queue_and_review(deal, as_user):
         assert c.get("/review/").status_code == 403
         assert c.get("/review/export.csv").status_code == 403
         assert c.get("/api/v1/review/queue").status_code == 403
-        assert c.post("/review/decide", data={"match_id": deal.match.id, "decision": "accept"}).status_code == 403
+        assert (
+            c.post("/review/decide", data={"match_id": deal.match.id, "decision": "accept"}).status_code
+            == 403
+        )
         r = c.post(f"/api/v1/matches/{deal.match.id}/decision", json={"decision": "accept"})
         assert r.status_code == 403 and r.json["error"]["message"]
     assert deal.match.decision is None
@@ -59,7 +72,9 @@ def test_parties_cannot_see_unaccepted_matches(deal, as_user):
 
 
 def test_no_contact_leak_until_both_confirm(deal, as_user, db):
-    broker, ent, uni, outsider = (as_user(u) for u in (deal.broker, deal.enterprise, deal.researcher, deal.outsider))
+    broker, ent, uni, outsider = (
+        as_user(u) for u in (deal.broker, deal.enterprise, deal.researcher, deal.outsider)
+    )
     mid = deal.match.id
     # Before acceptance: nobody sees the other side in the workspace (brokers included).
     text = _everything(broker, mid)
@@ -101,7 +116,10 @@ def test_decline_reason_shown_to_other_side(deal, as_user):
     broker.post(f"/api/v1/matches/{deal.match.id}/decision", json={"decision": "accept"})
     r = uni.post(f"/api/v1/matches/{deal.match.id}/confirmation", json={"confirm": False})
     assert r.status_code == 400 and r.json["error"]["field"] == "reason"
-    r = uni.post(f"/api/v1/matches/{deal.match.id}/confirmation", json={"confirm": False, "reason": "专利已独占许可他人"})
+    r = uni.post(
+        f"/api/v1/matches/{deal.match.id}/confirmation",
+        json={"confirm": False, "reason": "专利已独占许可他人"},
+    )
     assert r.status_code == 200 and r.json["stage"] == "closed"
     page = ent.get("/review/mine").get_data(as_text=True)
     assert "专利已独占许可他人" in page and RESULT_PHONE not in page
@@ -109,10 +127,15 @@ def test_decline_reason_shown_to_other_side(deal, as_user):
 
 def test_queue_ui_bulk_reject_and_one_tap_reason(deal, as_user, db):
     from tests import factories as f
-    second = f.result("数控机床热误差在线补偿系统", keywords=["数控机床", "热误差", "补偿"],
-                      description="针对数控机床加工零件尺寸随温度漂移，在线测温并实时补偿热误差。")
+
+    second = f.result(
+        "数控机床热误差在线补偿系统",
+        keywords=["数控机床", "热误差", "补偿"],
+        description="针对数控机床加工零件尺寸随温度漂移，在线测温并实时补偿热误差。",
+    )
     db.session.commit()  # the index follows committed postings
     from matchmaker.review.services import propose
+
     propose(db.session, [deal.need.id])
     db.session.commit()
     other = db.session.scalar(select(Match).where(Match.result_id == second.id))
@@ -124,7 +147,9 @@ def test_queue_ui_bulk_reject_and_one_tap_reason(deal, as_user, db):
     assert db.session.get(Match, other.id).decision == "reject"
     assert db.session.get(Match, other.id).reason_code == "existing"
     # Bulk reject without a reason: nothing changes, a Chinese error is shown.
-    r = broker.post("/review/decide", data={"ids": [str(deal.match.id)], "decision": "reject"}, follow_redirects=True)
+    r = broker.post(
+        "/review/decide", data={"ids": [str(deal.match.id)], "decision": "reject"}, follow_redirects=True
+    )
     assert "不通过须选择理由" in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Match, deal.match.id).decision is None
@@ -146,10 +171,13 @@ def test_api_validation_errors_name_the_field(deal, as_user):
 
 def test_manual_add_through_ui(deal, as_user, db):
     from tests import factories as f
+
     extra = f.result("主轴温升监测传感器", field_name="智能传感", external_id="SR900")
     db.session.commit()
     broker = as_user(deal.broker)
-    r = broker.post("/review/manual", data={"need": deal.need.external_id, "result": "SR900", "note": "排序遗漏"})
+    r = broker.post(
+        "/review/manual", data={"need": deal.need.external_id, "result": "SR900", "note": "排序遗漏"}
+    )
     assert r.status_code == 302
     m = db.session.scalar(select(Match).where(Match.result_id == extra.id))
     assert m.source == "manual"
@@ -163,8 +191,11 @@ def test_signing_through_ui_and_exports(deal, as_user, db):
     broker.post("/review/decide", data={"match_id": mid, "decision": "accept"})
     ent.post(f"/review/match/{mid}/respond", data={"answer": "confirm"})
     uni.post(f"/review/match/{mid}/respond", data={"answer": "confirm"})
-    r = broker.post(f"/review/match/{mid}/stage", data={"to_stage": "signed", "contract_type": "license",
-                                                        "amount_wan": "85.5"}, follow_redirects=True)
+    r = broker.post(
+        f"/review/match/{mid}/stage",
+        data={"to_stage": "signed", "contract_type": "license", "amount_wan": "85.5"},
+        follow_redirects=True,
+    )
     page = r.get_data(as_text=True)
     assert "85.5 万元" in page and "技术许可" in page
     csv_text = broker.get("/review/export.csv?status=signed").get_data(as_text=True)
@@ -178,7 +209,10 @@ def test_signing_through_ui_and_exports(deal, as_user, db):
 
 def test_queue_and_export_speak_chinese(deal, as_user, db):
     """Score components and the match source are labelled in Chinese; shared terms are not repeated."""
-    deal.match.explanation = {"summary": "语义相似度高（0.92）；共同关键词：热误差、补偿。", "shared_terms": ["热误差", "补偿"]}
+    deal.match.explanation = {
+        "summary": "语义相似度高（0.92）；共同关键词：热误差、补偿。",
+        "shared_terms": ["热误差", "补偿"],
+    }
     deal.match.components = {"dense": 0.92, "bm25": 11.7}
     db.session.commit()
     c = as_user(deal.broker)

@@ -1,4 +1,5 @@
 """Roadshow fixtures: a small edition with results, needs, enterprises and a broker."""
+
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -26,26 +27,49 @@ def world(app):
     for title, desc in TOPICS:
         r = factories.user("researcher")
         researchers.append(r)
-        results.append(factories.result(title=title, description=desc, field_name="超硬材料",
-                                         org=r.organization, owner=r))
+        results.append(
+            factories.result(
+                title=title, description=desc, field_name="超硬材料", org=r.organization, owner=r
+            )
+        )
     enterprises = []
     for i, (title, desc) in enumerate(TOPICS[:3]):
         e = factories.user("enterprise")
         enterprises.append(e)
-        factories.need(title=f"需要{title}", description=f"我们需要{desc}的方案", field_name="超硬材料",
-                       org=e.organization)
+        factories.need(
+            title=f"需要{title}",
+            description=f"我们需要{desc}的方案",
+            field_name="超硬材料",
+            org=e.organization,
+        )
     roadshow = Roadshow(title="第一期龙子湖科创路演", min_interest=0.1, created_by_id=broker.id)
     db.session.add(roadshow)
-    session = Session(roadshow=roadshow, kind="chain", title="超硬材料产业链群专场",
-                      field=factories.field("超硬材料"), city="郑州", venue="龙子湖智慧岛",
-                      date=date.today() + timedelta(days=10), start_time=time(9, 0), end_time=time(10, 0),
-                      slot_minutes=10, rooms=[{"id": "A厅", "capacity": 2}, {"id": "B厅", "capacity": 1}])
+    session = Session(
+        roadshow=roadshow,
+        kind="chain",
+        title="超硬材料产业链群专场",
+        field=factories.field("超硬材料"),
+        city="郑州",
+        venue="龙子湖智慧岛",
+        date=date.today() + timedelta(days=10),
+        start_time=time(9, 0),
+        end_time=time(10, 0),
+        slot_minutes=10,
+        rooms=[{"id": "A厅", "capacity": 2}, {"id": "B厅", "capacity": 1}],
+    )
     db.session.add(session)
     db.session.flush()
     candidates = [services.nominate(db.session, roadshow, r, broker, minutes=20) for r in results]
     db.session.commit()
-    return {"broker": broker, "researchers": researchers, "results": results, "enterprises": enterprises,
-            "roadshow": roadshow, "session": session, "candidates": candidates}
+    return {
+        "broker": broker,
+        "researchers": researchers,
+        "results": results,
+        "enterprises": enterprises,
+        "roadshow": roadshow,
+        "session": session,
+        "candidates": candidates,
+    }
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Roadshow JSON API (/api/v1/roadshows...)."""
+
 from __future__ import annotations
 
 import time
@@ -60,8 +61,10 @@ def test_registrations_and_intents_via_api(planned, client, login):
     cand_id = services.agenda(db.session, planned["roadshow"], users[0].organization_id)[0][0].candidate_id
     bad = client.post(f"/api/v1/roadshows/sessions/{sid}/intents", json={"candidate_id": cand_id})
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "need_id"
-    ok = client.post(f"/api/v1/roadshows/sessions/{sid}/intents",
-                     json={"candidate_id": cand_id, "need_id": need_id, "note": "约定下周考察"})
+    ok = client.post(
+        f"/api/v1/roadshows/sessions/{sid}/intents",
+        json={"candidate_id": cand_id, "need_id": need_id, "note": "约定下周考察"},
+    )
     assert ok.status_code == 201 and ok.get_json()["stage"] == "negotiation"
     assert len(client.get(f"/api/v1/roadshows/sessions/{sid}/intents").get_json()["items"]) == 1
 

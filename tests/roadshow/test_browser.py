@@ -1,12 +1,10 @@
 """Browser flow: a broker plans and releases; an enterprise sees its agenda and gets the .ics."""
+
 from __future__ import annotations
 
 import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
-
-
-
 
 
 @pytest.mark.browser

@@ -1,4 +1,5 @@
 """Demand: an enterprise counts as interested only in results its needs really want."""
+
 from matchmaker.roadshow.services import _best_per_enterprise
 from tests import factories as f
 

@@ -1,4 +1,5 @@
 """Scheduler, checker and `roadshow plan` contract (路演排程)."""
+
 from __future__ import annotations
 
 import copy
@@ -16,23 +17,63 @@ def small() -> dict:
     """Two sessions (one 2-room chain session in 郑州, one 1-room city session in 洛阳)."""
     return {
         "sessions": [
-            {"id": "S1", "theme": "超硬材料", "city": "郑州", "date": "2026-12-07", "start": "09:00",
-             "end": "10:00", "slot_minutes": 10, "rooms": [{"id": "A", "capacity": 50}, {"id": "B", "capacity": 30}]},
-            {"id": "S2", "theme": "高端装备制造", "city": "洛阳", "date": "2026-12-07", "start": "09:00",
-             "end": "09:40", "slot_minutes": 20, "rooms": [{"id": "A", "capacity": 40}]},
+            {
+                "id": "S1",
+                "theme": "超硬材料",
+                "city": "郑州",
+                "date": "2026-12-07",
+                "start": "09:00",
+                "end": "10:00",
+                "slot_minutes": 10,
+                "rooms": [{"id": "A", "capacity": 50}, {"id": "B", "capacity": 30}],
+            },
+            {
+                "id": "S2",
+                "theme": "高端装备制造",
+                "city": "洛阳",
+                "date": "2026-12-07",
+                "start": "09:00",
+                "end": "09:40",
+                "slot_minutes": 20,
+                "rooms": [{"id": "A", "capacity": 40}],
+            },
         ],
         "candidates": [
             {"id": "c1", "field": "超硬材料", "organization": "郑大", "presenter": "王", "minutes": 20},
-            {"id": "c2", "field": "超硬材料", "organization": "郑大", "presenter": "李", "minutes": 20,
-             "available": [{"date": "2026-12-07", "start": "09:00", "end": "09:30"}]},
+            {
+                "id": "c2",
+                "field": "超硬材料",
+                "organization": "郑大",
+                "presenter": "李",
+                "minutes": 20,
+                "available": [{"date": "2026-12-07", "start": "09:00", "end": "09:30"}],
+            },
             {"id": "c3", "field": "超硬材料", "organization": "郑大", "presenter": "赵", "minutes": 30},
-            {"id": "c4", "field": "高端装备制造", "organization": "河科大", "presenter": "王", "minutes": 20,
-             "cities": ["洛阳"]},
+            {
+                "id": "c4",
+                "field": "高端装备制造",
+                "organization": "河科大",
+                "presenter": "王",
+                "minutes": 20,
+                "cities": ["洛阳"],
+            },
             {"id": "c5", "field": "生物医药", "organization": "河大", "presenter": "孙", "minutes": 20},
-            {"id": "c6", "field": "高端装备制造", "organization": "河科大", "presenter": "周", "minutes": 20,
-             "cities": ["郑州"]},
-            {"id": "c7", "field": "超硬材料", "organization": "工学院", "presenter": "吴", "minutes": 20,
-             "available": [{"date": "2026-12-08", "start": "09:00", "end": "12:00"}]},
+            {
+                "id": "c6",
+                "field": "高端装备制造",
+                "organization": "河科大",
+                "presenter": "周",
+                "minutes": 20,
+                "cities": ["郑州"],
+            },
+            {
+                "id": "c7",
+                "field": "超硬材料",
+                "organization": "工学院",
+                "presenter": "吴",
+                "minutes": 20,
+                "available": [{"date": "2026-12-08", "start": "09:00", "end": "12:00"}],
+            },
         ],
         "interest": [
             {"enterprise": "E1", "candidate": "c1", "score": 0.9},
@@ -66,9 +107,9 @@ def test_small_instance_optimal_with_reasons():
     assert answer["status"] == "OPTIMAL" and answer["gap"] == 0
     assert_valid(inst, answer)
     reasons = {u["candidate"]: u["reason"] for u in answer["unscheduled"]}
-    assert reasons["c5"] == "no_compatible_session"   # no 生物医药 session
-    assert reasons["c6"] == "no_compatible_session"   # 高端装备 only in 洛阳, presenter only 郑州
-    assert reasons["c7"] == "availability"            # available on another day only
+    assert reasons["c5"] == "no_compatible_session"  # no 生物医药 session
+    assert reasons["c6"] == "no_compatible_session"  # 高端装备 only in 洛阳, presenter only 郑州
+    assert reasons["c7"] == "availability"  # available on another day only
     placed = {a["candidate"]: a for a in answer["assignments"]}
     assert {"c1", "c2", "c4"} <= set(placed)
     # c1 and c2 share E1: λ > 0 keeps them out of parallel rooms.
@@ -116,9 +157,15 @@ def test_generated_instances_pass_the_checker(n, s, seed):
     assert answer["status"] in ("OPTIMAL", "FEASIBLE")
     assert_valid(inst, answer)
     scheduled = {a["candidate"] for a in answer["assignments"]}
-    assert scheduled | {u["candidate"] for u in answer["unscheduled"]} == {c["id"] for c in inst["candidates"]}
-    assert {u["reason"] for u in answer["unscheduled"]} <= {"no_compatible_session", "availability",
-                                                          "quota", "outranked"}
+    assert scheduled | {u["candidate"] for u in answer["unscheduled"]} == {
+        c["id"] for c in inst["candidates"]
+    }
+    assert {u["reason"] for u in answer["unscheduled"]} <= {
+        "no_compatible_session",
+        "availability",
+        "quota",
+        "outranked",
+    }
 
 
 def test_cpsat_beats_greedy_when_parallel_conflicts_matter():
@@ -133,24 +180,48 @@ def test_pins_respected():
     inst["rules"]["pinned"] = [{"candidate": "c3", "session": "S1", "room": "B", "start": "09:30"}]
     answer = plan(inst, time_limit=5)
     assert_valid(inst, answer)
-    assert {"candidate": "c3", "session": "S1", "room": "B", "date": "2026-12-07", "start": "09:30",
-            "end": "10:00"} in answer["assignments"]
+    assert {
+        "candidate": "c3",
+        "session": "S1",
+        "room": "B",
+        "date": "2026-12-07",
+        "start": "09:30",
+        "end": "10:00",
+    } in answer["assignments"]
 
 
-@pytest.mark.parametrize("pins,constraint", [
-    ([{"candidate": "c1", "session": "S1", "room": "A", "start": "09:00"},
-      {"candidate": "c3", "session": "S1", "room": "A", "start": "09:10"}], "room_overlap"),
-    ([{"candidate": "c1", "session": "S1", "room": "A", "start": "09:00"},
-      {"candidate": "c4", "session": "S2", "room": "A", "start": "09:00"}], "presenter_overlap"),
-    ([{"candidate": "c1", "session": "S1", "room": "A", "start": "09:00"},
-      {"candidate": "c2", "session": "S1", "room": "B", "start": "09:00"},
-      {"candidate": "c3", "session": "S1", "room": "A", "start": "09:30"}], "quota"),
-    ([{"candidate": "c5", "session": "S1", "room": "A", "start": "09:00"}], "theme"),
-    ([{"candidate": "c6", "session": "S2", "room": "A", "start": "09:00"}], "city"),
-    ([{"candidate": "c2", "session": "S1", "room": "A", "start": "09:20"}], "availability"),
-    ([{"candidate": "c3", "session": "S1", "room": "A", "start": "09:40"}], "hours"),
-    ([{"candidate": "c1", "session": "S1", "room": "A", "start": "09:05"}], "grid"),
-])
+@pytest.mark.parametrize(
+    "pins,constraint",
+    [
+        (
+            [
+                {"candidate": "c1", "session": "S1", "room": "A", "start": "09:00"},
+                {"candidate": "c3", "session": "S1", "room": "A", "start": "09:10"},
+            ],
+            "room_overlap",
+        ),
+        (
+            [
+                {"candidate": "c1", "session": "S1", "room": "A", "start": "09:00"},
+                {"candidate": "c4", "session": "S2", "room": "A", "start": "09:00"},
+            ],
+            "presenter_overlap",
+        ),
+        (
+            [
+                {"candidate": "c1", "session": "S1", "room": "A", "start": "09:00"},
+                {"candidate": "c2", "session": "S1", "room": "B", "start": "09:00"},
+                {"candidate": "c3", "session": "S1", "room": "A", "start": "09:30"},
+            ],
+            "quota",
+        ),
+        ([{"candidate": "c5", "session": "S1", "room": "A", "start": "09:00"}], "theme"),
+        ([{"candidate": "c6", "session": "S2", "room": "A", "start": "09:00"}], "city"),
+        ([{"candidate": "c2", "session": "S1", "room": "A", "start": "09:20"}], "availability"),
+        ([{"candidate": "c3", "session": "S1", "room": "A", "start": "09:40"}], "hours"),
+        ([{"candidate": "c1", "session": "S1", "room": "A", "start": "09:05"}], "grid"),
+    ],
+)
 def test_unsatisfiable_pins_are_named(pins, constraint):
     inst = small()
     inst["rules"]["pinned"] = pins
@@ -183,8 +254,12 @@ def test_checker_catches_each_corruption():
     add = lambda **a: base + [a]  # noqa: E731
     assert "theme" in names(add(candidate="c5", session="S1", room=other_room, start="09:40", end="10:00"))
     assert "city" in names(add(candidate="c6", session="S2", room="A", start="09:20", end="09:40"))
-    assert "availability" in names(add(candidate="c7", session="S1", room=other_room, start="09:40", end="10:00"))
-    assert "duplicate" in names(add(candidate="c1", session="S1", room=other_room, start="09:40", end="10:00"))
+    assert "availability" in names(
+        add(candidate="c7", session="S1", room=other_room, start="09:40", end="10:00")
+    )
+    assert "duplicate" in names(
+        add(candidate="c1", session="S1", room=other_room, start="09:40", end="10:00")
+    )
     assert "unknown" in names(add(candidate="c1", session="S9", room="A", start="09:00", end="09:20"))
     assert "hours" in names(_corrupt(answer, "c1", start="09:50", end="10:10"))
     assert "grid" in names(_corrupt(answer, "c1", start="09:05", end="09:25"))
@@ -217,26 +292,39 @@ def test_replanning_moves_as_few_talks_as_possible():
     changed["mu"] = 5.0
     again = plan(changed, time_limit=8)
     parts = assert_valid(changed, again)
-    assert parts["displaced"] == 1   # only the talk that became impossible moved
+    assert parts["displaced"] == 1  # only the talk that became impossible moved
     kept = {(a["candidate"], a["session"], a["room"], a["start"]) for a in again["assignments"]}
     lost = [a for a in published if (a["candidate"], a["session"], a["room"], a["start"]) not in kept]
     assert [a["candidate"] for a in lost] == [gone]
 
 
-@pytest.mark.parametrize("mutate,field", [
-    (lambda d: d.pop("sessions"), "sessions"),
-    (lambda d: d["sessions"][0].update(start="9点"), "sessions[0].start"),
-    (lambda d: d["sessions"][0].update(end="08:00"), "sessions[0].end"),
-    (lambda d: d["sessions"][1].update(id="S1"), "sessions[1].id"),
-    (lambda d: d["candidates"][0].update(minutes=0), "candidates[0].minutes"),
-    (lambda d: d["candidates"][1]["available"][0].update(date="2026-13-01"), "candidates[1].available[0].date"),
-    (lambda d: d["interest"][0].update(candidate="nope"), "interest[0].candidate"),
-    (lambda d: d["interest"][0].update(score="high"), "interest[0].score"),
-    (lambda d: d["rules"].update({"lambda": -1}), "rules.lambda"),
-    (lambda d: d["rules"].update(max_per_organization_per_session=0), "rules.max_per_organization_per_session"),
-    (lambda d: d["rules"].update(pinned=[{"candidate": "c1", "session": "S1", "room": "Z", "start": "09:00"}]),
-     "rules.pinned[0].room"),
-])
+@pytest.mark.parametrize(
+    "mutate,field",
+    [
+        (lambda d: d.pop("sessions"), "sessions"),
+        (lambda d: d["sessions"][0].update(start="9点"), "sessions[0].start"),
+        (lambda d: d["sessions"][0].update(end="08:00"), "sessions[0].end"),
+        (lambda d: d["sessions"][1].update(id="S1"), "sessions[1].id"),
+        (lambda d: d["candidates"][0].update(minutes=0), "candidates[0].minutes"),
+        (
+            lambda d: d["candidates"][1]["available"][0].update(date="2026-13-01"),
+            "candidates[1].available[0].date",
+        ),
+        (lambda d: d["interest"][0].update(candidate="nope"), "interest[0].candidate"),
+        (lambda d: d["interest"][0].update(score="high"), "interest[0].score"),
+        (lambda d: d["rules"].update({"lambda": -1}), "rules.lambda"),
+        (
+            lambda d: d["rules"].update(max_per_organization_per_session=0),
+            "rules.max_per_organization_per_session",
+        ),
+        (
+            lambda d: d["rules"].update(
+                pinned=[{"candidate": "c1", "session": "S1", "room": "Z", "start": "09:00"}]
+            ),
+            "rules.pinned[0].room",
+        ),
+    ],
+)
 def test_bad_instances_name_the_field(mutate, field):
     inst = small()
     mutate(inst)
@@ -253,8 +341,15 @@ def test_cli_contract(app, tmp_path):
     result = runner.invoke(args=["roadshow", "plan", "--instance", str(path), "--time-limit", "5", "--json"])
     assert result.exit_code == 0, result.output
     answer = json.loads(result.output)
-    assert {"assignments", "unscheduled", "objective", "greedy_objective", "status", "bound",
-            "solve_seconds"} <= set(answer)
+    assert {
+        "assignments",
+        "unscheduled",
+        "objective",
+        "greedy_objective",
+        "status",
+        "bound",
+        "solve_seconds",
+    } <= set(answer)
     assert set(answer["assignments"][0]) >= {"candidate", "session", "room", "start", "end"}
     assert set(answer["unscheduled"][0]) >= {"candidate", "reason"}
     assert_valid(small(), answer)

@@ -1,8 +1,9 @@
 """Roadshow web feature: planning job, drafts, release, agenda, .ics, registration, intents."""
+
 from __future__ import annotations
 
 import time as _time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -66,17 +67,28 @@ def test_manual_adjustment_shows_conflicts_and_blocks_publish(planned, client, l
     a, b = draft.talks[0], draft.talks[1]
     # Live check: moving b onto a's slot and room is reported as a room overlap; nothing saved.
     url = f"/roadshow/{roadshow.id}/versions/{draft.id}/check"
-    clash = {"candidate": b.candidate_id, "session": session.id, "room": a.room,
-             "start": a.start_time.strftime("%H:%M")}
+    clash = {
+        "candidate": b.candidate_id,
+        "session": session.id,
+        "room": a.room,
+        "start": a.start_time.strftime("%H:%M"),
+    }
     found = client.post(url, json=clash).get_json()["conflicts"]
     assert "room_overlap" in {c["constraint"] for c in found}
     found = client.post(url, json=clash | {"start": "09:55"}).get_json()["conflicts"]
     assert "hours" in {c["constraint"] for c in found}
     assert client.post(url, json=clash | {"start": "9点"}).status_code == 400
     # Save the clash by hand: allowed as a draft, shown, and publishing is refused.
-    resp = client.post(f"/roadshow/{roadshow.id}/versions/{draft.id}/talks", data={
-        "candidate_id": b.candidate_id, "session_id": session.id, "room": a.room,
-        "start": a.start_time.strftime("%H:%M")}, follow_redirects=True)
+    resp = client.post(
+        f"/roadshow/{roadshow.id}/versions/{draft.id}/talks",
+        data={
+            "candidate_id": b.candidate_id,
+            "session_id": session.id,
+            "room": a.room,
+            "start": a.start_time.strftime("%H:%M"),
+        },
+        follow_redirects=True,
+    )
     assert "冲突" in resp.get_data(as_text=True)
     with pytest.raises(RoadshowError):
         services.publish(db.session, draft, planned["broker"])
@@ -136,8 +148,10 @@ def test_agenda_and_ics(planned, client, login):
     by_uid = {t.uid: t for t, _ in rows}
     for ev in events:
         talk = by_uid[str(ev["UID"])]
-        assert ev.decoded("DTSTART").replace(tzinfo=None) == datetime.combine(talk.session.date, talk.start_time)
-        assert ev.decoded("DTSTART").astimezone(timezone.utc).hour == talk.start_time.hour - 8
+        assert ev.decoded("DTSTART").replace(tzinfo=None) == datetime.combine(
+            talk.session.date, talk.start_time
+        )
+        assert ev.decoded("DTSTART").astimezone(UTC).hour == talk.start_time.hour - 8
     # Per-talk file; the UID stays the same in a later version.
     talk = rows[0][0]
     one = Calendar.from_ical(client.get(f"/roadshow/talks/{talk.id}.ics").data)
@@ -171,10 +185,16 @@ def test_intent_becomes_match_in_negotiation_and_report(planned, client, login):
     login(planned["broker"])
     session = planned["session"]
     talk = next(t for t in planned["version"].talks if t.candidate_id == planned["candidates"][0].id)
-    need = db.session.scalars(select(factories.Need).where(
-        factories.Need.organization_id == planned["enterprises"][0].organization_id)).first()
-    resp = client.post(f"/roadshow/sessions/{session.id}", data={
-        "candidate_id": talk.candidate_id, "need_id": need.id, "note": "愿意中试合作"}, follow_redirects=True)
+    need = db.session.scalars(
+        select(factories.Need).where(
+            factories.Need.organization_id == planned["enterprises"][0].organization_id
+        )
+    ).first()
+    resp = client.post(
+        f"/roadshow/sessions/{session.id}",
+        data={"candidate_id": talk.candidate_id, "need_id": need.id, "note": "愿意中试合作"},
+        follow_redirects=True,
+    )
     assert "已登记意向" in resp.get_data(as_text=True)
     match = db.session.scalar(select(Match).where(Match.need_id == need.id))
     assert match.stage == "negotiation" and match.source == "roadshow"
@@ -183,10 +203,13 @@ def test_intent_becomes_match_in_negotiation_and_report(planned, client, login):
     assert match.changes[-1].to_stage == "negotiation" and match.changes[-1].user_id == planned["broker"].id
     assert [fu.kind for fu in match.follow_ups] == ["introduction"]
     assert match.released_at is None  # contact details stay gated
-    resp = client.post(f"/roadshow/sessions/{session.id}", data={
-        "candidate_id": talk.candidate_id, "need_id": need.id})
+    resp = client.post(
+        f"/roadshow/sessions/{session.id}", data={"candidate_id": talk.candidate_id, "need_id": need.id}
+    )
     assert "该意向已登记" in resp.get_data(as_text=True)
-    resp = client.post(f"/roadshow/sessions/{session.id}", data={"candidate_id": talk.candidate_id, "need_id": 99999})
+    resp = client.post(
+        f"/roadshow/sessions/{session.id}", data={"candidate_id": talk.candidate_id, "need_id": 99999}
+    )
     assert "请选择有效的技术需求" in resp.get_data(as_text=True)
     page = client.get(f"/roadshow/sessions/{session.id}").get_data(as_text=True)
     assert need.title in page  # offered in the need list
@@ -210,30 +233,71 @@ def test_pages_render_and_permissions(world, client, login):
 
 def test_broker_builds_an_edition_through_forms(world, client, login):
     login(world["broker"])
-    resp = client.post("/roadshow/new", data={"title": "第二期", "min_interest": 0.1, "max_per_organization": 2,
-                                              "conflict_weight": 0.3, "displacement_weight": 10})
+    resp = client.post(
+        "/roadshow/new",
+        data={
+            "title": "第二期",
+            "min_interest": 0.1,
+            "max_per_organization": 2,
+            "conflict_weight": 0.3,
+            "displacement_weight": 10,
+        },
+    )
     assert resp.status_code == 302
     rid = int(resp.headers["Location"].rstrip("/").split("/")[-1])
     field_id = world["results"][0].field_id
-    bad = client.post(f"/roadshow/{rid}/sessions", data={
-        "kind": "chain", "title": "专场", "field_id": field_id, "city": "郑州", "date": "2026-12-09",
-        "start_time": "14:00", "end_time": "13:00", "slot_minutes": 10, "rooms": "A厅"}, follow_redirects=True)
+    bad = client.post(
+        f"/roadshow/{rid}/sessions",
+        data={
+            "kind": "chain",
+            "title": "专场",
+            "field_id": field_id,
+            "city": "郑州",
+            "date": "2026-12-09",
+            "start_time": "14:00",
+            "end_time": "13:00",
+            "slot_minutes": 10,
+            "rooms": "A厅",
+        },
+        follow_redirects=True,
+    )
     text = bad.get_data(as_text=True)
     assert "结束时间必须晚于开始时间" in text and "座位数" in text
-    ok = client.post(f"/roadshow/{rid}/sessions", data={
-        "kind": "local", "title": "走进洛阳", "field_id": 0, "city": "洛阳", "date": "2026-12-09",
-        "start_time": "14:00", "end_time": "16:00", "slot_minutes": 10, "rooms": "主会场:100"},
-        follow_redirects=True)
+    ok = client.post(
+        f"/roadshow/{rid}/sessions",
+        data={
+            "kind": "local",
+            "title": "走进洛阳",
+            "field_id": 0,
+            "city": "洛阳",
+            "date": "2026-12-09",
+            "start_time": "14:00",
+            "end_time": "16:00",
+            "slot_minutes": 10,
+            "rooms": "主会场:100",
+        },
+        follow_redirects=True,
+    )
     assert "已添加专场" in ok.get_data(as_text=True)
     sid = db.session.scalar(select(Session.id).where(Session.roadshow_id == rid))
     page = client.get(f"/roadshow/{rid}?suggest={sid}")
     assert page.status_code == 200 and "采纳" in page.get_data(as_text=True)
-    resp = client.post(f"/roadshow/{rid}/candidates", data={
-        "result_id": world["results"][0].id, "minutes": 20, "availability": "2026-12-09 14:00-15:00",
-        "cities": "洛阳, 郑州"}, follow_redirects=True)
+    resp = client.post(
+        f"/roadshow/{rid}/candidates",
+        data={
+            "result_id": world["results"][0].id,
+            "minutes": 20,
+            "availability": "2026-12-09 14:00-15:00",
+            "cities": "洛阳, 郑州",
+        },
+        follow_redirects=True,
+    )
     assert "已提名" in resp.get_data(as_text=True)
-    resp = client.post(f"/roadshow/{rid}/candidates", data={
-        "result_id": world["results"][1].id, "minutes": 20, "availability": "明天上午"}, follow_redirects=True)
+    resp = client.post(
+        f"/roadshow/{rid}/candidates",
+        data={"result_id": world["results"][1].id, "minutes": 20, "availability": "明天上午"},
+        follow_redirects=True,
+    )
     assert "无法识别" in resp.get_data(as_text=True)
 
 
@@ -279,8 +343,9 @@ def test_no_registration_after_the_session(planned):
 def test_replanning_after_release_keeps_published_talks(planned):
     roadshow, broker = planned["roadshow"], planned["broker"]
     before = {(t.candidate_id, t.session_id, t.room, t.start_time) for t in planned["version"].talks}
-    extra = factories.result(title="金刚石线锯切割新工艺", description="金刚石线锯切割硅片的新工艺",
-                             field_name="超硬材料")
+    extra = factories.result(
+        title="金刚石线锯切割新工艺", description="金刚石线锯切割硅片的新工艺", field_name="超硬材料"
+    )
     services.nominate(db.session, roadshow, extra, broker, minutes=10)
     version = services.queue_solve(db.session, roadshow, broker, 5)
     services.run_solve(db.session, version)

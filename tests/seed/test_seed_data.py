@@ -3,6 +3,7 @@
 These tests read the JSON Lines files directly and need no database, so a broken seed file
 is caught before `make run` tries to load it.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,9 @@ SEED = Path(__file__).resolve().parents[2] / "seed_data"
 
 # Characters that exist only in Traditional Chinese; the seed deliberately mixes in a few
 # Traditional postings, as real submissions do, and import must store them as given.
-TRADITIONAL_ONLY = set("與為這個們來說時會學國對業發產經術體關現過種實區開動處應問題機車頭資點電網號層線據雙歡適庫統數處測離語辨識晶碼線設備計劃劃醫藥療遞顆質儲腫")
+TRADITIONAL_ONLY = set(
+    "與為這個們來說時會學國對業發產經術體關現過種實區開動處應問題機車頭資點電網號層線據雙歡適庫統數處測離語辨識晶碼線設備計劃劃醫藥療遞顆質儲腫"
+)
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
@@ -206,12 +209,18 @@ def test_intended_matches_reference_real_postings(results, needs):
             pairs[(need_id, result_id)] = int(grade)
     assert {n for n, _ in pairs} == need_ids, "每条需求都应至少有一个预期匹配的成果"
     by_title = {p["title"]: p["id"] for p in results + needs}
-    thermal = (by_title["同一台机床上午和下午加工的零件尺寸不一样"], by_title["数控机床主轴热误差建模与实时补偿"])
+    thermal = (
+        by_title["同一台机床上午和下午加工的零件尺寸不一样"],
+        by_title["数控机床主轴热误差建模与实时补偿"],
+    )
     assert pairs[thermal] == 2
     for need_term, result_term in (("PLC", "可编程控制器"), ("AGV", "自动导引车"), ("LiDAR", "激光雷达")):
-        assert any(g == 2 and need_term in _text(next(p for p in needs if p["id"] == n))
-                   and result_term in _text(next(p for p in results if p["id"] == r))
-                   for (n, r), g in pairs.items()), need_term
+        assert any(
+            g == 2
+            and need_term in _text(next(p for p in needs if p["id"] == n))
+            and result_term in _text(next(p for p in results if p["id"] == r))
+            for (n, r), g in pairs.items()
+        ), need_term
 
 
 def test_a_person_has_one_phone_and_email(postings, experts, results):
@@ -226,4 +235,7 @@ def test_a_person_has_one_phone_and_email(postings, experts, results):
         for rid in e["results"]:
             contact = by_id[rid]["contact"]
             if contact["name"] == e["name"]:
-                assert (contact["phone"], contact["email"]) == (e["contact"]["phone"], e["contact"]["email"]), e["id"]
+                assert (contact["phone"], contact["email"]) == (
+                    e["contact"]["phone"],
+                    e["contact"]["email"],
+                ), e["id"]
