@@ -11,7 +11,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/matchmaker_test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv venv-dev db run test test-pg bench clean
+.PHONY: venv venv-dev db run test test-pg bench lint clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: venv-dev
 
 test-pg: venv-dev
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: venv-dev
 	$(BIN)/python -m matchmaker.bench
