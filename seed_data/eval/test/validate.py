@@ -34,7 +34,7 @@ DISTRACTORS = [f"TR{16 * k + i:03d}" for k in range(16) if k != 14 for i in (3, 
     "TR240",
 ]
 TRAD_NEEDS = ["TN004", "TN015", "TN030", "TN041", "TN047", "TN055", "TN060", "TN063"]
-TRAD_RESULTS = ["TR089", "TR141", "TR183"]
+TRAD_RESULTS = ["TR089", "TR105", "TR119", "TR141", "TR183"]
 ABBR = [
     "AGV",
     "SLAM",
@@ -209,8 +209,6 @@ def validate(directory):
     for r in needs + results:
         if is_trad(r) and r.get("id") not in TRAD_NEEDS + TRAD_RESULTS:
             err(f"{r.get('id')} looks Traditional but is not listed in README")
-        if r.get("field") not in FIELDS or r.get("region") not in REGIONS:
-            pass  # already reported; field/region must stay Simplified for Traditional items too
 
     n_abbr = sum(map(has_abbr, needs + results))
     if n_abbr < 15:
