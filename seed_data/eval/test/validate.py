@@ -32,6 +32,10 @@ DISTRACTORS = [f"TR{16 * k + i:03d}" for k in range(16) if k != 14 for i in (3, 
     "TR232",
     "TR235",
     "TR240",
+    # Judged non-relevant on review although they share terms with a need.
+    "TR043",
+    "TR155",
+    "TR231",
 ]
 TRAD_NEEDS = ["TN004", "TN015", "TN030", "TN041", "TN047", "TN055", "TN060", "TN063"]
 TRAD_RESULTS = ["TR089", "TR105", "TR119", "TR141", "TR183"]
