@@ -25,10 +25,6 @@ log = logging.getLogger(__name__)
 
 MODELS = {"result": Result, "need": Need, "expert": Expert}
 KIND_OF = {Result: "result", Need: "need", Expert: "expert"}
-# Above this many changed postings in one commit, the commit only marks the index stale
-# and the next search (or `flask index rebuild|verify`) embeds them in batches: a bulk
-# import must not wait for one embedding per row inside its transaction.
-BULK_LIMIT = 16
 EMBED_BATCH = 32
 
 _engines: dict[tuple, Engine] = {}
@@ -160,19 +156,20 @@ class Engine:
         return idx
 
     def apply(self, changes: dict[str, dict[int, str | None]]) -> None:
-        """Apply committed changes: {kind: {id: new text, or None when deleted}}."""
+        """Apply committed changes: {kind: {id: current text, or None when deleted}}.
+        Idempotent: a posting whose text hash is already indexed is not embedded again.
+        Called by the pipeline (worker or inline drain), never inside a request's commit."""
         with self.lock:
             for kind, items in changes.items():
                 if not items:
                     continue
                 idx = self.index(kind)
-                # deletions always apply at once: the index never points at a deleted posting
                 removed = idx.remove([i for i, t in items.items() if t is None])
                 upd = {i: t for i, t in items.items() if t is not None and idx.hashes.get(i) != text_hash(t)}
-                if len(upd) > BULK_LIMIT:
-                    idx.stale = True  # bulk: the next sync embeds them in batches
-                elif upd:
-                    self._upsert(idx, list(upd), list(upd.values()))
+                ids = list(upd)
+                for start in range(0, len(ids), EMBED_BATCH * 8):
+                    chunk = ids[start : start + EMBED_BATCH * 8]
+                    self._upsert(idx, chunk, [upd[i] for i in chunk])
                 if removed or upd:  # a status-only edit leaves the index file alone
                     self.save(kind)
 
