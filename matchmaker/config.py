@@ -57,6 +57,9 @@ class Config:
         self.JOBS = env("MATCHMAKER_JOBS", "inline")
         # Job queue: Redis when set (e.g. redis://127.0.0.1:6379/0), else SQLite in the instance folder.
         self.REDIS_URL = env("REDIS_URL", "")
+        self.QUEUE_FILE = Path(env("MATCHMAKER_QUEUE_FILE", instance / "huey.db"))
+        # Change-log rows per worker batch (embedded together, committed together).
+        self.INDEX_BATCH = int(env("MATCHMAKER_INDEX_BATCH", "256"))
 
         # Security basics (等保 2.0).
         self.SESSION_COOKIE_HTTPONLY = True

@@ -101,11 +101,12 @@ def wake(app: Flask) -> None:
 
 
 def drain(
-    app: Flask, *, batch_size: int = BATCH, max_batches: int | None = None, name: str = "worker"
+    app: Flask, *, batch_size: int | None = None, max_batches: int | None = None, name: str = "worker"
 ) -> int:
     """Process the change log until it is empty (or `max_batches`); returns the rows processed.
     Runs in its own app context, hence its own session."""
     total = batches = 0
+    batch_size = batch_size or int(app.config.get("INDEX_BATCH") or BATCH)
     from matchmaker.extensions import db
 
     with app.app_context():

@@ -28,7 +28,7 @@ def get_huey(app: Flask):
     if url:
         huey = RedisHuey("matchmaker", url=url, results=False)
     else:
-        path = Path(app.config.get("INSTANCE_PATH") or app.instance_path) / "huey.db"
+        path = Path(app.config.get("QUEUE_FILE") or Path(app.instance_path) / "huey.db")
         path.parent.mkdir(parents=True, exist_ok=True)
         huey = SqliteHuey("matchmaker", filename=str(path), results=False)
     tasks = {}

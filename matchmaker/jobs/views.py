@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from flask import Blueprint, current_app, jsonify
@@ -43,6 +44,7 @@ def healthz():
     body = {
         "status": "ok" if not problems else "degraded",
         "jobs": app.config.get("JOBS"),
+        "pid": os.getpid(),  # which web worker answered
         "index": lag,
         "queue": {"backend": jobs.backend(app), "depth": depth},
         "counts": counts,
