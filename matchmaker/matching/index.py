@@ -1,10 +1,15 @@
 """Vector (FAISS) and BM25 indexes of postings, kept in step with the database (索引).
 
-One index per kind (results, needs, experts) under INDEX_DIR. Each is a single file
-`<kind>.index.npz` holding the FAISS index, the BM25 tokens and the text hash of every
-posting, plus a JSON manifest (model, dimension, count, checksum of the ids). One file
-means one atomic rename: a save interrupted half-way leaves the previous file intact.
-`<kind>.json` repeats the manifest for people and for `index status`.
+One index per kind (results, needs, experts) under INDEX_DIR, persisted as a base snapshot
+plus append-only delta segments:
+- `<kind>.index.npz`, the base: the FAISS index, the BM25 tokens and the text hash of every
+  posting, plus a JSON manifest (model, dimension, count, checksum of the ids, the last
+  segment folded in). One file means one atomic rename: a save interrupted half-way leaves
+  the previous file intact. `<kind>.json` repeats the manifest for people and `index status`.
+- `<kind>.seg/<n>.npz`, one per applied batch of changes: the upserted ids with their
+  vectors, hashes and tokens, and the removed ids. An edit writes bytes in proportion to the
+  change; every process catches up by applying the segments newer than its own.
+  Compaction writes a new base (folding the segments in) and deletes the folded segments.
 
 Vectors are keyed by database id, never by position:
 - below ANN_THRESHOLD vectors: `IndexIDMap2(IndexFlatIP)`, exact search;
@@ -59,6 +64,9 @@ class PostingIndex:
     hashes: dict[int, str] = field(default_factory=dict)  # id → text hash
     tokens: dict[int, list[str]] = field(default_factory=dict)  # id → BM25 tokens
     stale: bool = False  # bulk changes pending: sync before trusting
+    segment: int = 0  # the last delta segment applied (0: the base alone)
+    base_segment: int = 0  # the last segment folded into the loaded/saved base
+    trained_size: int = 0  # corpus size when the IVF was trained (0: flat)
     _bm25: object = None
     _bm25_ids: np.ndarray | None = None
     _bm25_vocab: dict | None = None
@@ -95,6 +103,11 @@ class PostingIndex:
             return
         ids, vecs = self._all_vectors()
         self.faiss_index = self.build_faiss(ids, vecs, self.dim, self.ann_threshold)
+        self.trained_size = len(ids) if self.index_type == "ivf" else 0
+
+    def needs_retrain(self) -> bool:
+        """IVF centroids trained on half the corpus or less no longer fit it."""
+        return self.index_type == "ivf" and len(self) >= 2 * max(self.trained_size, 1)
 
     @staticmethod
     def build_faiss(ids: np.ndarray, vecs: np.ndarray, dim: int, ann_threshold: int):
@@ -213,6 +226,8 @@ class PostingIndex:
             "index_type": self.index_type,
             "format": FORMAT_VERSION,
             "stale": self.stale,
+            "segment": self.segment,
+            "trained_size": self.trained_size,
         }
 
     def save(self, directory: Path) -> Path:
@@ -233,7 +248,92 @@ class PostingIndex:
             _atomic_write(
                 directory / f"{self.kind}.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             )
+            self.base_segment = self.segment
             return path
+
+    # ---- delta segments ------------------------------------------------------------
+    def segment_dir(self, directory: Path) -> Path:
+        return Path(directory) / f"{self.kind}.seg"
+
+    def write_segment(self, directory: Path, upserted: list[int], removed: list[int]) -> int:
+        """Append one segment with these changes (already applied in memory); returns its size
+        in bytes. The number is claimed with a hard link, so two writers never share one."""
+        with self._lock:
+            ids = np.asarray([i for i in upserted if int(i) in self.hashes], dtype=np.int64)
+            vectors = (
+                np.vstack([self.faiss_index.reconstruct(int(i)) for i in ids])
+                if len(ids)
+                else np.zeros((0, self.dim), np.float32)
+            )
+            docs = {str(int(i)): [self.hashes[int(i)], self.tokens.get(int(i), [])] for i in ids}
+            buf = io.BytesIO()
+            np.savez(
+                buf,
+                ids=ids,
+                vectors=vectors.astype(np.float32),
+                removed=np.asarray(removed, dtype=np.int64),
+                docs=np.frombuffer(json.dumps(docs, ensure_ascii=False).encode(), dtype=np.uint8),
+            )
+            payload = buf.getvalue()
+            seg_dir = self.segment_dir(directory)
+            seg_dir.mkdir(parents=True, exist_ok=True)
+            tmp = seg_dir / f".{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(tmp, "wb") as fh:
+                _write_payload(fh, payload)
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                number = max(self.segment, _last_segment(seg_dir)) + 1
+                while True:
+                    try:
+                        os.link(tmp, seg_dir / f"{number:012d}.npz")
+                        break
+                    except FileExistsError:
+                        number += 1
+            finally:
+                tmp.unlink()
+            self.segment = number
+            return len(payload)
+
+    def catch_up(self, directory: Path) -> int:
+        """Apply the segments newer than ours (another process wrote them); returns how many."""
+        seg_dir = self.segment_dir(directory)
+        if not seg_dir.is_dir():
+            return 0
+        applied = 0
+        with self._lock:
+            for number, path in _segments(seg_dir, after=self.segment):
+                if number != self.segment + 1:
+                    raise SegmentGap(f"{self.kind}: segment {self.segment + 1} missing (compacted)")
+                try:
+                    with np.load(path, allow_pickle=False) as data:
+                        ids, vectors, removed = data["ids"], data["vectors"], data["removed"]
+                        docs = json.loads(bytes(data["docs"]).decode())
+                except FileNotFoundError:  # compacted meanwhile: the caller reloads the base
+                    break
+                self.remove([int(i) for i in removed])
+                if len(ids):
+                    keys = [str(int(i)) for i in ids]
+                    self.upsert(
+                        [int(i) for i in ids], vectors, [docs[k][0] for k in keys], [docs[k][1] for k in keys]
+                    )
+                self.segment = number
+                applied += 1
+        return applied
+
+    def drop_segments(self, directory: Path, upto: int) -> None:
+        """After compaction: delete the segments folded into the base."""
+        seg_dir = self.segment_dir(directory)
+        if seg_dir.is_dir():
+            for number, path in _segments(seg_dir, after=0):
+                if number <= upto:
+                    path.unlink(missing_ok=True)
+
+    @staticmethod
+    def base_manifest(path: Path) -> dict:
+        """The base's manifest alone (one small member of the npz, not the whole file)."""
+        with np.load(path, allow_pickle=False) as data:
+            return json.loads(bytes(data["manifest"]).decode())
 
     @classmethod
     def load(cls, path: Path, ann_threshold: int = 20000) -> PostingIndex:
@@ -253,10 +353,30 @@ class PostingIndex:
         obj.hashes = {int(k): v[0] for k, v in docs.items()}
         obj.tokens = {int(k): [sys.intern(t) for t in v[1]] for k, v in docs.items()}
         obj.stale = bool(manifest.get("stale"))
+        obj.segment = obj.base_segment = int(manifest.get("segment", 0))
+        obj.trained_size = int(manifest.get("trained_size", 0))
         if int(index.ntotal) != len(obj.hashes) or manifest["ids_checksum"] != ids_checksum(obj.hashes):
             log.warning("index %s inconsistent with its manifest; marking stale", path)
             obj.stale = True
         return obj
+
+
+class SegmentGap(RuntimeError):
+    """Segments we have not applied were folded into a newer base: reload the base."""
+
+
+def _segments(seg_dir: Path, after: int) -> list[tuple[int, Path]]:
+    out = []
+    for entry in os.scandir(seg_dir):
+        name = entry.name
+        if name.endswith(".npz") and name[:-4].isdigit() and int(name[:-4]) > after:
+            out.append((int(name[:-4]), Path(entry.path)))
+    return sorted(out)
+
+
+def _last_segment(seg_dir: Path) -> int:
+    found = _segments(seg_dir, after=0)
+    return found[-1][0] if found else 0
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:

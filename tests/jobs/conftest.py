@@ -92,7 +92,7 @@ class Procs:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=60).status_code == 200:
                     return self.url
             except requests.RequestException:
                 pass
