@@ -29,7 +29,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import bm25s
 import faiss
 import numpy as np
 
@@ -67,9 +66,7 @@ class PostingIndex:
     segment: int = 0  # the last delta segment applied (0: the base alone)
     base_segment: int = 0  # the last segment folded into the loaded/saved base
     trained_size: int = 0  # corpus size when the IVF was trained (0: flat)
-    _bm25: object = None
-    _bm25_ids: np.ndarray | None = None
-    _bm25_vocab: dict | None = None
+    _bm25: LiveBM25 | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self):
@@ -135,9 +132,13 @@ class PostingIndex:
                 self.faiss_index.remove_ids(arr[present])
             self.faiss_index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), arr)
             for i, h, t in zip(ids, hashes, tokens):
-                self.hashes[int(i)] = h
-                self.tokens[int(i)] = [sys.intern(x) for x in t]
-            self._bm25 = None
+                i = int(i)
+                toks = [sys.intern(x) for x in t]
+                if self._bm25 is not None:
+                    self._bm25.discard(i, self.tokens.get(i), keep_slot=True)
+                    self._bm25.add(i, toks)
+                self.hashes[i] = h
+                self.tokens[i] = toks
             self.restructure()
 
     def remove(self, ids: list[int]) -> int:
@@ -148,8 +149,9 @@ class PostingIndex:
             self.faiss_index.remove_ids(np.asarray(ids, dtype=np.int64))
             for i in ids:
                 self.hashes.pop(i, None)
-                self.tokens.pop(i, None)
-            self._bm25 = None
+                toks = self.tokens.pop(i, None)
+                if self._bm25 is not None:
+                    self._bm25.discard(i, toks)
             return len(ids)
 
     def clear(self) -> None:
@@ -182,38 +184,28 @@ class PostingIndex:
         vecs = np.vstack([self.faiss_index.reconstruct(int(i)) for i in ids])
         return vecs @ query.reshape(-1).astype(np.float32)
 
-    def _ensure_bm25(self) -> None:
-        if self._bm25 is not None:
-            return
-        with self._lock:
-            ids = np.sort(self.ids())  # sorted, so callers can look scores up by searchsorted
-            vocab: dict[str, int] = {"": 0}
-            corpus = [[vocab.setdefault(t, len(vocab)) for t in self.tokens[int(i)]] or [0] for i in ids]
-            retriever = bm25s.BM25()
-            if len(ids):
-                retriever.index(bm25s.tokenization.Tokenized(ids=corpus, vocab=vocab), show_progress=False)
-            self._bm25_ids, self._bm25_vocab, self._bm25 = ids, vocab, retriever
+    def _ensure_bm25(self) -> LiveBM25:
+        """Built once per process from the tokens; then kept up to date by upsert/remove."""
+        if self._bm25 is None:
+            with self._lock:
+                if self._bm25 is None:
+                    live = LiveBM25()
+                    for i, toks in self.tokens.items():
+                        live.add(i, toks)
+                    self._bm25 = live
+        return self._bm25
 
     def bm25_scores(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(sorted ids, BM25 scores) over every indexed posting."""
-        self._ensure_bm25()
-        ids = self._bm25_ids
-        terms = [t for t in query_tokens if t in self._bm25_vocab and t]
-        if not terms or len(ids) == 0:
-            return ids, np.zeros(len(ids), np.float32)
-        return ids, np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+        """(sorted ids, BM25 scores) over every indexed posting, with corpus-wide statistics
+        as they are now (no rebuild after an edit)."""
+        with self._lock:
+            return self._ensure_bm25().scores([t for t in query_tokens if t])
 
     def idf(self, term: str) -> float:
         """Inverse document frequency, to order shared terms by how telling they are."""
-        self._ensure_bm25()
+        live = self._ensure_bm25()
         n = max(len(self.tokens), 1)
-        if not hasattr(self, "_df") or self._df_for is not self._bm25:
-            df: dict[str, int] = {}
-            for toks in self.tokens.values():
-                for t in set(toks):
-                    df[t] = df.get(t, 0) + 1
-            self._df, self._df_for = df, self._bm25
-        return float(np.log(1 + n / (1 + self._df.get(term, 0))))
+        return float(np.log(1 + n / (1 + live.df(term))))
 
     # ---- persistence -------------------------------------------------------------
     def manifest(self) -> dict:
@@ -377,6 +369,82 @@ def _segments(seg_dir: Path, after: int) -> list[tuple[int, Path]]:
 def _last_segment(seg_dir: Path) -> int:
     found = _segments(seg_dir, after=0)
     return found[-1][0] if found else 0
+
+
+class LiveBM25:
+    """BM25 that updates in place (倒排索引): per-term postings, document frequencies and
+    lengths change with each upsert/remove, so a search after an edit scores with the
+    corpus-wide statistics of that moment without rebuilding anything. Same formula as
+    bm25s's default (Lucene variant, k1=1.5, b=0.75; an empty document counts as one token)."""
+
+    K1, B = 1.5, 0.75
+
+    def __init__(self):
+        self.postings: dict[str, dict[int, int]] = {}
+        self.length: dict[int, int] = {}
+        self.total = 0
+        self._ids: np.ndarray | None = None  # sorted ids, rebuilt only when membership changes
+        self._lengths: np.ndarray | None = None
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # term → (ids, tf), per changed term
+
+    def df(self, term: str) -> int:
+        return len(self.postings.get(term, ()))
+
+    def add(self, i: int, tokens: list[str] | None) -> None:
+        toks = tokens or [""]
+        counts: dict[str, int] = {}
+        for t in toks:
+            counts[t] = counts.get(t, 0) + 1
+        for t, c in counts.items():
+            self.postings.setdefault(t, {})[i] = c
+            self._arrays.pop(t, None)
+        self.length[i] = len(toks)
+        self.total += len(toks)
+        if self._ids is not None:
+            pos = int(np.searchsorted(self._ids, i))
+            if pos < len(self._ids) and self._ids[pos] == i:
+                self._lengths[pos] = len(toks)  # an edit: same member, new length
+            else:
+                self._ids = None
+
+    def discard(self, i: int, tokens: list[str] | None, keep_slot: bool = False) -> None:
+        """Forget a document; `keep_slot` when add() re-adds it at once (an edit)."""
+        if i not in self.length:
+            return
+        for t in set(tokens or [""]):
+            posting = self.postings.get(t)
+            if posting is not None:
+                posting.pop(i, None)
+                if not posting:
+                    del self.postings[t]
+                self._arrays.pop(t, None)
+        self.total -= self.length.pop(i)
+        if not keep_slot:
+            self._ids = None
+
+    def scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        if self._ids is None:
+            self._ids = np.fromiter(sorted(self.length), dtype=np.int64, count=len(self.length))
+            self._lengths = np.fromiter((self.length[int(i)] for i in self._ids), np.float32, len(self._ids))
+        ids, n = self._ids, len(self._ids)
+        out = np.zeros(n, np.float32)
+        if n == 0:
+            return ids, out
+        norm = self.K1 * (1 - self.B + self.B * self._lengths / (self.total / n))
+        for t in terms:
+            posting = self.postings.get(t)
+            if not posting:
+                continue
+            if t not in self._arrays:
+                self._arrays[t] = (
+                    np.fromiter(posting.keys(), np.int64, len(posting)),
+                    np.fromiter(posting.values(), np.float32, len(posting)),
+                )
+            pid, tf = self._arrays[t]
+            pos = np.searchsorted(ids, pid)
+            idf = np.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
+            out[pos] += idf * tf / (tf + norm[pos])
+        return ids, out
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:

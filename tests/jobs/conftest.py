@@ -89,7 +89,7 @@ class Procs:
             start_new_session=True,
         )
         self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a loaded CI box imports torch slowly
         while time.monotonic() < deadline:
             try:
                 if requests.get(self.url + "/healthz", timeout=60).status_code == 200:
