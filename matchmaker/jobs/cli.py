@@ -22,6 +22,9 @@ def worker_command(once):
 
     app = current_app._get_current_object()
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every rebuild at DEBUG
+    from matchmaker.matching.engine import get_engine
+
+    get_engine(app).embed(["预热"])  # load the model before the first change waits on it
     # Recover first: whatever committed while no worker ran is still in the change log.
     done = pipeline.drain(app)
     log.info("worker 启动：补处理 %d 条积压的索引变更（队列 %s）", done, jobs.backend(app))

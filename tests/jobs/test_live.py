@@ -110,6 +110,7 @@ def test_posting_created_through_one_worker_is_found_through_every_worker(app, d
     f.field("新能源")
     db.session.commit()
     procs.start_worker()
+    assert _wait(lambda: "worker 启动" in procs.worker_log(), 300, 0.5), procs.worker_log()
     url = procs.start_web(workers=2)
     assert len(procs.pids(2)) == 2
     writer = login_session(url, researcher.email, PASSWORD)
@@ -136,6 +137,7 @@ def test_concurrent_api_writers_all_indexed_with_proposals(app, db, procs):
     db.session.commit()
     pipeline.drain(app)
     procs.start_worker()
+    assert _wait(lambda: "worker 启动" in procs.worker_log(), 300, 0.5), procs.worker_log()
     url = procs.start_web(workers=2)
     sessions = [login_session(url, owner.email, PASSWORD) for _ in range(4)]
 
