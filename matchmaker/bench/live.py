@@ -173,7 +173,7 @@ def _edit(app, i: int, n: int):
         return ms, text
 
 
-def run_design(app, mode: str, size: int, dim: int, readers: int) -> dict:
+def run_design(app, mode: str, size: int, dim: int, readers: int, edits: int = EDITS) -> dict:
     from matchmaker import pipeline
     from matchmaker.matching.engine import get_engine
     from matchmaker.matching.index import text_hash
@@ -194,7 +194,7 @@ def run_design(app, mode: str, size: int, dim: int, readers: int) -> dict:
     for c in controls:
         c.put(("phase", "writes"))
     rng = np.random.default_rng(1 if mode == "live" else 2)
-    targets = [int(x) for x in rng.choice(np.arange(1, size + 1), size=EDITS, replace=False)]
+    targets = [int(x) for x in rng.choice(np.arange(1, size + 1), size=edits, replace=False)]
     request_ms, worker_ms, committed, written = [], [], {}, []
     eng.index("result")
     for n, i in enumerate(targets):
@@ -231,7 +231,7 @@ def run_design(app, mode: str, size: int, dim: int, readers: int) -> dict:
     for c in controls:
         c.put(("stop",))
     lat, fresh, rss, pss = {"idle": [], "writes": []}, [], [], []
-    pending = readers * 3
+    pending = readers * 4  # idle latencies, write-phase latencies, seen, memory
     while pending:
         msg = queue.get(timeout=600)
         pending -= 1
@@ -244,7 +244,7 @@ def run_design(app, mode: str, size: int, dim: int, readers: int) -> dict:
             pss.append(msg[3])
     for p in procs:
         p.join(timeout=30)
-    missing = EDITS * readers - len(fresh)
+    missing = edits * readers - len(fresh)
     return {
         "postings": size,
         "edit_request_ms_p95": round(pct(request_ms, 95), 2),
@@ -265,6 +265,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m matchmaker.bench live")
     parser.add_argument("--size", type=int, default=100000)
     parser.add_argument("--readers", type=int, default=3)
+    parser.add_argument("--edits", type=int, default=EDITS, help="每种设计测量的修改次数")
     parser.add_argument("--json", action="store_true", help="最后一行输出一个 JSON 对象")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -297,7 +298,7 @@ def main(argv: list[str] | None = None) -> dict:
                 with app.app_context():  # the baseline has no change log consumer
                     db.session.query(IndexChange).delete()
                     db.session.commit()
-            res = run_design(app, mode, args.size, dim, args.readers)
+            res = run_design(app, mode, args.size, dim, args.readers, args.edits)
             print(f"[{mode}] {json.dumps(res, ensure_ascii=False)}", flush=True)
             out[mode] = res
         finally:
