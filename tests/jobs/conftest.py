@@ -105,7 +105,7 @@ class Procs:
         seen: set[int] = set()
         deadline = time.monotonic() + timeout
         while len(seen) < want and time.monotonic() < deadline:
-            seen.add(requests.get(self.url + "/healthz", timeout=10).json()["pid"])
+            seen.add(requests.get(self.url + "/healthz", timeout=120).json()["pid"])
         return seen
 
     def kill(self, name: str, sig=signal.SIGKILL) -> None:

@@ -99,7 +99,7 @@ def _index_counts_by_worker(url: str, kind: str, want: int, timeout: float) -> d
     """Poll /healthz from new connections; for each web worker, seconds until its index held `want`."""
     started, seen = time.monotonic(), {}
     while time.monotonic() - started < timeout and len(seen) < 2:
-        body = requests.get(url + "/healthz", timeout=10).json()
+        body = requests.get(url + "/healthz", timeout=60).json()
         if body["counts"][kind]["index"] >= want and body["pid"] not in seen:
             seen[body["pid"]] = time.monotonic() - started
     return seen
@@ -155,7 +155,7 @@ def test_concurrent_api_writers_all_indexed_with_proposals(app, db, procs):
         ids = list(pool.map(create, range(20)))
     assert len(set(ids)) == 20
     assert _wait(
-        lambda: requests.get(url + "/healthz", timeout=10).json()["index"]["pending"] == 0, 45, 0.5
+        lambda: requests.get(url + "/healthz", timeout=60).json()["index"]["pending"] == 0, 45, 0.5
     ), procs.worker_log()[-3000:]
     fresh = _index_counts_by_worker(url, "need", 20, timeout=10)
     assert len(fresh) == 2, fresh
