@@ -129,12 +129,12 @@ def procs(app, database_url, tmp_path):
 def login_session(url: str, email: str, password: str) -> requests.Session:
     """A requests session signed in through the login form (CSRF token read from the page)."""
     s = requests.Session()
-    page = s.get(url + "/login", timeout=10).text
+    page = s.get(url + "/login", timeout=60).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     resp = s.post(
         url + "/login",
         data={"email": email, "password": password, "csrf_token": token},
-        timeout=10,
+        timeout=60,
         allow_redirects=False,
     )
     assert resp.status_code == 302, resp.text[:300]

@@ -119,7 +119,7 @@ def test_posting_created_through_one_worker_is_found_through_every_worker(app, d
         "description": "提高钙钛矿/晶硅叠层电池湿热稳定性的封装工艺。",
         "field": "新能源",
     }
-    resp = writer.post(url + "/api/v1/results", json=body, timeout=30)
+    resp = writer.post(url + "/api/v1/results", json=body, timeout=60)
     assert resp.status_code == 201, resp.text
     new_id = resp.json()["internal_id"]
     fresh = _index_counts_by_worker(url, "result", 1, timeout=10)
