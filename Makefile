@@ -10,8 +10,10 @@ DEV_STAMP := $(VENV)/.installed-dev-$(DEV_HASH)
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/matchmaker_test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+MATCHMAKER_WORKERS ?= 3
+export MATCHMAKER_WORKERS
 
-.PHONY: venv venv-dev db run test test-pg bench lint clean
+.PHONY: venv venv-dev db run dev worker test test-pg bench lint clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,12 +34,25 @@ venv-dev: $(DEV_STAMP)
 # Create or upgrade the database, load seed_data/ and build the indexes (`verify --fix`
 # builds what is missing or stale and leaves up-to-date indexes alone, so reruns are quick).
 db: venv
-	$(FLASK) db upgrade
-	$(FLASK) seed
-	$(FLASK) index verify --fix
+	@echo "==> [1/3] 数据库迁移"
+	@$(FLASK) db upgrade
+	@echo "==> [2/3] 载入演示数据"
+	@$(FLASK) seed
+	@echo "==> [3/3] 建立/校验索引"
+	@$(FLASK) index verify --fix
 
+# Production serving: gunicorn (MATCHMAKER_WORKERS web processes) plus the background worker,
+# started together by honcho from the Procfile; Ctrl-C stops both.
 run: db
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "==> 启动 gunicorn（$(MATCHMAKER_WORKERS) 个 web 进程，http://127.0.0.1:5000）与后台 worker；Ctrl-C 同时停止"
+	@MATCHMAKER_JOBS=worker $(BIN)/honcho -f Procfile start
+
+# Development: the single-process Flask server; indexing and proposals run inline after each commit.
+dev: db
+	MATCHMAKER_JOBS=inline $(FLASK) run --host 127.0.0.1 --port 5000 --debug
+
+worker: venv
+	MATCHMAKER_JOBS=worker $(FLASK) worker
 
 test: venv-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && { echo "no tests ran"; exit 1; }; exit $$rc

@@ -20,6 +20,7 @@ BLUEPRINTS = [
     "matchmaker.roadshow.views",
     "matchmaker.admin.views",
     "matchmaker.api",
+    "matchmaker.jobs.views",
 ]
 
 # Each module exposes `register(app)` adding its click commands.
@@ -30,6 +31,7 @@ CLI_MODULES = [
     "matchmaker.challenges.cli",
     "matchmaker.roadshow.cli",
     "matchmaker.admin.cli",
+    "matchmaker.jobs.cli",
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.
@@ -41,6 +43,14 @@ MODEL_MODULES = [
     "matchmaker.review.models",
     "matchmaker.challenges.models",
     "matchmaker.roadshow.models",
+]
+
+# What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →
+# 通知). Each step is `step(app, session, batch)`; see matchmaker.pipeline.
+PIPELINE = [
+    "matchmaker.matching.hooks:index_changes",
+    "matchmaker.review.hooks:propose_changes",
+    "matchmaker.review.hooks:notify_changes",
 ]
 
 
@@ -57,6 +67,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
+    register_pipeline(app)
     return app
 
 
@@ -117,3 +128,9 @@ def register_template_helpers(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     for name in CLI_MODULES:
         importlib.import_module(name).register(app)
+
+
+def register_pipeline(app: Flask) -> None:
+    from matchmaker import pipeline
+
+    pipeline.init_app(app, PIPELINE)

@@ -52,6 +52,14 @@ class Config:
         # Proposals (推荐) run automatically when a need or result is published or changed.
         self.AUTO_PROPOSE = env("MATCHMAKER_AUTO_PROPOSE", "1") == "1"
         self.PROPOSE_TOP = int(env("MATCHMAKER_PROPOSE_TOP", "10"))
+        # Post-commit work (indexing, proposals): "worker" = `flask worker` does it in the
+        # background (make run); "inline" = the committing process drains the change log itself.
+        self.JOBS = env("MATCHMAKER_JOBS", "inline")
+        # Job queue: Redis when set (e.g. redis://127.0.0.1:6379/0), else SQLite in the instance folder.
+        self.REDIS_URL = env("REDIS_URL", "")
+        self.QUEUE_FILE = Path(env("MATCHMAKER_QUEUE_FILE", instance / "huey.db"))
+        # Change-log rows per worker batch (embedded together, committed together).
+        self.INDEX_BATCH = int(env("MATCHMAKER_INDEX_BATCH", "256"))
 
         # Security basics (等保 2.0).
         self.SESSION_COOKIE_HTTPONLY = True

@@ -7,6 +7,9 @@ SUITES = ["matching", "roadshow"]
 
 
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "live":  # takes its own options (--size, --json)
+        importlib.import_module("matchmaker.bench.live").main(argv[1:])
+        return 0
     for name in argv or SUITES:
         print(f"\n######## benchmark: {name}", flush=True)
         importlib.import_module(f"matchmaker.bench.{name}").main()

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from matchmaker.matching import hooks
 from matchmaker.matching.index import KINDS
 
 KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "人才"}
@@ -17,9 +16,6 @@ KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "人�
 
 def register(app: Flask) -> None:
     """Add this feature's commands to `flask --app matchmaker`."""
-    # create_app calls this for every app (web, CLI, tests): the place to install, once per
-    # process, the session hooks that keep the indexes in step with the database.
-    hooks.install()
     app.cli.add_command(index_group)
     app.cli.add_command(evaluate_cmd)
 

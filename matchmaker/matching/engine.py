@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.matching import embeddings
-from matchmaker.matching.index import KINDS, PostingIndex, text_hash
+from matchmaker.matching.index import KINDS, PostingIndex, SegmentGap, text_hash
 from matchmaker.postings.models import Expert, Need, Result
 from matchmaker.text import tokenize
 
@@ -25,11 +25,9 @@ log = logging.getLogger(__name__)
 
 MODELS = {"result": Result, "need": Need, "expert": Expert}
 KIND_OF = {Result: "result", Need: "need", Expert: "expert"}
-# Above this many changed postings in one commit, the commit only marks the index stale
-# and the next search (or `flask index rebuild|verify`) embeds them in batches: a bulk
-# import must not wait for one embedding per row inside its transaction.
-BULK_LIMIT = 16
 EMBED_BATCH = 32
+# Delta segments since the base before the writer compacts them into a new base.
+COMPACT_SEGMENTS = 64
 
 _engines: dict[tuple, Engine] = {}
 _engines_lock = threading.Lock()
@@ -74,20 +72,36 @@ class Engine:
         return self.index_dir / f"{kind}.index.npz"
 
     def index(self, kind: str) -> PostingIndex:
-        """The in-memory index, reloaded when another process saved a newer file.
-        An index built with another model or dimension is discarded (stale → rebuilt)."""
+        """The in-memory index, caught up with what other processes wrote: new delta segments
+        are applied (O(change)); the base is reloaded only when a compaction folded in
+        segments we have not seen. An index built with another model or dimension is
+        discarded (stale → rebuilt)."""
         with self.lock:
             path = self.path(kind)
             mtime = path.stat().st_mtime_ns if path.exists() else None
-            if kind in self._indexes and self._mtimes.get(kind) == mtime:
-                return self._indexes[kind]
+            idx = self._indexes.get(kind)
+            if idx is not None and self._mtimes.get(kind) != mtime and mtime is not None:
+                try:  # a compaction by another process: reload only if it holds more than we do
+                    if int(PostingIndex.base_manifest(path).get("segment", 0)) <= idx.segment:
+                        self._mtimes[kind] = mtime
+                except Exception:
+                    log.exception("cannot read the manifest of %s", path)
+            if idx is not None and self._mtimes.get(kind) == mtime:
+                try:
+                    idx.catch_up(self.index_dir)
+                    return idx
+                except SegmentGap:
+                    log.info("index %s compacted by another process: reloading its base", kind)
             idx = None
             if mtime is not None:
                 try:
                     idx = PostingIndex.load(path, self.ann_threshold)
+                    idx.catch_up(self.index_dir)
                 except Exception:  # a corrupt file is rebuilt from the database
                     log.exception("cannot load %s; it will be rebuilt", path)
-                if idx is not None and (idx.model != self.model or idx.dim != self.dim):
+                    idx = None
+                # Same model name means same dimension: no need to load the model to check.
+                if idx is not None and idx.model != self.model:
                     log.warning(
                         "index %s was built with %s/%sd, now %s/%sd: rebuilding",
                         kind,
@@ -103,11 +117,37 @@ class Engine:
             self._indexes[kind], self._mtimes[kind] = idx, mtime
             return idx
 
+    def count(self, kind: str) -> int:
+        """Postings in this process's index (caught up), without loading the model when no
+        index exists yet: cheap enough for /healthz."""
+        return len(self.index(kind)) if self.path(kind).exists() or kind in self._indexes else 0
+
     def save(self, kind: str) -> None:
+        """Compaction: write a new base holding everything applied, then drop the folded segments.
+        Retrains the IVF first when the corpus has grown enough since it was trained."""
         with self.lock:
             idx = self._indexes[kind]
+            if idx.needs_retrain():
+                log.info(
+                    "index %s: %d vectors, IVF trained on %d: retraining", kind, len(idx), idx.trained_size
+                )
+                idx.restructure(force=True)
             idx.save(self.index_dir)
             self._mtimes[kind] = self.path(kind).stat().st_mtime_ns
+            idx.drop_segments(self.index_dir, idx.segment)
+
+    def append(self, kind: str, upserted: list[int], removed: list[int]) -> int:
+        """Persist one batch of applied changes as a delta segment (bytes ∝ the change);
+        compacts when the segments have grown. Returns the bytes written."""
+        with self.lock:
+            idx = self._indexes[kind]
+            if not self.path(kind).exists():
+                self.save(kind)  # no base yet: the first save is the base
+                return self.path(kind).stat().st_size
+            written = idx.write_segment(self.index_dir, upserted, removed)
+            if idx.segment - idx.base_segment >= COMPACT_SEGMENTS:
+                self.save(kind)
+            return written
 
     # ---- database sync -----------------------------------------------------------
     @staticmethod
@@ -160,21 +200,22 @@ class Engine:
         return idx
 
     def apply(self, changes: dict[str, dict[int, str | None]]) -> None:
-        """Apply committed changes: {kind: {id: new text, or None when deleted}}."""
+        """Apply committed changes: {kind: {id: current text, or None when deleted}}.
+        Idempotent: a posting whose text hash is already indexed is not embedded again.
+        Called by the pipeline (worker or inline drain), never inside a request's commit."""
         with self.lock:
             for kind, items in changes.items():
                 if not items:
                     continue
                 idx = self.index(kind)
-                # deletions always apply at once: the index never points at a deleted posting
                 removed = idx.remove([i for i, t in items.items() if t is None])
                 upd = {i: t for i, t in items.items() if t is not None and idx.hashes.get(i) != text_hash(t)}
-                if len(upd) > BULK_LIMIT:
-                    idx.stale = True  # bulk: the next sync embeds them in batches
-                elif upd:
-                    self._upsert(idx, list(upd), list(upd.values()))
-                if removed or upd:  # a status-only edit leaves the index file alone
-                    self.save(kind)
+                ids = list(upd)
+                for start in range(0, len(ids), EMBED_BATCH * 8):
+                    chunk = ids[start : start + EMBED_BATCH * 8]
+                    self._upsert(idx, chunk, [upd[i] for i in chunk])
+                if removed or upd:  # a status-only edit writes nothing
+                    self.append(kind, ids, [i for i, t in items.items() if t is None])
 
 
 def get_engine(app=None) -> Engine:

@@ -1,66 +1,68 @@
-"""Keep indexes in step with every write path (web forms, API, `flask import`, shell).
+"""Record every change of a result, need or expert in the index change log (索引变更日志).
 
-SQLAlchemy session events, not calls from the writers: after each flush we note which
-results, needs and experts were inserted, updated or deleted (with their text at that
-moment); after the commit the engine applies them; a rollback drops them. So the index
-never learns about a change that did not commit, and never keeps a deleted posting.
+A SQLAlchemy `after_flush` listener, not calls from the writers, so every write path (web
+forms, API, `flask import`, shell) is covered: for each flushed posting it inserts an
+`index_changes` row on the flush's own connection, i.e. in the same transaction. A rollback
+drops the rows with the change; a commit makes them the worker's to-do list. What runs after
+the commit is the ordered pipeline declared in `create_app` (see `matchmaker.pipeline`).
 """
 
 from __future__ import annotations
 
-import logging
-
-from sqlalchemy import event
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
-from matchmaker.postings.models import Expert, Need, Result
+from matchmaker.matching.models import IndexChange
 
-log = logging.getLogger(__name__)
-_KEY = "matching_changes"
-_KIND = {Result: "result", Need: "need", Expert: "expert"}
-_installed = False
+WROTE = "matchmaker.index_changes_written"  # session.info flag: this transaction logged changes
+
+
+def kind_of(obj) -> str | None:
+    from matchmaker.matching.engine import KIND_OF
+
+    return KIND_OF.get(type(obj))
 
 
 def _after_flush(session: Session, flush_context) -> None:
-    changes = session.info.setdefault(_KEY, {})
-    for obj in list(session.new) + list(session.dirty):
-        kind = _KIND.get(type(obj))
+    rows: dict[tuple[str, int], str] = {}
+    for obj in session.new:
+        kind = kind_of(obj)
         if kind and obj.id is not None:
-            try:
-                changes.setdefault(kind, {})[obj.id] = obj.text
-            except Exception:  # an unloaded attribute must not break the writer's flush
-                changes.setdefault(kind, {})[obj.id] = ""
+            rows[(kind, obj.id)] = "upsert"
+    for obj in session.dirty:
+        kind = kind_of(obj)
+        if kind and obj.id is not None and session.is_modified(obj, include_collections=False):
+            rows[(kind, obj.id)] = "upsert"
     for obj in session.deleted:
-        kind = _KIND.get(type(obj))
+        kind = kind_of(obj)
         if kind and obj.id is not None:
-            changes.setdefault(kind, {})[obj.id] = None
-
-
-def _after_commit(session: Session) -> None:
-    changes = session.info.pop(_KEY, None)
-    if not changes:
+            rows[(kind, obj.id)] = "delete"
+    if not rows:
         return
-    from flask import current_app, has_app_context
-
-    if not has_app_context():
-        return
-    from matchmaker.matching.engine import get_engine
-
-    try:
-        get_engine(current_app._get_current_object()).apply(changes)
-    except Exception:  # the commit already happened; verify/rebuild will repair the index
-        log.exception("updating the matching index failed")
-
-
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_KEY, None)
+    session.connection().execute(
+        insert(IndexChange.__table__),
+        [{"kind": k, "posting_id": i, "op": op, "done": False} for (k, i), op in rows.items()],
+    )
+    session.info[WROTE] = True
 
 
 def install() -> None:
-    global _installed
-    if _installed:
-        return
-    event.listen(Session, "after_flush", _after_flush)
-    event.listen(Session, "after_commit", _after_commit)
-    event.listen(Session, "after_rollback", _after_rollback)
-    _installed = True
+    """Idempotent: listeners are process-wide, `create_app` calls this for every app."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
+def index_changes(app, session: Session, batch) -> None:
+    """Pipeline step 1 (索引): embed the batch's upserted postings in batches, drop deleted ones.
+    Texts come from the database as it is now, so a replayed batch converges to the truth."""
+    from matchmaker.matching.engine import MODELS, get_engine
+
+    engine = get_engine(app)
+    for kind, items in batch.changes.items():
+        model = MODELS.get(kind)
+        if model is None:
+            continue
+        with session.no_autoflush:
+            rows = session.scalars(select(model).where(model.id.in_(list(items)))).all()
+            found = {obj.id: obj.text for obj in rows}
+        engine.apply({kind: {i: found.get(i) for i in items}})

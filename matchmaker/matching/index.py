@@ -1,10 +1,15 @@
 """Vector (FAISS) and BM25 indexes of postings, kept in step with the database (索引).
 
-One index per kind (results, needs, experts) under INDEX_DIR. Each is a single file
-`<kind>.index.npz` holding the FAISS index, the BM25 tokens and the text hash of every
-posting, plus a JSON manifest (model, dimension, count, checksum of the ids). One file
-means one atomic rename: a save interrupted half-way leaves the previous file intact.
-`<kind>.json` repeats the manifest for people and for `index status`.
+One index per kind (results, needs, experts) under INDEX_DIR, persisted as a base snapshot
+plus append-only delta segments:
+- `<kind>.index.npz`, the base: the FAISS index, the BM25 tokens and the text hash of every
+  posting, plus a JSON manifest (model, dimension, count, checksum of the ids, the last
+  segment folded in). One file means one atomic rename: a save interrupted half-way leaves
+  the previous file intact. `<kind>.json` repeats the manifest for people and `index status`.
+- `<kind>.seg/<n>.npz`, one per applied batch of changes: the upserted ids with their
+  vectors, hashes and tokens, and the removed ids. An edit writes bytes in proportion to the
+  change; every process catches up by applying the segments newer than its own.
+  Compaction writes a new base (folding the segments in) and deletes the folded segments.
 
 Vectors are keyed by database id, never by position:
 - below ANN_THRESHOLD vectors: `IndexIDMap2(IndexFlatIP)`, exact search;
@@ -24,7 +29,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import bm25s
 import faiss
 import numpy as np
 
@@ -59,9 +63,10 @@ class PostingIndex:
     hashes: dict[int, str] = field(default_factory=dict)  # id → text hash
     tokens: dict[int, list[str]] = field(default_factory=dict)  # id → BM25 tokens
     stale: bool = False  # bulk changes pending: sync before trusting
-    _bm25: object = None
-    _bm25_ids: np.ndarray | None = None
-    _bm25_vocab: dict | None = None
+    segment: int = 0  # the last delta segment applied (0: the base alone)
+    base_segment: int = 0  # the last segment folded into the loaded/saved base
+    trained_size: int = 0  # corpus size when the IVF was trained (0: flat)
+    _bm25: LiveBM25 | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self):
@@ -95,6 +100,11 @@ class PostingIndex:
             return
         ids, vecs = self._all_vectors()
         self.faiss_index = self.build_faiss(ids, vecs, self.dim, self.ann_threshold)
+        self.trained_size = len(ids) if self.index_type == "ivf" else 0
+
+    def needs_retrain(self) -> bool:
+        """IVF centroids trained on half the corpus or less no longer fit it."""
+        return self.index_type == "ivf" and len(self) >= 2 * max(self.trained_size, 1)
 
     @staticmethod
     def build_faiss(ids: np.ndarray, vecs: np.ndarray, dim: int, ann_threshold: int):
@@ -122,9 +132,13 @@ class PostingIndex:
                 self.faiss_index.remove_ids(arr[present])
             self.faiss_index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), arr)
             for i, h, t in zip(ids, hashes, tokens):
-                self.hashes[int(i)] = h
-                self.tokens[int(i)] = [sys.intern(x) for x in t]
-            self._bm25 = None
+                i = int(i)
+                toks = [sys.intern(x) for x in t]
+                if self._bm25 is not None:
+                    self._bm25.discard(i, self.tokens.get(i), keep_slot=True)
+                    self._bm25.add(i, toks)
+                self.hashes[i] = h
+                self.tokens[i] = toks
             self.restructure()
 
     def remove(self, ids: list[int]) -> int:
@@ -135,8 +149,9 @@ class PostingIndex:
             self.faiss_index.remove_ids(np.asarray(ids, dtype=np.int64))
             for i in ids:
                 self.hashes.pop(i, None)
-                self.tokens.pop(i, None)
-            self._bm25 = None
+                toks = self.tokens.pop(i, None)
+                if self._bm25 is not None:
+                    self._bm25.discard(i, toks)
             return len(ids)
 
     def clear(self) -> None:
@@ -169,38 +184,28 @@ class PostingIndex:
         vecs = np.vstack([self.faiss_index.reconstruct(int(i)) for i in ids])
         return vecs @ query.reshape(-1).astype(np.float32)
 
-    def _ensure_bm25(self) -> None:
-        if self._bm25 is not None:
-            return
-        with self._lock:
-            ids = np.sort(self.ids())  # sorted, so callers can look scores up by searchsorted
-            vocab: dict[str, int] = {"": 0}
-            corpus = [[vocab.setdefault(t, len(vocab)) for t in self.tokens[int(i)]] or [0] for i in ids]
-            retriever = bm25s.BM25()
-            if len(ids):
-                retriever.index(bm25s.tokenization.Tokenized(ids=corpus, vocab=vocab), show_progress=False)
-            self._bm25_ids, self._bm25_vocab, self._bm25 = ids, vocab, retriever
+    def _ensure_bm25(self) -> LiveBM25:
+        """Built once per process from the tokens; then kept up to date by upsert/remove."""
+        if self._bm25 is None:
+            with self._lock:
+                if self._bm25 is None:
+                    live = LiveBM25()
+                    for i, toks in self.tokens.items():
+                        live.add(i, toks)
+                    self._bm25 = live
+        return self._bm25
 
     def bm25_scores(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(sorted ids, BM25 scores) over every indexed posting."""
-        self._ensure_bm25()
-        ids = self._bm25_ids
-        terms = [t for t in query_tokens if t in self._bm25_vocab and t]
-        if not terms or len(ids) == 0:
-            return ids, np.zeros(len(ids), np.float32)
-        return ids, np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+        """(sorted ids, BM25 scores) over every indexed posting, with corpus-wide statistics
+        as they are now (no rebuild after an edit)."""
+        with self._lock:
+            return self._ensure_bm25().scores([t for t in query_tokens if t])
 
     def idf(self, term: str) -> float:
         """Inverse document frequency, to order shared terms by how telling they are."""
-        self._ensure_bm25()
+        live = self._ensure_bm25()
         n = max(len(self.tokens), 1)
-        if not hasattr(self, "_df") or self._df_for is not self._bm25:
-            df: dict[str, int] = {}
-            for toks in self.tokens.values():
-                for t in set(toks):
-                    df[t] = df.get(t, 0) + 1
-            self._df, self._df_for = df, self._bm25
-        return float(np.log(1 + n / (1 + self._df.get(term, 0))))
+        return float(np.log(1 + n / (1 + live.df(term))))
 
     # ---- persistence -------------------------------------------------------------
     def manifest(self) -> dict:
@@ -213,6 +218,8 @@ class PostingIndex:
             "index_type": self.index_type,
             "format": FORMAT_VERSION,
             "stale": self.stale,
+            "segment": self.segment,
+            "trained_size": self.trained_size,
         }
 
     def save(self, directory: Path) -> Path:
@@ -233,7 +240,92 @@ class PostingIndex:
             _atomic_write(
                 directory / f"{self.kind}.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             )
+            self.base_segment = self.segment
             return path
+
+    # ---- delta segments ------------------------------------------------------------
+    def segment_dir(self, directory: Path) -> Path:
+        return Path(directory) / f"{self.kind}.seg"
+
+    def write_segment(self, directory: Path, upserted: list[int], removed: list[int]) -> int:
+        """Append one segment with these changes (already applied in memory); returns its size
+        in bytes. The number is claimed with a hard link, so two writers never share one."""
+        with self._lock:
+            ids = np.asarray([i for i in upserted if int(i) in self.hashes], dtype=np.int64)
+            vectors = (
+                np.vstack([self.faiss_index.reconstruct(int(i)) for i in ids])
+                if len(ids)
+                else np.zeros((0, self.dim), np.float32)
+            )
+            docs = {str(int(i)): [self.hashes[int(i)], self.tokens.get(int(i), [])] for i in ids}
+            buf = io.BytesIO()
+            np.savez(
+                buf,
+                ids=ids,
+                vectors=vectors.astype(np.float32),
+                removed=np.asarray(removed, dtype=np.int64),
+                docs=np.frombuffer(json.dumps(docs, ensure_ascii=False).encode(), dtype=np.uint8),
+            )
+            payload = buf.getvalue()
+            seg_dir = self.segment_dir(directory)
+            seg_dir.mkdir(parents=True, exist_ok=True)
+            tmp = seg_dir / f".{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(tmp, "wb") as fh:
+                _write_payload(fh, payload)
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                number = max(self.segment, _last_segment(seg_dir)) + 1
+                while True:
+                    try:
+                        os.link(tmp, seg_dir / f"{number:012d}.npz")
+                        break
+                    except FileExistsError:
+                        number += 1
+            finally:
+                tmp.unlink()
+            self.segment = number
+            return len(payload)
+
+    def catch_up(self, directory: Path) -> int:
+        """Apply the segments newer than ours (another process wrote them); returns how many."""
+        seg_dir = self.segment_dir(directory)
+        if not seg_dir.is_dir():
+            return 0
+        applied = 0
+        with self._lock:
+            for number, path in _segments(seg_dir, after=self.segment):
+                if number != self.segment + 1:
+                    raise SegmentGap(f"{self.kind}: segment {self.segment + 1} missing (compacted)")
+                try:
+                    with np.load(path, allow_pickle=False) as data:
+                        ids, vectors, removed = data["ids"], data["vectors"], data["removed"]
+                        docs = json.loads(bytes(data["docs"]).decode())
+                except FileNotFoundError:  # compacted meanwhile: the caller reloads the base
+                    break
+                self.remove([int(i) for i in removed])
+                if len(ids):
+                    keys = [str(int(i)) for i in ids]
+                    self.upsert(
+                        [int(i) for i in ids], vectors, [docs[k][0] for k in keys], [docs[k][1] for k in keys]
+                    )
+                self.segment = number
+                applied += 1
+        return applied
+
+    def drop_segments(self, directory: Path, upto: int) -> None:
+        """After compaction: delete the segments folded into the base."""
+        seg_dir = self.segment_dir(directory)
+        if seg_dir.is_dir():
+            for number, path in _segments(seg_dir, after=0):
+                if number <= upto:
+                    path.unlink(missing_ok=True)
+
+    @staticmethod
+    def base_manifest(path: Path) -> dict:
+        """The base's manifest alone (one small member of the npz, not the whole file)."""
+        with np.load(path, allow_pickle=False) as data:
+            return json.loads(bytes(data["manifest"]).decode())
 
     @classmethod
     def load(cls, path: Path, ann_threshold: int = 20000) -> PostingIndex:
@@ -253,10 +345,106 @@ class PostingIndex:
         obj.hashes = {int(k): v[0] for k, v in docs.items()}
         obj.tokens = {int(k): [sys.intern(t) for t in v[1]] for k, v in docs.items()}
         obj.stale = bool(manifest.get("stale"))
+        obj.segment = obj.base_segment = int(manifest.get("segment", 0))
+        obj.trained_size = int(manifest.get("trained_size", 0))
         if int(index.ntotal) != len(obj.hashes) or manifest["ids_checksum"] != ids_checksum(obj.hashes):
             log.warning("index %s inconsistent with its manifest; marking stale", path)
             obj.stale = True
         return obj
+
+
+class SegmentGap(RuntimeError):
+    """Segments we have not applied were folded into a newer base: reload the base."""
+
+
+def _segments(seg_dir: Path, after: int) -> list[tuple[int, Path]]:
+    out = []
+    for entry in os.scandir(seg_dir):
+        name = entry.name
+        if name.endswith(".npz") and name[:-4].isdigit() and int(name[:-4]) > after:
+            out.append((int(name[:-4]), Path(entry.path)))
+    return sorted(out)
+
+
+def _last_segment(seg_dir: Path) -> int:
+    found = _segments(seg_dir, after=0)
+    return found[-1][0] if found else 0
+
+
+class LiveBM25:
+    """BM25 that updates in place (倒排索引): per-term postings, document frequencies and
+    lengths change with each upsert/remove, so a search after an edit scores with the
+    corpus-wide statistics of that moment without rebuilding anything. Same formula as
+    bm25s's default (Lucene variant, k1=1.5, b=0.75; an empty document counts as one token)."""
+
+    K1, B = 1.5, 0.75
+
+    def __init__(self):
+        self.postings: dict[str, dict[int, int]] = {}
+        self.length: dict[int, int] = {}
+        self.total = 0
+        self._ids: np.ndarray | None = None  # sorted ids, rebuilt only when membership changes
+        self._lengths: np.ndarray | None = None
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # term → (ids, tf), per changed term
+
+    def df(self, term: str) -> int:
+        return len(self.postings.get(term, ()))
+
+    def add(self, i: int, tokens: list[str] | None) -> None:
+        toks = tokens or [""]
+        counts: dict[str, int] = {}
+        for t in toks:
+            counts[t] = counts.get(t, 0) + 1
+        for t, c in counts.items():
+            self.postings.setdefault(t, {})[i] = c
+            self._arrays.pop(t, None)
+        self.length[i] = len(toks)
+        self.total += len(toks)
+        if self._ids is not None:
+            pos = int(np.searchsorted(self._ids, i))
+            if pos < len(self._ids) and self._ids[pos] == i:
+                self._lengths[pos] = len(toks)  # an edit: same member, new length
+            else:
+                self._ids = None
+
+    def discard(self, i: int, tokens: list[str] | None, keep_slot: bool = False) -> None:
+        """Forget a document; `keep_slot` when add() re-adds it at once (an edit)."""
+        if i not in self.length:
+            return
+        for t in set(tokens or [""]):
+            posting = self.postings.get(t)
+            if posting is not None:
+                posting.pop(i, None)
+                if not posting:
+                    del self.postings[t]
+                self._arrays.pop(t, None)
+        self.total -= self.length.pop(i)
+        if not keep_slot:
+            self._ids = None
+
+    def scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        if self._ids is None:
+            self._ids = np.fromiter(sorted(self.length), dtype=np.int64, count=len(self.length))
+            self._lengths = np.fromiter((self.length[int(i)] for i in self._ids), np.float32, len(self._ids))
+        ids, n = self._ids, len(self._ids)
+        out = np.zeros(n, np.float32)
+        if n == 0:
+            return ids, out
+        norm = self.K1 * (1 - self.B + self.B * self._lengths / (self.total / n))
+        for t in terms:
+            posting = self.postings.get(t)
+            if not posting:
+                continue
+            if t not in self._arrays:
+                self._arrays[t] = (
+                    np.fromiter(posting.keys(), np.int64, len(posting)),
+                    np.fromiter(posting.values(), np.float32, len(posting)),
+                )
+            pid, tf = self._arrays[t]
+            pos = np.searchsorted(ids, pid)
+            idf = np.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
+            out[pos] += idf * tf / (tf + norm[pos])
+        return ids, out
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:

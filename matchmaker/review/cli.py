@@ -11,10 +11,8 @@ from sqlalchemy import func, select
 
 
 def register(app: Flask) -> None:
-    """Add this feature's commands to `flask --app matchmaker`; also install auto-proposals."""
-    from matchmaker.review import hooks
-
-    hooks.init_app(app)
+    """Add this feature's commands to `flask --app matchmaker` (auto-proposals are a step of
+    the post-commit pipeline declared in create_app)."""
     for command in (propose_command, followups_command, learn_command, evaluate_feedback_command, mail):
         app.cli.add_command(command)
 

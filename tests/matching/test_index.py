@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from matchmaker.extensions import db
-from matchmaker.matching import engine as engine_mod
 from matchmaker.matching import index as index_mod
 from matchmaker.matching.engine import Engine
 from matchmaker.matching.index import PostingIndex, text_hash
@@ -80,19 +79,24 @@ def test_rebuild_after_out_of_band_changes(app, engine, corpus):
     assert victim not in engine.index("result").hashes
 
 
-def test_bulk_commit_marks_stale_and_search_catches_up(app, engine):
+def test_bulk_commit_in_worker_mode_is_indexed_by_the_drain(app, engine):
+    from matchmaker import pipeline
     from matchmaker.matching import ranker
 
     first = f.result("风电叶片前缘侵蚀防护涂层", field_name="新能源")
     db.session.commit()
-    for i in range(engine_mod.BULK_LIMIT + 2):
-        f.result(f"批量导入成果{i} 光伏组件清洗机器人", field_name="新能源")
+    app.config["JOBS"] = "worker"  # the committing process only logs; the worker indexes
+    bulk = [f.result(f"批量导入成果{i} 光伏组件清洗机器人", field_name="新能源") for i in range(18)]
     db.session.delete(first)
     db.session.commit()
     idx = engine.index("result")
-    assert idx.stale and first.id not in idx.hashes  # deletions apply even in bulk
+    assert first.id in idx.hashes and not any(r.id in idx.hashes for r in bulk)
+    assert pipeline.drain(app) == 19
+    idx = engine.index("result")
+    assert first.id not in idx.hashes and all(r.id in idx.hashes for r in bulk)
+    assert pipeline.drain(app) == 0  # nothing twice
     items = ranker.search(db.session, "光伏组件清洗", "result", 5, engine=engine)
-    assert items and not engine.index("result").stale
+    assert items and all(it.id in {r.id for r in bulk} for it in items)
     assert engine.drift(db.session, "result").total == 0
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import utcnow
 from matchmaker.notifications.models import EmailOutbox, Notification
-from matchmaker.review import hooks
 from matchmaker.review.models import FollowUp, Match
 from tests import factories as f
 from tests.review.smtp_server import SMTPServer
@@ -47,17 +46,18 @@ def test_publishing_a_need_proposes_automatically(app, db):
     assert _count(db, need_id=need.id) == 0
 
 
-def test_bulk_changes_propose_in_background(app, db):
+def test_in_worker_mode_proposals_wait_for_the_worker(app, db):
+    from matchmaker import pipeline
+
     app.config["AUTO_PROPOSE"] = True
     f.result("数控机床主轴热误差建模与实时补偿", keywords=["热误差"])
     db.session.commit()
+    app.config["JOBS"] = "worker"
     with app.test_request_context("/needs/import", method="POST"):  # a bulk upload through the web
-        needs = [f.need(f"数控机床热误差问题{i}", keywords=["热误差"]) for i in range(hooks.INLINE_MAX + 2)]
+        needs = [f.need(f"数控机床热误差问题{i}", keywords=["热误差"]) for i in range(7)]
         db.session.commit()
-    assert hooks.threads, "a bulk change in a request runs in the background"
-    for t in list(hooks.threads):
-        t.join(timeout=60)
-    hooks.threads.clear()
+    assert _count(db) == 0, "the request only logs its changes"
+    assert pipeline.drain(app) == 7
     db.session.expire_all()
     assert all(_count(db, need_id=n.id) == 1 for n in needs)
 
@@ -65,7 +65,7 @@ def test_bulk_changes_propose_in_background(app, db):
 def test_bulk_changes_outside_requests_run_inline(app, db):
     app.config["AUTO_PROPOSE"] = True
     f.result("数控机床主轴热误差建模与实时补偿", keywords=["热误差"])
-    needs = [f.need(f"数控机床热误差问题{i}", keywords=["热误差"]) for i in range(hooks.INLINE_MAX + 2)]
+    needs = [f.need(f"数控机床热误差问题{i}", keywords=["热误差"]) for i in range(7)]
     db.session.commit()
     assert all(_count(db, need_id=n.id) == 1 for n in needs)
 
