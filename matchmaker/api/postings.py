@@ -68,17 +68,7 @@ def _editable(kind: str, ref: str):
 
 
 def _forbidden():
-    """Audited like every other 403 (the page handler does the same)."""
-    from matchmaker.accounts.services import audit
-
-    audit(
-        db.session,
-        "permission_denied",
-        current_user,
-        target=f"{request.method} {request.path}",
-        ip=request.remote_addr,
-    )
-    db.session.commit()
+    """Audited like every other 403 (by the ApiError handler)."""
     return ApiError("无权执行此操作", status=403)
 
 

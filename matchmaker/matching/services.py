@@ -17,6 +17,8 @@ from matchmaker.text.pipeline import normalize, synonyms
 
 KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "专家人才"}
 MODEL_OF = {"result": Result, "need": Need, "expert": Expert}
+# One list length for search (检索) on the page and in the API.
+SEARCH_TOP = 20
 
 
 def get_posting(session: Session, kind: str, ident: str | int):

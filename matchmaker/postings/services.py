@@ -453,13 +453,10 @@ def delete_posting(session: Session, obj) -> None:
 
 
 def is_visible(user, obj) -> bool:
-    """Drafts are seen only by their organisation and by brokers and admins."""
-    if obj.kind == "result" and obj.status == "draft":
-        return bool(
-            getattr(user, "is_authenticated", False)
-            and (user.is_staff or user.organization_id == obj.organization_id)
-        )
-    return True
+    """Drafts are seen only by their organisation and by brokers and admins (see policy)."""
+    from matchmaker.accounts.policy import can
+
+    return can(user, "view", obj)
 
 
 DEFAULT_STATUS = {"result": "published", "need": "open", "expert": "published"}
