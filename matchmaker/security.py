@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import unicodedata
+from urllib.parse import urlsplit
 
 from flask import Flask, flash, request, session
 from flask_login import current_user, logout_user
@@ -12,6 +14,23 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A same-site relative path to go back to, else `default` (开放重定向防护).
+
+    Parsed, not string-matched: no scheme, no host, no backslash, no control or
+    whitespace characters (browsers drop tab/newline, so "/\t/evil" becomes "//evil")."""
+    if not target or len(target) > 2000:
+        return default
+    if any(unicodedata.category(ch)[0] in "CZ" and ch != " " for ch in target) or " " in target:
+        return default
+    if "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return default
+    return target
 
 
 def init_app(app: Flask) -> None:

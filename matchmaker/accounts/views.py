@@ -6,14 +6,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from matchmaker.accounts.forms import LoginForm, RegisterForm, SettingsForm
 from matchmaker.accounts.services import AccountError, audit, authenticate, register
 from matchmaker.extensions import db
+from matchmaker.security import safe_next
 
 bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.mine")
+    return safe_next(target, url_for("main.mine"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from matchmaker.review import export, services
 from matchmaker.review.forms import DecisionForm, FollowUpForm, ManualMatchForm, RespondForm, StageForm
 from matchmaker.review.models import REASONS, STAGES, FollowUp, Match
 from matchmaker.review.services import QueueFilter, ReviewError
+from matchmaker.security import safe_next
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -45,10 +46,7 @@ def _fail(exc: ReviewError) -> None:
 
 
 def _back(default: str):
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(default)
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 @bp.route("/")
