@@ -92,6 +92,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from matchmaker import security
+
+    security.register_converters(app)  # bounded <int:…> ids, before any rule is added
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
 

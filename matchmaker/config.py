@@ -63,6 +63,8 @@ class Config:
         self.PERMANENT_SESSION_LIFETIME = self.IDLE_TIMEOUT
         self.MAX_FAILED_LOGINS = int(env("MATCHMAKER_MAX_FAILED_LOGINS", "5"))
         self.LOCKOUT = timedelta(minutes=int(env("MATCHMAKER_LOCKOUT_MINUTES", "15")))
+        # Request-size limit: bodies and uploads above it answer 413 before they are parsed.
+        self.MAX_CONTENT_LENGTH = int(env("MATCHMAKER_MAX_REQUEST_MB", "16")) * 1024 * 1024
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None
 

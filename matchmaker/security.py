@@ -8,6 +8,83 @@ from urllib.parse import urlsplit
 
 from flask import Flask, flash, request, session
 from flask_login import current_user, logout_user
+from werkzeug.routing import IntegerConverter
+
+# Ids and page numbers fit a 32-bit INTEGER column on every database (PostgreSQL's limit).
+MAX_DB_INT = 2**31 - 1
+# Query arguments read as integers by some view; out-of-range values are refused up front.
+INT_ARGS = {"page", "per_page", "top", "limit", "offset", "suggest", "version"}
+# Control characters that no text field may hold (tab, newline and CR are text).
+CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {chr(127)}
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in every route: 0..2^31-1, so an oversized id is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 0)
+        kwargs.setdefault("max", MAX_DB_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def is_db_id(value) -> bool:
+    """An int or digit string that can be an id in the database."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        if not value.isascii() or not value.isdigit() or len(value) > 10:
+            return False
+        value = int(value)
+    return isinstance(value, int) and 0 < value <= MAX_DB_INT
+
+
+def _int_arg_name(name: str) -> bool:
+    return name in INT_ARGS or name == "id" or name.endswith("_id")
+
+
+def _control_field(data, path: str = "") -> str | None:
+    """The first field (dotted path) whose text holds a control character, else None."""
+    if isinstance(data, str):
+        return path or "body" if any(ch in CONTROL for ch in data) else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found = _control_field(str(key), path or "body") or _control_field(
+                value, f"{path}.{key}" if path else str(key)
+            )
+            if found:
+                return found
+    if isinstance(data, list):
+        for i, value in enumerate(data):
+            found = _control_field(value, f"{path}[{i}]" if path else f"[{i}]")
+            if found:
+                return found
+    return None
+
+
+def check_input() -> None:
+    """Refuse, before any view runs, input no database column should see: integers beyond
+    32 bits in id/page arguments, and NUL or other control characters in any text (PostgreSQL
+    rejects NUL with a 500, SQLite would store it)."""
+    from matchmaker.errors import error_response
+
+    for name, value in request.args.items(multi=True):
+        value = value.strip()
+        if (
+            _int_arg_name(name)
+            and value.lstrip("-").isdigit()
+            and not -MAX_DB_INT <= int(value) <= MAX_DB_INT
+        ):
+            return error_response(400, f"参数 {name} 超出范围", field=name)
+    sources = [("", request.args.to_dict(flat=False)), ("", request.form.to_dict(flat=False))]
+    if request.is_json:
+        sources.append(("", request.get_json(silent=True)))
+    for _, data in sources:
+        field = _control_field(data)
+        if field:
+            name = field.split("[")[0].split(".")[0] or "body"
+            return error_response(400, f"{name} 含有不允许的控制字符", field=name)
+    return None
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -33,7 +110,14 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def register_converters(app: Flask) -> None:
+    """Before the blueprints: their `<int:…>` rules use the bounded converter."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(check_input)
+
     @app.before_request
     def enforce_idle_timeout():
         if request.endpoint == "static":

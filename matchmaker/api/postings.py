@@ -108,6 +108,8 @@ def create_posting(plural: str):
         raise _forbidden()
     data = json_body()
     external_id = data.pop("id", None)
+    if external_id is not None and not isinstance(external_id, str):
+        raise ApiError("编号 id 须为字符串", "id")
     org_name = data.pop("organization", None)  # brokers and admins post on someone's behalf
 
     def create():
@@ -118,7 +120,7 @@ def create_posting(plural: str):
             data,
             organization=org,
             owner=current_user,
-            external_id=str(external_id) if external_id is not None else None,
+            external_id=external_id,
         )
 
     obj = _write(create)

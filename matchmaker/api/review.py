@@ -19,6 +19,7 @@ from matchmaker.postings.models import Need, Result
 from matchmaker.review import services
 from matchmaker.review.models import Match
 from matchmaker.review.services import QueueFilter, ReviewError
+from matchmaker.security import is_db_id
 
 
 def _user():
@@ -93,8 +94,10 @@ def my_matches():
 def _posting(model, value, name):
     if value in (None, ""):
         raise ApiError(f"缺少 {name}", name)
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or len(str(value)) > 64:
+        raise ApiError(f"{name} 须为编号字符串或整数", name)
     cond = model.external_id == str(value)
-    if isinstance(value, int) or str(value).isdigit():
+    if is_db_id(value):
         cond = or_(cond, model.id == int(value))
     obj = db.session.scalar(select(model).where(cond))
     if obj is None:
@@ -144,7 +147,7 @@ def match_decide_bulk():
     user = _broker()
     data = json_body()
     ids = data.get("ids")
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
+    if not isinstance(ids, list) or not ids or not all(is_db_id(i) and isinstance(i, int) for i in ids):
         raise ApiError("ids 须为非空的整数列表", "ids")
     decision, reason, note = _decision_args(data)
     matches = [_match(i) for i in ids]

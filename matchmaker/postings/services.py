@@ -28,6 +28,7 @@ from matchmaker.constants import (
     TRANSFER_MODES,
 )
 from matchmaker.postings.models import Expert, Field, Need, Result
+from matchmaker.security import is_db_id
 
 EXPERT_STATUSES = {"published": "已发布", "archived": "已归档"}
 KINDS = {"result": Result, "need": Need, "expert": Expert}
@@ -362,11 +363,11 @@ def find_posting(session: Session, kind: str, ref: Any):
     model = KINDS[kind]
     if isinstance(ref, bool):
         return None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+    if is_db_id(ref):
         obj = session.get(model, int(ref))
         if obj is not None:
             return obj
-    if isinstance(ref, (str, int)):
+    if isinstance(ref, str) and len(ref) <= 64:
         return session.scalar(select(model).where(model.external_id == str(ref)))
     return None
 
