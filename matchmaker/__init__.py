@@ -84,11 +84,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "warning"
 
-    from matchmaker.accounts.models import User
+    from matchmaker.security import load_user
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(load_user)
 
 
 def register_blueprints(app: Flask) -> None:

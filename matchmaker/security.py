@@ -115,6 +115,33 @@ def register_converters(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
 
 
+def load_user(user_id: str):
+    """Flask-Login's loader: the account of this session, unless the session was revoked
+    (its version is older than the account's) or the id is not a valid one."""
+    from matchmaker.accounts.models import User
+    from matchmaker.extensions import db
+
+    if not is_db_id(user_id):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or session.get("sv", 0) != (user.session_version or 0):
+        return None
+    return user
+
+
+def start_session(user) -> None:
+    """Sign in, remembering the account's session version (会话版本) in the signed cookie."""
+    from flask_login import login_user
+
+    login_user(user)
+    session["sv"] = user.session_version or 0
+
+
+def revoke_sessions(user) -> None:
+    """Invalidate every session of this account, on every device (logout, password change)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def init_app(app: Flask) -> None:
     app.before_request(check_input)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matchmaker.accounts.models import AuditLog, Organization, User
+from matchmaker.accounts.models import AuditLog, Organization, OrganizationClaim, User
 from matchmaker.constants import ORG_TYPES, REGIONS, ROLES
 from matchmaker.extensions import utcnow
 
@@ -22,9 +24,52 @@ ROLE_ORG_TYPES = {"enterprise": ["企业"], "researcher": ["高校", "科研院�
 class AccountError(ValueError):
     """A problem the user can fix; the message is plain Chinese."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, status: int = 400):
         super().__init__(message)
-        self.field = field
+        self.message, self.field, self.status = message, field, status
+
+
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+DOCUMENT_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+
+def credit_code_check_digit(first17: str) -> str:
+    """The 18th character of a 统一社会信用代码 (GB 32100-2015)."""
+    total = sum(CREDIT_CODE_CHARS.index(ch) * w for ch, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def clean_credit_code(value, *, required: bool) -> str | None:
+    code = (value or "").strip().upper()
+    if not code:
+        if required:
+            raise AccountError("认领已有机构须填写统一社会信用代码", "credit_code")
+        return None
+    if len(code) != 18 or any(ch not in CREDIT_CODE_CHARS for ch in code):
+        raise AccountError("统一社会信用代码须为 18 位数字或大写字母", "credit_code")
+    if credit_code_check_digit(code[:17]) != code[17]:
+        raise AccountError("统一社会信用代码校验位不正确，请核对", "credit_code")
+    return code
+
+
+def store_document(directory: Path, filename: str | None, content: bytes | None, *, required: bool):
+    """Keep an uploaded licence or letter (营业执照或授权函) under `directory`; returns
+    (original name, stored path) or (None, None)."""
+    if not content:
+        if required:
+            raise AccountError("请上传营业执照或单位授权函（PDF 或图片）", "document")
+        return None, None
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in DOCUMENT_TYPES:
+        raise AccountError("证明材料须为 PDF、JPG 或 PNG 文件", "document")
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise AccountError("证明材料不能超过 5 MB", "document")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{uuid.uuid4().hex}{suffix}"
+    path.write_bytes(content)
+    return Path(filename).name[:200], str(path)
 
 
 def password_problem(password: str) -> str | None:
@@ -59,8 +104,14 @@ def register(
     password: str,
     role: str,
     phone: str | None = None,
+    credit_code: str | None = None,
+    document_name: str | None = None,
+    document: bytes | None = None,
+    document_dir: Path | None = None,
 ) -> User:
-    """注册: create an organisation (or join one of the same name and type) and its first user."""
+    """注册. A new organisation is created unverified (未认证) with a claim to verify it; a name
+    that already exists becomes a claim on that organisation, and until an admin (or a member
+    of that organisation) approves it, the account sits in its own placeholder organisation."""
     email = email.strip().lower()
     if role not in ROLES:
         raise AccountError("角色无效", "role")
@@ -73,18 +124,113 @@ def register(
         raise AccountError(problem, "password")
     if session.scalar(select(User).where(func.lower(User.email) == email)):
         raise AccountError("该邮箱已注册", "email")
-    org = session.scalar(select(Organization).where(Organization.name == org_name.strip()))
-    if org is None:
-        org = Organization(name=org_name.strip(), type=org_type, region=region)
-        session.add(org)
-    elif org.users:
-        raise AccountError("该机构已有账号，请联系机构管理员或平台管理员加入", "org_name")
+    org_name = org_name.strip()
+    claimed = session.scalar(select(Organization).where(Organization.name == org_name))
+    code = clean_credit_code(credit_code, required=claimed is not None)
+    if claimed is not None and claimed.credit_code and code != claimed.credit_code:
+        raise AccountError("统一社会信用代码与该机构登记的不一致", "credit_code")
+    doc_name, doc_path = store_document(
+        document_dir or Path("instance/claims"), document_name, document, required=claimed is not None
+    )
+    if claimed is None:
+        org = Organization(name=org_name, type=org_type, region=region, credit_code=code, verified=False)
+    else:
+        # Placeholder: owns nothing of the claimed organisation (权属待认领审核).
+        org = Organization(
+            name=f"{org_name[:150]}（认领审核中 {uuid.uuid4().hex[:8]}）",
+            type=claimed.type,
+            region=claimed.region,
+            verified=False,
+        )
+    session.add(org)
     user = User(email=email, name=name.strip(), role=role, organization=org, phone=phone)
     user.set_password(password)
     session.add(user)
     session.flush()
+    claim = OrganizationClaim(
+        organization=claimed or org,
+        user=user,
+        kind="new" if claimed is None else "join",
+        credit_code=code,
+        document_name=doc_name,
+        document_path=doc_path,
+    )
+    session.add(claim)
+    session.flush()
     audit(session, "register", user, target=f"organization:{org.id}")
+    audit(session, "claim_submitted", user, target=f"claim:{claim.id}", detail=(claimed or org).name)
     return user
+
+
+def can_decide_claim(user, claim: OrganizationClaim) -> bool:
+    """Admins decide every claim; an existing verified member of the claimed organisation
+    (its administrator on the platform) decides claims to join it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == "admin":
+        return True
+    return (
+        claim.kind == "join"
+        and user.organization_id == claim.organization_id
+        and claim.organization.verified
+        and user.id != claim.user_id
+    )
+
+
+def decide_claim(
+    session: Session, claim: OrganizationClaim, user: User, approve: bool, reason: str | None = None
+):
+    """Approve or reject a claim (认领审核). Approving a join moves the account into the
+    organisation; approving a new organisation verifies it. Audited either way."""
+    if not can_decide_claim(user, claim):
+        raise AccountError("无权审核该认领申请", "claim", status=403)
+    if claim.status != "pending":
+        raise AccountError("该申请已审核", "claim", status=409)
+    reason = (reason or "").strip() or None
+    if not approve and not reason:
+        raise AccountError("驳回须填写原因", "reason")
+    claim.status = "approved" if approve else "rejected"
+    claim.reason, claim.decided_by_id, claim.decided_at = reason, user.id, utcnow()
+    if approve and claim.kind == "new":
+        claim.organization.verified = True
+    elif approve:
+        applicant = claim.user
+        placeholder = applicant.organization
+        applicant.organization = claim.organization
+        session.flush()
+        session.expire(placeholder)  # its `users` list still holds the applicant in memory
+        _drop_if_empty(session, placeholder)
+    session.flush()
+    audit(
+        session,
+        "claim_approved" if approve else "claim_rejected",
+        user,
+        target=f"claim:{claim.id}",
+        detail=f"{claim.organization.name} ← {claim.user.email}" + (f"：{reason}" if reason else ""),
+    )
+    from matchmaker.notifications.services import notify
+
+    notify(
+        session,
+        claim.user,
+        "claim_decided",
+        f"机构认领{'已通过' if approve else '未通过'}：{claim.organization.name}",
+        reason or "您现在可以代表该机构发布和管理信息。",
+        "/claims",
+    )
+    return claim
+
+
+def _drop_if_empty(session: Session, org: Organization) -> None:
+    """Remove a placeholder organisation nothing refers to any more."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with session.begin_nested():
+            session.delete(org)
+            session.flush()
+    except IntegrityError:
+        pass  # something was posted under it meanwhile: keep it (unverified, hidden)
 
 
 @dataclass

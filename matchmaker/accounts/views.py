@@ -1,12 +1,23 @@
 """Login, logout, registration and personal settings."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from pathlib import Path
 
-from matchmaker.accounts.forms import LoginForm, RegisterForm, SettingsForm
-from matchmaker.accounts.services import AccountError, audit, authenticate, register
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required, logout_user
+from sqlalchemy import or_, select
+
+from matchmaker.accounts.forms import ClaimDecisionForm, LoginForm, RegisterForm, SettingsForm
+from matchmaker.accounts.models import OrganizationClaim
+from matchmaker.accounts.services import (
+    AccountError,
+    audit,
+    authenticate,
+    can_decide_claim,
+    decide_claim,
+    register,
+)
 from matchmaker.extensions import db
-from matchmaker.security import safe_next
+from matchmaker.security import is_db_id, revoke_sessions, safe_next, start_session
 
 bp = Blueprint("accounts", __name__)
 
@@ -29,7 +40,7 @@ def login():
         )
         db.session.commit()
         if outcome.user:
-            login_user(outcome.user)
+            start_session(outcome.user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(outcome.error)
     return render_template("accounts/login.html", form=form)
@@ -39,6 +50,7 @@ def login():
 @login_required
 def logout():
     audit(db.session, "logout", current_user, ip=request.remote_addr)
+    revoke_sessions(current_user)  # a copied cookie stops working too
     db.session.commit()
     logout_user()
     flash("已退出登录", "info")
@@ -49,6 +61,7 @@ def logout():
 def register_view():
     form = RegisterForm()
     if form.validate_on_submit():
+        upload = form.document.data
         try:
             user = register(
                 db.session,
@@ -60,14 +73,18 @@ def register_view():
                 password=form.password.data,
                 role=form.role.data,
                 phone=form.phone.data,
+                credit_code=form.credit_code.data,
+                document_name=getattr(upload, "filename", None),
+                document=upload.read() if upload else None,
+                document_dir=Path(current_app.instance_path) / "claims",
             )
         except AccountError as exc:
             db.session.rollback()
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             db.session.commit()
-            login_user(user)
-            flash("注册成功，欢迎使用技术转移撮合平台", "success")
+            start_session(user)
+            flash("注册成功。机构认领/认证申请已提交，审核通过前您的账号不代表该机构。", "success")
             return redirect(url_for("main.mine"))
     return render_template("accounts/register.html", form=form)
 
@@ -83,3 +100,63 @@ def settings():
         flash("设置已保存", "success")
         return redirect(url_for("accounts.settings"))
     return render_template("accounts/settings.html", form=form)
+
+
+def _claims_for(user):
+    """Claims this user may decide or has made (认领申请)."""
+    stmt = select(OrganizationClaim).order_by(
+        OrganizationClaim.status != "pending", OrganizationClaim.id.desc()
+    )
+    if user.role != "admin":
+        stmt = stmt.where(
+            or_(
+                OrganizationClaim.user_id == user.id,
+                (OrganizationClaim.organization_id == user.organization_id)
+                & (OrganizationClaim.kind == "join"),
+            )
+        )
+    return db.session.scalars(stmt.limit(500)).all()
+
+
+@bp.route("/claims", methods=["GET", "POST"])
+@login_required
+def claims():
+    """机构认领审核: admins see every claim, an organisation's members the claims to join it."""
+    form = ClaimDecisionForm()
+    if request.method == "POST":
+        raw = form.claim_id.data or ""
+        claim = db.session.get(OrganizationClaim, int(raw)) if is_db_id(raw) else None
+        if claim is None:
+            abort(404)
+        if not can_decide_claim(current_user, claim):
+            abort(403)
+        try:
+            decide_claim(db.session, claim, current_user, form.decision.data == "approve", form.reason.data)
+        except AccountError as exc:
+            db.session.rollback()
+            if exc.status == 403:
+                abort(403)
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash("已审核该认领申请", "success")
+        return redirect(url_for("accounts.claims"))
+    items = _claims_for(current_user)
+    return render_template(
+        "accounts/claims.html",
+        claims=items,
+        form=form,
+        can_decide={c.id: can_decide_claim(current_user, c) for c in items},
+    )
+
+
+@bp.route("/claims/<int:claim_id>/document")
+@login_required
+def claim_document(claim_id):
+    """The uploaded licence or letter, only for those who decide the claim and its author."""
+    claim = db.session.get(OrganizationClaim, claim_id) or abort(404)
+    if not (can_decide_claim(current_user, claim) or claim.user_id == current_user.id):
+        abort(403)
+    if not claim.document_path or not Path(claim.document_path).is_file():
+        abort(404)
+    return send_file(claim.document_path, as_attachment=True, download_name=claim.document_name or "document")

@@ -508,6 +508,11 @@ def list_query(kind: str, filters: dict, user=None) -> Select:
         if not staff:
             org_id = user.organization_id if getattr(user, "is_authenticated", False) else -1
             stmt = stmt.where(or_(model.status != "draft", model.organization_id == org_id))
+    if not (getattr(user, "is_authenticated", False) and user.is_staff):
+        # Organisations not yet verified (未认证) are seen only by themselves (policy.can_view).
+        own = user.organization_id if getattr(user, "is_authenticated", False) else -1
+        verified = select(Organization.id).where(Organization.verified)
+        stmt = stmt.where(or_(model.organization_id.in_(verified), model.organization_id == own))
     if filters.get("q"):
         pattern = _like(filters["q"])
         if kind == "expert":
