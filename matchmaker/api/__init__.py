@@ -15,6 +15,7 @@ from matchmaker.api import (  # noqa: E402
     challenges,  # noqa: E402,F401
     errors,  # noqa: E402,F401
     matching,  # noqa: E402,F401
+    openapi,  # noqa: E402,F401
     postings,  # noqa: E402,F401
     review,  # noqa: E402,F401
     roadshow,  # noqa: E402,F401

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from matchmaker.accounts.permissions import can_edit_expert, can_edit_need, can_edit_result, can_see_contact
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg, json_body, write
+from matchmaker.api.errors import ApiError, int_arg, write
+from matchmaker.api.schemas import PostingIn, accepts, body
 from matchmaker.extensions import db
 from matchmaker.postings import services
 from matchmaker.postings.models import Field
@@ -101,12 +102,13 @@ def get_posting(plural: str, ref: str):
 
 
 @bp.post("/<any(results, needs):plural>")
+@accepts(PostingIn)
 def create_posting(plural: str):
     kind = _kind(plural)
     _require_login()
     if current_user.role not in (CREATOR_ROLE[kind], "broker", "admin"):
         raise _forbidden()
-    data = json_body()
+    data = dict(body())
     external_id = data.pop("id", None)
     if external_id is not None and not isinstance(external_id, str):
         raise ApiError("编号 id 须为字符串", "id")
@@ -128,9 +130,10 @@ def create_posting(plural: str):
 
 
 @bp.route("/<any(results, needs):plural>/<ref>", methods=["PUT", "PATCH"])
+@accepts(PostingIn)
 def update_posting(plural: str, ref: str):
     obj = _editable(_kind(plural), ref)
-    data = json_body()
+    data = dict(body())
     data.pop("id", None)  # the external id is fixed once given
     _write(lambda: services.update_posting(db.session, obj, data, partial=request.method == "PATCH"))
     return jsonify(_serialize(obj))
