@@ -37,7 +37,7 @@ db: venv
 	$(FLASK) index verify --fix
 
 run: db
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	MATCHMAKER_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: venv-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && { echo "no tests ran"; exit 1; }; exit $$rc

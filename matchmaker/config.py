@@ -56,7 +56,11 @@ class Config:
         # Security basics (等保 2.0).
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = env("MATCHMAKER_SECURE_COOKIES", "0") == "1"
+        # Secure cookies (HTTPS only) everywhere but development and tests; see README.
+        self.ENV_NAME = env("MATCHMAKER_ENV", "production")
+        development = self.ENV_NAME == "development" or overrides.get("TESTING")
+        self.SESSION_COOKIE_SECURE = env("MATCHMAKER_SECURE_COOKIES", "0" if development else "1") == "1"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.IDLE_TIMEOUT = timedelta(minutes=int(env("MATCHMAKER_IDLE_MINUTES", "30")))

@@ -142,7 +142,32 @@ def revoke_sessions(user) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
+def same_origin(origin: str) -> bool:
+    parts = urlsplit(origin)
+    return f"{parts.scheme}://{parts.netloc}" == request.host_url.rstrip("/")
+
+
+def check_api_write():
+    """API CSRF (跨站请求防护): a write must not come from another site. Refused: a foreign
+    Origin, and bodies a cross-site form could send (form-encoded, multipart, text/plain).
+    Programs with a bearer token are not browsers and pass."""
+    from matchmaker.errors import audit_refusal, error_response
+
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.path.startswith("/api/"):
+        return None
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return None
+    origin = request.headers.get("Origin")
+    if origin and not same_origin(origin):
+        audit_refusal(f"跨站请求 Origin: {origin[:100]}")
+        return error_response(403, "跨站请求被拒绝", field="Origin")
+    if request.content_length and not request.is_json:
+        return error_response(415, "请求体须为 application/json", field="Content-Type")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(check_api_write)
     app.before_request(check_input)
 
     @app.before_request
@@ -166,6 +191,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:  # HSTS only means something over HTTPS
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
