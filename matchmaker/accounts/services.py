@@ -239,32 +239,62 @@ class LoginOutcome:
     error: str | None = None
 
 
+IP_FAILURE_LIMIT = 30  # failures from one address, over every account, within the window
+_DUMMY_HASH: list[str] = []
+
+
+def _equal_time_check(password: str) -> None:
+    """Spend the same time as a real password check, so unknown accounts cannot be told apart."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(uuid.uuid4().hex))
+    check_password_hash(_DUMMY_HASH[0], password or "")
+
+
+def _recent_failures(session: Session, since, *, ip: str | None, email: str | None = None) -> int:
+    stmt = select(func.count()).where(
+        AuditLog.action.in_(("login_failed", "account_locked")), AuditLog.at >= since, AuditLog.ip == ip
+    )
+    if email is not None:
+        stmt = stmt.where(AuditLog.target == email)
+    return session.scalar(stmt) or 0
+
+
 def authenticate(
     session: Session, email: str, password: str, *, max_failed: int, lockout: timedelta, ip: str | None = None
 ) -> LoginOutcome:
-    """Check a password, counting failures and locking the account after too many."""
-    user = session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+    """Check a password with throttling kept in the database (so it holds across workers).
+
+    Throttled per account and address (max_failed failures) and per address (IP_FAILURE_LIMIT),
+    never per account alone: a stranger elsewhere cannot lock someone out. Known and unknown
+    accounts get the same answers, the same throttle and the same hashing time."""
+    key = (email or "").strip().lower()[:200]
     now = utcnow()
-    if user is None:
-        audit(session, "login_failed", None, target=email, ip=ip)
+    since = now - lockout
+    minutes = max(1, int(lockout.total_seconds() // 60))
+    throttled = f"登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试"
+    if (
+        _recent_failures(session, since, ip=ip, email=key) >= max_failed
+        or _recent_failures(session, since, ip=ip) >= IP_FAILURE_LIMIT
+    ):
+        _equal_time_check(password)
+        audit(session, "login_locked", None, target=key, ip=ip)
+        return LoginOutcome(None, throttled)
+    user = session.scalar(select(User).where(func.lower(User.email) == key))
+    if user is None or not user.check_password(password):
+        if user is None:
+            _equal_time_check(password)
+        failures = _recent_failures(session, since, ip=ip, email=key) + 1
+        audit(
+            session, "account_locked" if failures >= max_failed else "login_failed", user, target=key, ip=ip
+        )
+        if failures >= max_failed:
+            return LoginOutcome(None, throttled)
         return LoginOutcome(None, "邮箱或密码错误")
-    if user.locked_until and user.locked_until > now:
-        audit(session, "login_locked", user, ip=ip)
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginOutcome(None, f"账号因多次登录失败已锁定，请 {minutes} 分钟后再试")
     if not user.active:
         audit(session, "login_disabled", user, ip=ip)
         return LoginOutcome(None, "账号已停用，请联系管理员")
-    if not user.check_password(password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= max_failed:
-            user.locked_until = now + lockout
-            user.failed_logins = 0
-            audit(session, "account_locked", user, ip=ip)
-            minutes = max(1, int(lockout.total_seconds() // 60))
-            return LoginOutcome(None, f"连续登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试")
-        audit(session, "login_failed", user, ip=ip)
-        return LoginOutcome(None, "邮箱或密码错误")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
