@@ -84,9 +84,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "warning"
 
-    from matchmaker.security import load_user
+    from matchmaker.security import load_user, load_user_from_request
 
     login_manager.user_loader(load_user)
+    login_manager.request_loader(load_user_from_request)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -6,7 +6,7 @@ import time
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, request, session
+from flask import Flask, flash, g, request, session
 from flask_login import current_user, logout_user
 from werkzeug.routing import IntegerConverter
 
@@ -129,6 +129,16 @@ def load_user(user_id: str):
     return user
 
 
+def load_user_from_request(_request):
+    """Flask-Login's request loader: the account of a valid bearer token (checked, with its
+    scope, by check_api_write before any API view runs)."""
+    if not _request.path.startswith("/api/") or not _request.headers.get("Authorization", "").startswith(
+        "Bearer "
+    ):
+        return None
+    return g.get("api_user")
+
+
 def start_session(user) -> None:
     """Sign in, remembering the account's session version (会话版本) in the signed cookie."""
     from flask_login import login_user
@@ -153,9 +163,22 @@ def check_api_write():
     Programs with a bearer token are not browsers and pass."""
     from matchmaker.errors import audit_refusal, error_response
 
-    if request.method in ("GET", "HEAD", "OPTIONS") or not request.path.startswith("/api/"):
+    g.pop("api_user", None)
+    if not request.path.startswith("/api/"):
         return None
-    if request.headers.get("Authorization", "").startswith("Bearer "):
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        from matchmaker.accounts.services import token_user
+        from matchmaker.extensions import db
+
+        g.api_user, token = token_user(db.session, auth.removeprefix("Bearer ").strip()[:200])
+        if token is None:
+            return error_response(401, "访问令牌无效、已过期或已撤销", field="Authorization")
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not token.allows("write"):
+            audit_refusal("只读令牌不能写入")
+            return error_response(403, "该令牌只有只读权限", field="Authorization")
+        return None
+    if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
     origin = request.headers.get("Origin")
     if origin and not same_origin(origin):

@@ -5,13 +5,14 @@ from flask_wtf.file import FileField
 from wtforms import (
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from matchmaker.accounts.services import password_problem
 from matchmaker.constants import ORG_TYPES, REGIONS
@@ -78,3 +79,16 @@ class ClaimDecisionForm(FlaskForm):
     decision = SelectField("审核结论", choices=[("approve", "通过"), ("reject", "驳回")])
     reason = TextAreaField("原因（驳回必填）", validators=[Optional(), Length(max=500)])
     submit = SubmitField("提交")
+
+
+class TokenForm(FlaskForm):
+    """个人访问令牌: for programs calling the API."""
+
+    name = StringField("令牌名称", validators=[DataRequired("请填写令牌名称"), Length(1, 100)])
+    scopes = SelectField("权限", choices=[("read", "只读"), ("read write", "读写")])
+    days = IntegerField(
+        "有效期（天）",
+        default=90,
+        validators=[DataRequired("请填写有效期"), NumberRange(1, 365, "有效期须为 1–365 天")],
+    )
+    submit = SubmitField("创建令牌")

@@ -125,3 +125,27 @@ class OrganizationClaim(db.Model):
 
     STATUSES = {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"}
     KINDS = {"join": "认领已有机构", "new": "新机构认证"}
+
+
+class ApiToken(db.Model):
+    """个人访问令牌: for programs calling the API with `Authorization: Bearer`. Only a SHA-256
+    digest is stored; the token itself is shown once, when created."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(20), default="read")  # "read" or "read write"
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    SCOPES = {"read": "只读", "read write": "读写"}
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes.split()

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matchmaker.accounts.models import AuditLog, Organization, OrganizationClaim, User
+from matchmaker.accounts.models import ApiToken, AuditLog, Organization, OrganizationClaim, User
 from matchmaker.constants import ORG_TYPES, REGIONS, ROLES
 from matchmaker.extensions import utcnow
 
@@ -300,3 +300,55 @@ def authenticate(
     user.last_login_at = now
     audit(session, "login", user, ip=ip)
     return LoginOutcome(user)
+
+
+# ---------------------------------------------------------------- personal access tokens
+
+
+def token_digest(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str, scopes: str, days: int) -> tuple[ApiToken, str]:
+    """个人访问令牌: returns the row and the token, which is shown once and stored only hashed."""
+    import secrets
+
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 100:
+        raise AccountError("令牌名称须为 1–100 字", "name")
+    if scopes not in ApiToken.SCOPES:
+        raise AccountError("权限须为只读或读写", "scopes")
+    if not 1 <= int(days) <= 365:
+        raise AccountError("有效期须在 1 到 365 天之间", "days")
+    token = "mm_" + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=token_digest(token),
+        scopes=scopes,
+        expires_at=utcnow() + timedelta(days=int(days)),
+    )
+    session.add(row)
+    session.flush()
+    audit(session, "token_created", user, target=f"token:{row.id}", detail=f"{name} {scopes}")
+    return row, token
+
+
+def revoke_token(session: Session, row: ApiToken, user: User) -> None:
+    if row.user_id != user.id:
+        raise AccountError("无权撤销该令牌", "token", status=403)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+        audit(session, "token_revoked", user, target=f"token:{row.id}")
+
+
+def token_user(session: Session, token: str) -> tuple[User | None, ApiToken | None]:
+    """The active account behind a bearer token, or (None, None) if it is unknown, revoked or expired."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.active:
+        return None, None
+    row.last_used_at = utcnow()
+    return row.user, row

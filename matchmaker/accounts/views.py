@@ -6,15 +6,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import or_, select
 
-from matchmaker.accounts.forms import ClaimDecisionForm, LoginForm, RegisterForm, SettingsForm
-from matchmaker.accounts.models import OrganizationClaim
+from matchmaker.accounts.forms import ClaimDecisionForm, LoginForm, RegisterForm, SettingsForm, TokenForm
+from matchmaker.accounts.models import ApiToken, OrganizationClaim
 from matchmaker.accounts.services import (
     AccountError,
     audit,
     authenticate,
     can_decide_claim,
+    create_token,
     decide_claim,
     register,
+    revoke_token,
 )
 from matchmaker.extensions import db
 from matchmaker.security import is_db_id, revoke_sessions, safe_next, start_session
@@ -99,7 +101,50 @@ def settings():
         db.session.commit()
         flash("设置已保存", "success")
         return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", form=form)
+    return _settings_page(form, TokenForm(formdata=None))
+
+
+def _settings_page(form, token_form, new_token: str | None = None):
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template(
+        "accounts/settings.html", form=form, token_form=token_form, tokens=tokens, new_token=new_token
+    )
+
+
+@bp.route("/settings/tokens", methods=["POST"])
+@login_required
+def token_create():
+    """Create a personal access token; shown once on this page, never stored in clear."""
+    token_form = TokenForm()
+    if token_form.validate_on_submit():
+        try:
+            _, token = create_token(
+                db.session, current_user, token_form.name.data, token_form.scopes.data, token_form.days.data
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            getattr(token_form, exc.field, token_form.name).errors.append(exc.message)
+        else:
+            db.session.commit()
+            return _settings_page(
+                SettingsForm(obj=current_user, formdata=None), TokenForm(formdata=None), token
+            )
+    return _settings_page(SettingsForm(obj=current_user, formdata=None), token_form), 400
+
+
+@bp.route("/settings/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def token_revoke(token_id):
+    row = db.session.get(ApiToken, token_id) or abort(404)
+    try:
+        revoke_token(db.session, row, current_user)
+    except AccountError:
+        abort(403)
+    db.session.commit()
+    flash("令牌已撤销", "success")
+    return redirect(url_for("accounts.settings"))
 
 
 def _claims_for(user):

@@ -1,4 +1,4 @@
-"""security: organisation claims and verification, session revocation
+"""security: organisation claims and verification, session revocation, personal access tokens
 
 Revision ID: security_1
 Revises: 0001
@@ -19,6 +19,24 @@ def upgrade():
         batch_op.add_column(sa.Column("verified", sa.Boolean(), server_default=sa.true(), nullable=False))
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("session_version", sa.Integer(), server_default="0", nullable=False))
+
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("scopes", sa.String(length=20), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+    )
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "organization_claims",
@@ -59,6 +77,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_organization_claims_status"))
         batch_op.drop_index(batch_op.f("ix_organization_claims_organization_id"))
     op.drop_table("organization_claims")
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
+    op.drop_table("api_tokens")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("session_version")
     with op.batch_alter_table("organizations", schema=None) as batch_op:
