@@ -37,7 +37,6 @@ MODEL_MODULES = [
     "matchmaker.accounts.models",
     "matchmaker.postings.models",
     "matchmaker.notifications.models",
-    "matchmaker.matching.models",
     "matchmaker.review.models",
     "matchmaker.challenges.models",
     "matchmaker.roadshow.models",

@@ -1,1 +1,0 @@
-"""matching models (filled in by its feature)."""
