@@ -125,3 +125,57 @@ def visible(user, items, action: str = "list") -> list:
         if can(user, action, obj):
             out.append(it)
     return out
+
+
+# Routes anyone may open without signing in (公开页面与接口). Every other route refuses anonymous
+# visitors; tests/security/test_permission_matrix.py walks app.url_map and fails on a route that
+# answers anonymous visitors without being declared here.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "main.index",
+        "main.favicon",
+        "accounts.login",
+        "accounts.register_view",
+        "postings.results",
+        "postings.needs",
+        "postings.experts",
+        "postings.result_detail",
+        "postings.need_detail",
+        "postings.expert_detail",
+        "matching.search",
+        "challenges.index",
+        "challenges.challenge_detail",
+        "challenges.project_detail",
+        "challenges.topic_detail",
+        "challenges.topic_trace",
+        "challenges.topic_trace_xlsx",
+        "roadshow.index",
+        "roadshow.edition",
+        "roadshow.timetable",
+        "roadshow.talk_ics",
+        "api.openapi",
+        "api.docs",
+        "api.list_fields",
+        "api.list_postings",
+        "api.get_posting",
+        "api.search",
+        "api.need_matches",
+        "api.result_matches",
+        "api.need_experts",
+        "api.api_topics",
+        "api.api_topic",
+        "api.api_topic_trace",
+        "api.api_challenges",
+        "api.api_challenge",
+        "api.api_projects",
+        "api.api_project",
+        "api.roadshows",
+        "api.roadshow_detail",
+        "api.roadshow_sessions",
+        "api.roadshow_schedule",
+    }
+)
+# Broker/admin workspaces (经纪人工作台、管理): parties reach only their own match pages there.
+STAFF_PREFIXES = ("admin.", "review.")
+PARTY_ENDPOINTS = frozenset({"review.detail", "review.respond", "review.mine"})

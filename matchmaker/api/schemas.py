@@ -99,6 +99,10 @@ def accepts(model: type[BaseModel]):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
+            from flask_login import current_user
+
+            if not current_user.is_authenticated:  # every write needs an account: 401 before 400
+                raise ApiError("请先登录", status=401)
             g.api_body = parse(model, json_body())
             return view(*args, **kwargs)
 
