@@ -49,7 +49,7 @@ run: db
 
 # Development: the single-process Flask server; indexing and proposals run inline after each commit.
 dev: db
-	MATCHMAKER_JOBS=inline $(FLASK) run --host 127.0.0.1 --port 5000 --debug
+	MATCHMAKER_ENV=development MATCHMAKER_JOBS=inline $(FLASK) run --host 127.0.0.1 --port 5000 --debug
 
 worker: venv
 	MATCHMAKER_JOBS=worker $(FLASK) worker

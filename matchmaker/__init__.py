@@ -95,14 +95,16 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "warning"
 
-    from matchmaker.accounts.models import User
+    from matchmaker.security import load_user, load_user_from_request
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(load_user)
+    login_manager.request_loader(load_user_from_request)
 
 
 def register_blueprints(app: Flask) -> None:
+    from matchmaker import security
+
+    security.register_converters(app)  # bounded <int:…> ids, before any rule is added
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
 

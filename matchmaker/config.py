@@ -64,13 +64,19 @@ class Config:
         # Security basics (等保 2.0).
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = env("MATCHMAKER_SECURE_COOKIES", "0") == "1"
+        # Secure cookies (HTTPS only) everywhere but development and tests; see README.
+        self.ENV_NAME = env("MATCHMAKER_ENV", "production")
+        development = self.ENV_NAME == "development" or overrides.get("TESTING")
+        self.SESSION_COOKIE_SECURE = env("MATCHMAKER_SECURE_COOKIES", "0" if development else "1") == "1"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.IDLE_TIMEOUT = timedelta(minutes=int(env("MATCHMAKER_IDLE_MINUTES", "30")))
         self.PERMANENT_SESSION_LIFETIME = self.IDLE_TIMEOUT
         self.MAX_FAILED_LOGINS = int(env("MATCHMAKER_MAX_FAILED_LOGINS", "5"))
         self.LOCKOUT = timedelta(minutes=int(env("MATCHMAKER_LOCKOUT_MINUTES", "15")))
+        # Request-size limit: bodies and uploads above it answer 413 before they are parsed.
+        self.MAX_CONTENT_LENGTH = int(env("MATCHMAKER_MAX_REQUEST_MB", "16")) * 1024 * 1024
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None
 

@@ -33,22 +33,29 @@ def error_response(status: int, message: str | None = None, field: str | None = 
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def audit_refusal(detail: str | None = None) -> None:
+    """Record a refusal (403) in the audit log: the one place for pages and the API alike.
+    Whatever the request had half-written is rolled back first."""
+    from matchmaker.accounts.services import audit
+    from matchmaker.extensions import db
+
+    db.session.rollback()
+    user = current_user if current_user.is_authenticated else None
+    audit(
+        db.session,
+        "permission_denied",
+        user,
+        target=f"{request.method} {request.path}"[:200],
+        detail=detail,
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(403)
     def forbidden(exc):
-        from matchmaker.accounts.services import audit
-        from matchmaker.extensions import db
-
-        db.session.rollback()
-        user = current_user if current_user.is_authenticated else None
-        audit(
-            db.session,
-            "permission_denied",
-            user,
-            target=f"{request.method} {request.path}",
-            ip=request.remote_addr,
-        )
-        db.session.commit()
+        audit_refusal(exc.description if _custom(exc) else None)
         return error_response(403, getattr(exc, "description", None) if _custom(exc) else None)
 
     @app.errorhandler(CSRFError)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,6 +21,10 @@ class Organization(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     type: Mapped[str] = mapped_column(String(20))
     region: Mapped[str | None] = mapped_column(String(20))
+    # 统一社会信用代码; organisations registered on the site stay unverified (未认证) until an
+    # admin approves their claim, and their postings stay hidden from others meanwhile.
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    verified: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="organization")
@@ -51,6 +55,8 @@ class User(UserMixin, db.Model):
     digest: Mapped[str] = mapped_column(String(10), default="instant")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Bumped at logout and password change: sessions carrying an older value are revoked.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organization: Mapped[Organization] = relationship(back_populates="users")
 
@@ -90,3 +96,56 @@ class AuditLog(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User | None] = relationship()
+
+
+class OrganizationClaim(db.Model):
+    """机构认领: a request to act for an organisation (join an existing one, or verify a new one).
+
+    Until approved, a claimant of an existing organisation sits in its own placeholder
+    organisation and owns nothing of the one it claims."""
+
+    __tablename__ = "organization_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "join" or "new"
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    document_name: Mapped[str | None] = mapped_column(String(200))
+    document_path: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    STATUSES = {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"}
+    KINDS = {"join": "认领已有机构", "new": "新机构认证"}
+
+
+class ApiToken(db.Model):
+    """个人访问令牌: for programs calling the API with `Authorization: Bearer`. Only a SHA-256
+    digest is stored; the token itself is shown once, when created."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(20), default="read")  # "read" or "read write"
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    SCOPES = {"read": "只读", "read write": "读写"}
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes.split()

@@ -1,4 +1,4 @@
-"""Who may do what (权限). Views call these; a False answer becomes a 403."""
+"""Who may do what (权限): thin names over `policy.can`; a False answer becomes a 403."""
 
 from __future__ import annotations
 
@@ -7,32 +7,24 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from matchmaker.accounts import policy
+
 
 def can_edit_result(user, result) -> bool:
-    """A researcher edits only its organisation's results; brokers and admins edit all."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_staff or (user.role == "researcher" and result.organization_id == user.organization_id)
+    return policy.can(user, "edit", result)
 
 
 def can_edit_need(user, need) -> bool:
-    """An enterprise edits only its own organisation's needs."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_staff or (user.role == "enterprise" and need.organization_id == user.organization_id)
+    return policy.can(user, "edit", need)
 
 
 def can_edit_expert(user, expert) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_staff or (user.role == "researcher" and expert.organization_id == user.organization_id)
+    return policy.can(user, "edit", expert)
 
 
 def can_see_contact(user, posting) -> bool:
-    """Contact details: the owner's organisation, brokers and admins (gated release comes with matches)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_staff or posting.organization_id == user.organization_id
+    """Contact details: the owner's organisation, admins and brokers in scope."""
+    return policy.can(user, "contact", posting)
 
 
 def roles_required(*roles: str):

@@ -11,10 +11,10 @@ csrf.exempt(bp)
 
 # Each module registers its routes on bp.
 from matchmaker.api import (  # noqa: E402
-    admin,  # noqa: E402,F401
     challenges,  # noqa: E402,F401
     errors,  # noqa: E402,F401
     matching,  # noqa: E402,F401
+    openapi,  # noqa: E402,F401
     postings,  # noqa: E402,F401
     review,  # noqa: E402,F401
     roadshow,  # noqa: E402,F401

@@ -44,17 +44,7 @@ def _login(*roles: str):
 
 
 def _forbidden() -> ApiError:
-    from matchmaker.accounts.services import audit
-
-    db.session.rollback()
-    audit(
-        db.session,
-        "permission_denied",
-        current_user if current_user.is_authenticated else None,
-        target=f"{request.method} {request.path}",
-        ip=request.remote_addr,
-    )
-    db.session.commit()
+    """Audited by the ApiError handler, like every 403."""
     return ApiError("无权执行此操作", status=403)
 
 

@@ -17,6 +17,10 @@ class ApiError(Exception):
 
 @bp.errorhandler(ApiError)
 def handle_api_error(exc: ApiError):
+    if exc.status == 403:
+        from matchmaker.errors import audit_refusal
+
+        audit_refusal(exc.message)
     body = {"status": exc.status, "message": exc.message}
     if exc.field:
         body["field"] = exc.field

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
+from matchmaker.accounts import policy
 from matchmaker.api import bp
 from matchmaker.api.errors import ApiError, int_arg
 from matchmaker.extensions import db
@@ -17,6 +18,8 @@ def _posting(kind: str, ident: str):
     obj = services.get_posting(db.session, kind, ident)
     if obj is None:
         raise ApiError(f"未找到该{services.KIND_LABEL[kind]}：{ident}", "id", status=404)
+    if not policy.can(current_user, "view", obj):
+        raise ApiError(f"该{services.KIND_LABEL[kind]}尚未公开，无权查看", "id", status=403)
     return obj
 
 
@@ -30,7 +33,7 @@ def _reply(source, items):
 def _posting_matches(kind: str, ident: str, rank):
     top = int_arg(request.args, "top", 10, 1, MAX_TOP)
     source = _posting(kind, ident)
-    return _reply(source, rank(db.session, source, top))
+    return _reply(source, policy.visible(current_user, rank(db.session, source, top)))
 
 
 @bp.get("/needs/<ident>/matches")
@@ -61,9 +64,9 @@ def search():
         raise ApiError("检索内容不能超过 500 字", "q")
     if kind not in services.KIND_LABEL:
         raise ApiError("kind 须为 result、need 或 expert", "kind")
-    top = int_arg(request.args, "top", 10, 1, MAX_TOP)
+    top = int_arg(request.args, "top", services.SEARCH_TOP, 1, MAX_TOP)
     own = current_user.organization_id if current_user.is_authenticated else None
-    items = ranker.search(db.session, q, kind, top, exclude_org=own)
+    items = policy.visible(current_user, ranker.search(db.session, q, kind, top, exclude_org=own))
     body = _reply(None, items).get_json()
     body.update(query=q, kind=kind)
     return jsonify(body)

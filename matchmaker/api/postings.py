@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from matchmaker.accounts.permissions import can_edit_expert, can_edit_need, can_edit_result, can_see_contact
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg, json_body, write
+from matchmaker.api.errors import ApiError, int_arg, write
+from matchmaker.api.schemas import PostingIn, accepts, body
 from matchmaker.extensions import db
 from matchmaker.postings import services
 from matchmaker.postings.models import Field
@@ -68,17 +69,7 @@ def _editable(kind: str, ref: str):
 
 
 def _forbidden():
-    """Audited like every other 403 (the page handler does the same)."""
-    from matchmaker.accounts.services import audit
-
-    audit(
-        db.session,
-        "permission_denied",
-        current_user,
-        target=f"{request.method} {request.path}",
-        ip=request.remote_addr,
-    )
-    db.session.commit()
+    """Audited like every other 403 (by the ApiError handler)."""
     return ApiError("无权执行此操作", status=403)
 
 
@@ -111,13 +102,16 @@ def get_posting(plural: str, ref: str):
 
 
 @bp.post("/<any(results, needs):plural>")
+@accepts(PostingIn)
 def create_posting(plural: str):
     kind = _kind(plural)
     _require_login()
     if current_user.role not in (CREATOR_ROLE[kind], "broker", "admin"):
         raise _forbidden()
-    data = json_body()
+    data = dict(body())
     external_id = data.pop("id", None)
+    if external_id is not None and not isinstance(external_id, str):
+        raise ApiError("编号 id 须为字符串", "id")
     org_name = data.pop("organization", None)  # brokers and admins post on someone's behalf
 
     def create():
@@ -128,7 +122,7 @@ def create_posting(plural: str):
             data,
             organization=org,
             owner=current_user,
-            external_id=str(external_id) if external_id is not None else None,
+            external_id=external_id,
         )
 
     obj = _write(create)
@@ -136,9 +130,10 @@ def create_posting(plural: str):
 
 
 @bp.route("/<any(results, needs):plural>/<ref>", methods=["PUT", "PATCH"])
+@accepts(PostingIn)
 def update_posting(plural: str, ref: str):
     obj = _editable(_kind(plural), ref)
-    data = json_body()
+    data = dict(body())
     data.pop("id", None)  # the external id is fixed once given
     _write(lambda: services.update_posting(db.session, obj, data, partial=request.method == "PATCH"))
     return jsonify(_serialize(obj))

@@ -13,12 +13,14 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg, json_body
+from matchmaker.api.errors import ApiError, int_arg
+from matchmaker.api.schemas import BulkDecisionIn, ConfirmationIn, DecisionIn, MatchIn, StageIn, accepts, body
 from matchmaker.extensions import db
 from matchmaker.postings.models import Need, Result
 from matchmaker.review import services
 from matchmaker.review.models import Match
 from matchmaker.review.services import QueueFilter, ReviewError
+from matchmaker.security import is_db_id
 
 
 def _user():
@@ -93,8 +95,10 @@ def my_matches():
 def _posting(model, value, name):
     if value in (None, ""):
         raise ApiError(f"缺少 {name}", name)
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or len(str(value)) > 64:
+        raise ApiError(f"{name} 须为编号字符串或整数", name)
     cond = model.external_id == str(value)
-    if isinstance(value, int) or str(value).isdigit():
+    if is_db_id(value):
         cond = or_(cond, model.id == int(value))
     obj = db.session.scalar(select(model).where(cond))
     if obj is None:
@@ -103,10 +107,11 @@ def _posting(model, value, name):
 
 
 @bp.post("/matches")
+@accepts(MatchIn)
 def match_create():
     """手工添加撮合 {need_id, result_id, note}: ids or external ids; recorded as a ranking miss."""
     user = _broker()
-    data = json_body()
+    data = body()
     need = _posting(Need, data.get("need_id"), "need_id")
     result = _posting(Result, data.get("result_id"), "result_id")
     note = data.get("note")
@@ -129,22 +134,24 @@ def _decision_args(data: dict) -> tuple[str, str | None, str | None]:
 
 
 @bp.post("/matches/<int:match_id>/decision")
+@accepts(DecisionIn)
 def match_decide(match_id):
     """经纪人审核 {decision: accept|reject, reason: code, note}."""
     user = _broker()
     match = _match(match_id)
-    decision, reason, note = _decision_args(json_body())
+    decision, reason, note = _decision_args(body())
     _run(services.decide, db.session, match, user, decision, reason, note)
     return jsonify(services.match_dict(user, match, detail=True))
 
 
 @bp.post("/matches/decisions")
+@accepts(BulkDecisionIn)
 def match_decide_bulk():
     """批量审核 {ids: [...], decision, reason, note}: all or nothing."""
     user = _broker()
-    data = json_body()
+    data = body()
     ids = data.get("ids")
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
+    if not isinstance(ids, list) or not ids or not all(is_db_id(i) and isinstance(i, int) for i in ids):
         raise ApiError("ids 须为非空的整数列表", "ids")
     decision, reason, note = _decision_args(data)
     matches = [_match(i) for i in ids]
@@ -158,11 +165,12 @@ def match_decide_bulk():
 
 
 @bp.post("/matches/<int:match_id>/confirmation")
+@accepts(ConfirmationIn)
 def match_confirm(match_id):
     """双方确认 {confirm: true|false, reason}: a party's answer; declining needs a reason."""
     user = _user()
     match = _match(match_id)
-    data = json_body()
+    data = body()
     if not isinstance(data.get("confirm"), bool):
         raise ApiError("confirm 须为 true 或 false", "confirm")
     reason = data.get("reason")
@@ -173,11 +181,12 @@ def match_confirm(match_id):
 
 
 @bp.post("/matches/<int:match_id>/stage")
+@accepts(StageIn)
 def match_stage(match_id):
     """推进阶段 {to_stage, reason, contract_type, amount_wan, signed_on, buyer, seller, registration_no}."""
     user = _broker()
     match = _match(match_id)
-    data = json_body()
+    data = body()
     signed_on = data.get("signed_on")
     if signed_on is not None:
         try:

@@ -173,13 +173,15 @@ def trace_workbook(data: dict) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from matchmaker.exports import safe_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
     topic = data["topic"]
-    ws.append(["产业链", topic.industry_chain])
-    ws.append(["题目", topic.title])
-    ws.append(["牵头部门", topic.lead_department or ""])
+    ws.append(safe_row(["产业链", topic.industry_chain]))
+    ws.append(safe_row(["题目", topic.title]))
+    ws.append(safe_row(["牵头部门", topic.lead_department or ""]))
     labels = {
         "questions": "问题数",
         "challenges": "榜单数",
@@ -190,13 +192,13 @@ def trace_workbook(data: dict) -> bytes:
         "milestones_passed": "已验收里程碑",
     }
     for key, label in labels.items():
-        ws.append([label, data["counts"][key]])
+        ws.append(safe_row([label, data["counts"][key]]))
     sheet = wb.create_sheet("追溯")
-    sheet.append(TRACE_HEADER)
+    sheet.append(safe_row(TRACE_HEADER))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in trace_rows(data):
-        sheet.append(row)
+        sheet.append(safe_row(row))
     sheet.freeze_panes = "A2"
     buf = BytesIO()
     wb.save(buf)

@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 
 from matchmaker.matching import ranker
 from matchmaker.postings.models import Expert, Need, Result
+from matchmaker.security import is_db_id
 from matchmaker.text.pipeline import normalize, synonyms
 
 KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "专家人才"}
 MODEL_OF = {"result": Result, "need": Need, "expert": Expert}
+# One list length for search (检索) on the page and in the API.
+SEARCH_TOP = 20
 
 
 def get_posting(session: Session, kind: str, ident: str | int):
@@ -24,9 +27,9 @@ def get_posting(session: Session, kind: str, ident: str | int):
     model = MODEL_OF[kind]
     ident = str(ident).strip()
     obj = None
-    if ident.isdigit():
+    if is_db_id(ident):
         obj = session.get(model, int(ident))
-    if obj is None:
+    if obj is None and len(ident) <= 64:
         obj = session.scalar(select(model).where(model.external_id == ident))
     return obj
 

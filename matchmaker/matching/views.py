@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
+from matchmaker.accounts import policy
 from matchmaker.extensions import db
 from matchmaker.matching import ranker, services
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
-SEARCH_TOP = 20
 
 
 @bp.route("/")
@@ -24,7 +24,9 @@ def search():
     items = []
     if q and not error:
         own = current_user.organization_id if current_user.is_authenticated else None
-        items = ranker.search(db.session, q, kind, SEARCH_TOP, exclude_org=own)
+        items = policy.visible(
+            current_user, ranker.search(db.session, q, kind, services.SEARCH_TOP, exclude_org=own)
+        )
     return render_template(
         "matching/search.html", q=q, kind=kind, items=items, error=error, kinds=services.KIND_LABEL
     ), 400 if error else 200
@@ -35,7 +37,8 @@ def posting_matches(posting, top: int = 5):
     """For `templates/matching/_panel.html`: the ranked matches of a posting. A failing
     matching engine must not take the posting page down with it."""
     try:
-        return services.matches_for(db.session, posting, top)
+        found = services.matches_for(db.session, posting, top)
+        return {kind: policy.visible(current_user, items) for kind, items in found.items()}
     except Exception:
         current_app.logger.exception("matching panel failed for %r", posting)
         return None

@@ -28,6 +28,7 @@ from matchmaker.constants import (
     TRANSFER_MODES,
 )
 from matchmaker.postings.models import Expert, Field, Need, Result
+from matchmaker.security import is_db_id
 
 EXPERT_STATUSES = {"published": "已发布", "archived": "已归档"}
 KINDS = {"result": Result, "need": Need, "expert": Expert}
@@ -362,11 +363,11 @@ def find_posting(session: Session, kind: str, ref: Any):
     model = KINDS[kind]
     if isinstance(ref, bool):
         return None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+    if is_db_id(ref):
         obj = session.get(model, int(ref))
         if obj is not None:
             return obj
-    if isinstance(ref, (str, int)):
+    if isinstance(ref, str) and len(ref) <= 64:
         return session.scalar(select(model).where(model.external_id == str(ref)))
     return None
 
@@ -453,13 +454,10 @@ def delete_posting(session: Session, obj) -> None:
 
 
 def is_visible(user, obj) -> bool:
-    """Drafts are seen only by their organisation and by brokers and admins."""
-    if obj.kind == "result" and obj.status == "draft":
-        return bool(
-            getattr(user, "is_authenticated", False)
-            and (user.is_staff or user.organization_id == obj.organization_id)
-        )
-    return True
+    """Drafts are seen only by their organisation and by brokers and admins (see policy)."""
+    from matchmaker.accounts.policy import can
+
+    return can(user, "view", obj)
 
 
 DEFAULT_STATUS = {"result": "published", "need": "open", "expert": "published"}
@@ -510,6 +508,11 @@ def list_query(kind: str, filters: dict, user=None) -> Select:
         if not staff:
             org_id = user.organization_id if getattr(user, "is_authenticated", False) else -1
             stmt = stmt.where(or_(model.status != "draft", model.organization_id == org_id))
+    if not (getattr(user, "is_authenticated", False) and user.is_staff):
+        # Organisations not yet verified (未认证) are seen only by themselves (policy.can_view).
+        own = user.organization_id if getattr(user, "is_authenticated", False) else -1
+        verified = select(Organization.id).where(Organization.verified)
+        stmt = stmt.where(or_(model.organization_id.in_(verified), model.organization_id == own))
     if filters.get("q"):
         pattern = _like(filters["q"])
         if kind == "expert":

@@ -5,12 +5,12 @@ Contact columns are filled only for matches whose contacts were released (双方
 
 from __future__ import annotations
 
-import csv
 import io
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from matchmaker.exports import csv_bytes, safe_row
 from matchmaker.review.services import SIDES, visible_contact
 
 HEADERS = [
@@ -79,11 +79,7 @@ def rows(user, matches) -> list[list]:
 
 
 def to_csv(data: list[list]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(HEADERS)
-    writer.writerows(data)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM so Excel opens it as UTF-8
+    return csv_bytes(HEADERS, data)
 
 
 def to_xlsx(data: list[list]) -> bytes:
@@ -92,7 +88,7 @@ def to_xlsx(data: list[list]) -> bytes:
     ws.title = "撮合台账"
     ws.append(HEADERS)
     for row in data:
-        ws.append(row)
+        ws.append(safe_row(row))
     for i, header in enumerate(HEADERS, 1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(header) * 2 + 2))
     ws.freeze_panes = "A2"

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
+from matchmaker.accounts import policy
 from matchmaker.accounts.models import User
 from matchmaker.accounts.services import audit
 from matchmaker.extensions import utcnow
@@ -61,6 +62,9 @@ class ReviewError(ValueError):
 
 
 # ---------------------------------------------------------------- permissions / 分级披露
+
+
+OUT_OF_SCOPE = "该撮合不在您负责的地区或领域内，只能查看公开信息"
 
 
 def is_broker(user) -> bool:
@@ -115,7 +119,7 @@ def visible_contact(user, match: Match, side: str) -> dict | None:
     mine = party_side(user, match)
     if mine == side:
         return contact_of(match, side)
-    if match.released and (mine is not None or is_broker(user)):
+    if match.released and (mine is not None or policy.can_review(user, match)):
         return contact_of(match, side)
     return None
 
@@ -320,6 +324,8 @@ def add_manual(session: Session, need: Need, result: Result, user: User, note: s
     """经纪人手工添加: a pair the ranker missed. Recorded as source="manual" (a ranking miss)."""
     if not is_broker(user):
         raise ReviewError("只有技术经纪人可以添加撮合", status=403)
+    if not policy.in_scope(user, need):
+        raise ReviewError(OUT_OF_SCOPE, status=403)
     if need.organization_id == result.organization_id:
         raise ReviewError("需求与成果属于同一机构，无需撮合", "result_id")
     existing = session.scalar(select(Match).where(Match.need_id == need.id, Match.result_id == result.id))
@@ -475,6 +481,8 @@ def advance(
         raise ReviewError(f"未知阶段：{to_stage}", "to_stage")
     if not is_broker(user):
         raise ReviewError("只有技术经纪人可以推进对接阶段", status=403)
+    if not policy.can_review(user, match):
+        raise ReviewError(OUT_OF_SCOPE, status=403)
     if to_stage not in TRANSITIONS.get(match.stage, set()):
         allowed = (
             "、".join(STAGES[s] for s in sorted(TRANSITIONS.get(match.stage, set()), key=list(STAGES).index))
@@ -558,6 +566,8 @@ def decide(
     """Accept or reject a proposal. Accepting asks both parties to confirm (双方确认)."""
     if not is_broker(user):
         raise ReviewError("只有技术经纪人可以审核撮合", status=403)
+    if not policy.can_review(user, match):
+        raise ReviewError(OUT_OF_SCOPE, status=403)
     if decision not in ("accept", "reject"):
         raise ReviewError("审核结论须为通过或不通过", "decision")
     if reason_code not in (None, "") and reason_code not in REASONS:

@@ -16,6 +16,7 @@ from matchmaker.review import export, services
 from matchmaker.review.forms import DecisionForm, FollowUpForm, ManualMatchForm, RespondForm, StageForm
 from matchmaker.review.models import REASONS, STAGES, FollowUp, Match
 from matchmaker.review.services import QueueFilter, ReviewError
+from matchmaker.security import is_db_id, safe_next
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -45,10 +46,7 @@ def _fail(exc: ReviewError) -> None:
 
 
 def _back(default: str):
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(default)
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 @bp.route("/")
@@ -79,7 +77,7 @@ def decide():
     if request.form.get("reject_reason"):  # one tap on a reason in the 不通过 menu
         form.decision.data, form.reason.data = "reject", request.form["reject_reason"]
     raw = request.form.getlist("ids") + request.form.getlist("match_id")
-    ids = sorted({int(x) for part in raw for x in part.split(",") if x.strip().isdigit()})
+    ids = sorted({int(x) for part in raw for x in part.split(",") if is_db_id(x.strip())})
     if not ids:
         flash("请先选择要审核的撮合", "error")
         return _back(url_for("review.queue"))
@@ -105,7 +103,7 @@ def decide():
 def _posting_by_ref(model, ref: str):
     ref = (ref or "").strip()
     cond = model.external_id == ref
-    if ref.isdigit():
+    if is_db_id(ref):
         cond = or_(cond, model.id == int(ref))
     return db.session.scalar(select(model).where(cond))
 

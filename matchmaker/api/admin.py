@@ -1,3 +1,0 @@
-"""JSON API for admin."""
-
-from matchmaker.api import bp  # noqa: F401
