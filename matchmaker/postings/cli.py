@@ -65,6 +65,19 @@ def register(app: Flask) -> None:
             count += 1
         click.echo(f"已导出 {count} 条", err=True)
 
+    @app.cli.group("needs")
+    def needs_group():
+        """技术需求的维护任务。"""
+
+    @needs_group.command("close-expired")
+    def close_expired_command():
+        """关闭已过截止日期的征集中需求，并通知发布人（每日运行一次）。"""
+        from matchmaker.postings.services import close_expired_needs
+
+        closed = close_expired_needs(db.session)
+        db.session.commit()
+        click.echo(f"已关闭 {len(closed)} 条过期需求")
+
     @app.cli.command("seed")
     def seed_command():
         """加载 seed_data/ 中的领域、演示账号、成果需求、专家与立题（可重复运行）。"""

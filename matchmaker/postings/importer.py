@@ -110,10 +110,10 @@ def _check_line(session: Session, line_no: int, raw: str, seen: dict, report: Im
     if unknown:
         report.warnings.append(f"第 {line_no} 行：忽略未知字段 {', '.join(unknown)}")
     values = {k: v for k, v in data.items() if k in KNOWN_KEYS[kind] - {"id", "kind", "organization"}}
-    attrs = CLEANERS[kind](session, values)
-    seen[(kind, ext_id)] = line_no
     model = MODELS[kind]
     existing = session.scalar(select(model).where(model.external_id == ext_id))
+    attrs = CLEANERS[kind](session, values, current=existing)
+    seen[(kind, ext_id)] = line_no
     return _Row(line_no, kind, ext_id, attrs, (org_name or "").strip() or None, existing)
 
 

@@ -237,13 +237,11 @@ def archive_view(kind: Kind, posting_id: int):
 def delete_view(kind: Kind, posting_id: int):
     obj = _editable(kind, posting_id)
     _audit_staff_change("posting_delete", obj)
-    try:
-        services.delete_posting(db.session, obj)
-    except PostingError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(_detail_url(obj))
+    outcome = services.delete_posting(db.session, obj)
     db.session.commit()
+    if outcome == "archived":
+        flash(services.archived_message(obj), "warning")
+        return redirect(_detail_url(obj))
     flash(f"{kind.label}已删除", "info")
     return redirect(url_for("main.mine"))
 
