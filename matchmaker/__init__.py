@@ -41,6 +41,7 @@ MODEL_MODULES = [
     "matchmaker.review.models",
     "matchmaker.challenges.models",
     "matchmaker.roadshow.models",
+    "matchmaker.submissions.models",
 ]
 
 

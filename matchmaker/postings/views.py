@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from matchmaker.accounts.permissions import (
     can_edit_expert,
@@ -26,6 +27,7 @@ from matchmaker.postings import services
 from matchmaker.postings.forms import FORMS
 from matchmaker.postings.models import Field, Result
 from matchmaker.postings.services import STATUS_CHOICES, PostingError
+from matchmaker.submissions import services as submissions
 from matchmaker.webforms import save_form
 
 bp = Blueprint("postings", __name__, url_prefix="")
@@ -188,6 +190,13 @@ def _save(kind: Kind, form, write):
 
 def new_view(kind: Kind):
     form = _form(kind)
+    token = form.submit_token.data if request.method == "POST" else None
+    done = submissions.saved_url(db.session, token)
+    if done:  # Back + 保存, or the second click of a double click
+        flash(f"该{kind.label}已保存过，未重复创建", "info")
+        return redirect(done)
+    if request.method == "GET":
+        form.submit_token.data = submissions.new_token()
 
     def create(data):
         on_behalf = getattr(form, "organization", None)
@@ -196,9 +205,18 @@ def new_view(kind: Kind):
         )
         obj = services.create_posting(db.session, kind.name, data, organization=org, owner=current_user)
         _audit_staff_change("posting_create", obj)
+        submissions.claim(db.session, token, current_user, _detail_url(obj))
         return obj
 
-    obj = _save(kind, form, create)
+    try:
+        obj = _save(kind, form, create)
+    except IntegrityError:  # the same token committed a moment ago by a parallel request
+        db.session.rollback()
+        done = submissions.saved_url(db.session, token)
+        if done is None:
+            raise
+        flash(f"该{kind.label}已保存过，未重复创建", "info")
+        return redirect(done)
     if obj is not None:
         flash(f"{kind.label}已保存", "success")
         return redirect(_detail_url(obj))
