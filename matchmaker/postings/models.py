@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.accounts.models import Organization, User
 from matchmaker.extensions import db, utcnow
+from matchmaker.text.markup import strip_markup
 
 
 class Field(db.Model):
@@ -62,8 +63,8 @@ class Result(db.Model):
 
     @property
     def text(self) -> str:
-        """The text that ranking reads."""
-        return "\n".join([self.title, " ".join(self.keywords or []), self.description])
+        """The text that ranking reads (tokenised and embedded): markup, URLs and code stripped."""
+        return strip_markup("\n".join([self.title, " ".join(self.keywords or []), self.description]))
 
 
 class Need(db.Model):
@@ -98,7 +99,7 @@ class Need(db.Model):
 
     @property
     def text(self) -> str:
-        return "\n".join([self.title, " ".join(self.keywords or []), self.description])
+        return strip_markup("\n".join([self.title, " ".join(self.keywords or []), self.description]))
 
 
 expert_results = Table(
@@ -139,4 +140,4 @@ class Expert(db.Model):
 
     @property
     def text(self) -> str:
-        return "\n".join([self.name, " ".join(self.research_areas or []), self.bio])
+        return strip_markup("\n".join([self.name, " ".join(self.research_areas or []), self.bio]))
