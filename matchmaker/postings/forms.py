@@ -5,6 +5,7 @@ services, which gives the same Chinese messages as the API and the import."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     HiddenField,
     SelectField,
@@ -108,3 +109,14 @@ class ExpertForm(FlaskForm):
 
 
 FORMS = {"result": ResultForm, "need": NeedForm, "expert": ExpertForm}
+
+
+class ImportForm(FlaskForm):
+    """网页导入: an Excel (.xlsx) or JSON Lines file."""
+
+    file = FileField(
+        "文件",
+        validators=[FileRequired("请选择要导入的文件")],
+        description="Excel (.xlsx) 或 JSON Lines (.jsonl)，不超过 10 MB",
+    )
+    submit = SubmitField("上传并预览")

@@ -142,15 +142,14 @@ def import_postings(
     return import_records(session, records(), skip_invalid=skip_invalid, progress=progress)
 
 
-def import_records(
+def check_records(
     session: Session,
     records: Iterable[tuple[int, dict | str]],
     *,
-    skip_invalid: bool = False,
     progress: Callable[[Iterable], Iterable] | None = None,
-) -> ImportReport:
-    """Upsert from (line or row number, record) pairs; a record is an exchange-format dict
-    or a JSON line. Same all-or-nothing rule and messages for JSONL and Excel."""
+) -> tuple[ImportReport, list[_Row]]:
+    """The validation pass alone (reads, never writes): the report's errors name each line,
+    and `created`/`updated` count what a write would do (the import preview)."""
     report = ImportReport()
     rows: list[_Row] = []
     seen: dict[tuple[str, str], int] = {}
@@ -161,13 +160,31 @@ def import_records(
                 rows.append(_check_record(session, line_no, data, seen, report))
             except PostingError as exc:
                 report.errors.append(LineError(line_no, exc.message, exc.field))
+    return report, rows
+
+
+def import_records(
+    session: Session,
+    records: Iterable[tuple[int, dict | str]],
+    *,
+    skip_invalid: bool = False,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> ImportReport:
+    """Upsert from (line or row number, record) pairs; a record is an exchange-format dict
+    or a JSON line. Same all-or-nothing rule and messages for JSONL and Excel."""
+    report, rows = check_records(session, records, progress=progress)
     if report.errors and not skip_invalid:
         raise ImportFailed(report)
     report.skipped = len(report.errors)
+    write_rows(session, rows, report)
+    return report
+
+
+def write_rows(session: Session, rows: list[_Row], report: ImportReport) -> None:
+    """The write pass for rows check_records accepted; counts go into the report."""
     for row in rows:
         _write(session, row, report)
     session.flush()
-    return report
 
 
 def _write(session: Session, row: _Row, report: ImportReport) -> None:

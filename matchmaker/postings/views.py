@@ -291,3 +291,96 @@ def _register(kind: Kind) -> None:
 
 for _kind in KINDS.values():
     _register(_kind)
+
+
+# ---------------------------------------------------------------- import in the web UI (网页导入)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required("broker", "admin")
+def import_upload():
+    from matchmaker.postings import import_jobs
+    from matchmaker.postings.forms import ImportForm
+    from matchmaker.postings.importer import ImportFileError
+
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(import_jobs.MAX_BYTES + 1)
+        if len(data) > import_jobs.MAX_BYTES:
+            form.file.errors.append("文件超过 10 MB，请分成几个文件导入")
+        else:
+            try:
+                job = import_jobs.create_job(db.session, current_user, upload.filename or "", data)
+            except ImportFileError as exc:
+                db.session.rollback()
+                form.file.errors.append(str(exc))
+            else:
+                db.session.commit()
+                return redirect(url_for("postings.import_job", job_id=job.id))
+    return render_template("postings/import.html", form=form)
+
+
+@bp.route("/import/template.xlsx")
+@roles_required("broker", "admin")
+def import_template():
+    from flask import Response
+
+    from matchmaker.postings.importer import xlsx_template
+
+    return Response(
+        xlsx_template(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=import-template.xlsx"},
+    )
+
+
+def _job(job_id: int):
+    from matchmaker.postings.models import ImportJob
+
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        abort(404)
+    if job.user_id != current_user.id and current_user.role != "admin":
+        abort(403)
+    return job
+
+
+@bp.route("/import/<int:job_id>")
+@roles_required("broker", "admin")
+def import_job(job_id):
+    return render_template("postings/import_job.html", job=_job(job_id))
+
+
+@bp.route("/import/<int:job_id>/status")
+@roles_required("broker", "admin")
+def import_status(job_id):
+    from flask import jsonify
+
+    job = _job(job_id)
+    return jsonify(
+        {
+            "status": job.status,
+            "percent": job.percent,
+            "checked": job.checked,
+            "total": job.total,
+            "summary": job.summary,
+            "errors": job.errors[:200],
+        }
+    )
+
+
+@bp.route("/import/<int:job_id>/run", methods=["POST"])
+@roles_required("broker", "admin")
+def import_run(job_id):
+    from matchmaker.postings import import_jobs
+
+    job = _job(job_id)
+    try:
+        import_jobs.start(db.session, job)
+    except ValueError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("postings.import_job", job_id=job.id))
+    db.session.commit()
+    import_jobs.launch(current_app._get_current_object(), job.id)
+    return redirect(url_for("postings.import_job", job_id=job.id))

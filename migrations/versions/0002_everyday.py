@@ -1,4 +1,4 @@
-"""everyday use: one-time form tokens
+"""everyday use: one-time form tokens, import jobs
 
 Revision ID: everyday_1
 Revises: 0001
@@ -28,8 +28,32 @@ def upgrade():
     with op.batch_alter_table("submit_tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_submit_tokens_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "import_jobs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("records", sa.JSON(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("checked", sa.Integer(), nullable=False),
+        sa.Column("errors", sa.JSON(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_import_jobs_user_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_jobs")),
+    )
+    with op.batch_alter_table("import_jobs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_import_jobs_user_id"), ["user_id"], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table("import_jobs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_import_jobs_user_id"))
+    op.drop_table("import_jobs")
     with op.batch_alter_table("submit_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_submit_tokens_user_id"))
     op.drop_table("submit_tokens")
