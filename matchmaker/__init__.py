@@ -43,6 +43,7 @@ MODEL_MODULES = [
     "matchmaker.review.models",
     "matchmaker.challenges.models",
     "matchmaker.roadshow.models",
+    "matchmaker.submissions.models",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →

@@ -40,4 +40,7 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("dt")
     def dt(value, fmt="%Y-%m-%d %H:%M"):
-        return value.strftime(fmt) if value else ""
+        """Stored UTC shown as 北京时间 (the one place pages format times)."""
+        from matchmaker.localtime import local_str
+
+        return local_str(value, fmt)

@@ -285,12 +285,73 @@ AUDIT_ACTION_LABELS = {
     "question_create": "企业出题",
     "topic_create": "新建立题",
     "topic_update": "修改立题",
+    "posting_create": "代为发布",
+    "posting_edit": "修改发布内容",
+    "posting_archive": "归档/关闭发布",
+    "posting_delete": "删除发布",
+    "roadshow.create": "创建路演届次",
+    "roadshow.solve": "生成路演日程",
+    "roadshow.publish": "发布路演日程",
+}
+
+# Object kinds in audit targets ("need:12") and how to name one.
+AUDIT_TARGET_KINDS = {
+    "need": ("技术需求", Need, "title"),
+    "result": ("科技成果", Result, "title"),
+    "expert": ("专家", Expert, "name"),
+    "user": ("账号", User, "name"),
+    "organization": ("机构", Organization, "name"),
+    "field": ("领域", Field, "name"),
+}
+AUDIT_TARGET_LABELS = {
+    "match": "撮合",
+    "challenge": "榜单",
+    "answer": "揭榜方案",
+    "review": "评审",
+    "milestone": "里程碑",
+    "topic": "立题",
+    "roadshow": "路演届次",
 }
 
 
 def audit_action_label(action: str) -> str:
     """审计操作的中文名；未登记的操作显示原代码。"""
     return AUDIT_ACTION_LABELS.get(action, action)
+
+
+def audit_target_label(session: Session, target: str | None) -> str:
+    """“技术需求「标题」(#12)” for "need:12"; a request line for a denied access; else as stored."""
+    if not target:
+        return ""
+    kind, _, ref = target.partition(":")
+    if kind in AUDIT_TARGET_KINDS and ref.isdigit():
+        label, model, attr = AUDIT_TARGET_KINDS[kind]
+        obj = session.get(model, int(ref))
+        name = getattr(obj, attr) if obj is not None else "已删除"
+        return f"{label}「{name}」(#{ref})"
+    if kind in AUDIT_TARGET_LABELS and ref.isdigit():
+        return f"{AUDIT_TARGET_LABELS[kind]} #{ref}"
+    method, _, path = target.partition(" ")
+    if method in ("GET", "POST", "PUT", "PATCH", "DELETE") and path:
+        return f"访问 {path}（{method}）"
+    return target
+
+
+def audit_detail_label(detail: str | None) -> str:
+    """Plain-Chinese details: "version 3" reads 第 3 版."""
+    if not detail:
+        return ""
+    words = detail.split()
+    if len(words) == 2 and words[0] == "version" and words[1].isdigit():
+        return f"第 {words[1]} 版"
+    return detail
+
+
+def audit_who(user: User | None) -> str:
+    """Who acted: name, role and email; “系统” for scheduled jobs and anonymous attempts."""
+    if user is None:
+        return "系统 / 未登录"
+    return f"{user.name}（{ROLES.get(user.role, user.role)}，{user.email}）"
 
 
 def audit_actions(session: Session) -> list[str]:

@@ -23,6 +23,8 @@ from matchmaker.webforms import save_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.add_app_template_filter(services.audit_action_label, "audit_label")
+bp.add_app_template_filter(services.audit_detail_label, "audit_detail")
+bp.add_app_template_filter(services.audit_who, "audit_who")
 
 
 @bp.before_request
@@ -235,4 +237,5 @@ def audit_log():
         args=args,
         problems=problems,
         actions=services.audit_actions(db.session),
+        targets={e.id: services.audit_target_label(db.session, e.target) for e in page.items},
     )

@@ -142,7 +142,9 @@ def update_posting(plural: str, ref: str):
 @bp.delete("/<any(results, needs):plural>/<ref>")
 def delete_posting(plural: str, ref: str):
     obj = _editable(_kind(plural), ref)
-    _write(lambda: services.delete_posting(db.session, obj))
+    outcome = _write(lambda: services.delete_posting(db.session, obj))
+    if outcome == "archived":  # reviewed work refers to it: kept, but closed / archived
+        return jsonify({"status": obj.status, "archived": True, "message": services.archived_message(obj)})
     return "", 204
 
 

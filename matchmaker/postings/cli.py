@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -25,16 +26,23 @@ def register(app: Flask) -> None:
     """Add this feature's commands to `flask --app matchmaker`."""
 
     @app.cli.command("import")
-    @click.argument("file", type=click.File("r", encoding="utf-8"))
+    @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
     @click.option("--skip-invalid", is_flag=True, help="导入有效行，列出并跳过无效行")
     def import_command(file, skip_invalid):
-        """导入成果与需求 (JSON Lines; FILE 为 - 时读标准输入)。"""
-        from matchmaker.postings.importer import ImportFailed, import_postings
+        """导入成果与需求（JSON Lines 或 Excel .xlsx；FILE 为 - 时读标准输入）。"""
+        from matchmaker.postings.importer import ImportFailed, ImportFileError, import_records, read_records
 
-        lines = file.readlines()
         try:
-            report = import_postings(
-                db.session, lines, skip_invalid=skip_invalid, progress=_progress(len(lines), "校验")
+            data = click.get_binary_stream("stdin").read() if file == "-" else Path(file).read_bytes()
+        except OSError as exc:
+            raise click.ClickException(f"无法读取文件 {file}：{exc.strerror}") from None
+        try:
+            records = read_records(data, file)
+        except ImportFileError as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            report = import_records(
+                db.session, records, skip_invalid=skip_invalid, progress=_progress(len(records), "校验")
             )
         except ImportFailed as exc:
             db.session.rollback()
@@ -53,17 +61,35 @@ def register(app: Flask) -> None:
         click.echo(report.summary())
 
     @app.cli.command("export")
-    @click.argument("file", type=click.File("w", encoding="utf-8"))
+    @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
     @click.option("--kind", type=click.Choice(["result", "need"]), help="只导出科技成果或技术需求")
     def export_command(file, kind):
-        """导出成果与需求为 JSON Lines（FILE 为 - 时写到标准输出）。"""
-        from matchmaker.postings.importer import export_postings
+        """导出成果与需求：文件名以 .xlsx 结尾时为 Excel，否则为 JSON Lines（- 为标准输出）。"""
+        from matchmaker.postings.importer import export_postings, export_xlsx
 
+        if file.lower().endswith(".xlsx"):
+            Path(file).write_bytes(export_xlsx(db.session, kind))
+            click.echo(f"已导出 Excel：{file}", err=True)
+            return
         count = 0
-        for row in export_postings(db.session, kind):
-            file.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
+        with click.open_file(file, "w", encoding="utf-8") as out:
+            for row in export_postings(db.session, kind):
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                count += 1
         click.echo(f"已导出 {count} 条", err=True)
+
+    @app.cli.group("needs")
+    def needs_group():
+        """技术需求的维护任务。"""
+
+    @needs_group.command("close-expired")
+    def close_expired_command():
+        """关闭已过截止日期的征集中需求，并通知发布人（每日运行一次）。"""
+        from matchmaker.postings.services import close_expired_needs
+
+        closed = close_expired_needs(db.session)
+        db.session.commit()
+        click.echo(f"已关闭 {len(closed)} 条过期需求")
 
     @app.cli.command("seed")
     def seed_command():

@@ -5,7 +5,16 @@ services, which gives the same Chinese messages as the API and the import."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, widgets
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired
 
 from matchmaker.constants import MATURITIES, NEED_STATUSES, REGIONS, RESULT_STATUSES, TRANSFER_MODES
@@ -29,6 +38,7 @@ ON_BEHALF_HINT = "技术经纪人、管理员代为发布时填写；机构不�
 
 
 class _PostingForm(FlaskForm):
+    submit_token = HiddenField()  # one-time token of a create form (防重复提交)
     organization = StringField("发布机构", description=ON_BEHALF_HINT)
     title = StringField("标题", validators=[DataRequired("标题不能为空")])
     description = TextAreaField("描述", validators=[DataRequired("描述不能为空")])
@@ -44,7 +54,11 @@ class _PostingForm(FlaskForm):
 
     def posting_data(self) -> dict:
         """The submitted values as service input (no CSRF token, no button)."""
-        return {k: v for k, v in self.data.items() if k not in ("csrf_token", "submit", "organization")}
+        return {
+            k: v
+            for k, v in self.data.items()
+            if k not in ("csrf_token", "submit", "organization", "submit_token")
+        }
 
 
 class ResultForm(_PostingForm):
@@ -77,6 +91,7 @@ class NeedForm(_PostingForm):
 class ExpertForm(FlaskForm):
     """专家人才."""
 
+    submit_token = HiddenField()
     organization = StringField("所在机构", description=ON_BEHALF_HINT)
     name = StringField("姓名", validators=[DataRequired("姓名不能为空")])
     title = StringField("职称", description="如 教授、研究员、高级工程师")
@@ -94,3 +109,14 @@ class ExpertForm(FlaskForm):
 
 
 FORMS = {"result": ResultForm, "need": NeedForm, "expert": ExpertForm}
+
+
+class ImportForm(FlaskForm):
+    """网页导入: an Excel (.xlsx) or JSON Lines file."""
+
+    file = FileField(
+        "文件",
+        validators=[FileRequired("请选择要导入的文件")],
+        description="Excel (.xlsx) 或 JSON Lines (.jsonl)，不超过 10 MB",
+    )
+    submit = SubmitField("上传并预览")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.accounts.models import Organization, User
 from matchmaker.extensions import db, utcnow
+from matchmaker.text.markup import strip_markup
 
 
 class Field(db.Model):
@@ -62,8 +63,8 @@ class Result(db.Model):
 
     @property
     def text(self) -> str:
-        """The text that ranking reads."""
-        return "\n".join([self.title, " ".join(self.keywords or []), self.description])
+        """The text that ranking reads (tokenised and embedded): markup, URLs and code stripped."""
+        return strip_markup("\n".join([self.title, " ".join(self.keywords or []), self.description]))
 
 
 class Need(db.Model):
@@ -98,7 +99,7 @@ class Need(db.Model):
 
     @property
     def text(self) -> str:
-        return "\n".join([self.title, " ".join(self.keywords or []), self.description])
+        return strip_markup("\n".join([self.title, " ".join(self.keywords or []), self.description]))
 
 
 expert_results = Table(
@@ -139,4 +140,32 @@ class Expert(db.Model):
 
     @property
     def text(self) -> str:
-        return "\n".join([self.name, " ".join(self.research_areas or []), self.bio])
+        return strip_markup("\n".join([self.name, " ".join(self.research_areas or []), self.bio]))
+
+
+class ImportJob(db.Model):
+    """导入任务: an uploaded file's records, its preview and its progress, kept in the
+    database so any web worker (and a restart) can show how far it got."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    # preview → running → done, or failed (nothing written)
+    status: Mapped[str] = mapped_column(String(20), default="preview")
+    records: Mapped[list] = mapped_column(JSON, default=list)  # [[line_no, record], ...]
+    total: Mapped[int] = mapped_column(default=0)
+    checked: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list] = mapped_column(JSON, default=list)  # ["第 3 行（字段 field）：…", ...]
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done":
+            return 100
+        return int(100 * self.checked / self.total) if self.total else 0

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from matchmaker.constants import (
     RESULT_STATUSES,
     TRANSFER_MODES,
 )
+from matchmaker.localtime import local_today
 from matchmaker.postings.models import Expert, Field, Need, Result
 from matchmaker.security import is_db_id
 
@@ -261,7 +262,7 @@ def _common(session: Session, data: dict, partial: bool) -> dict:
     return out
 
 
-def clean_result(session: Session, data: dict, *, partial: bool = False) -> dict:
+def clean_result(session: Session, data: dict, *, partial: bool = False, current=None) -> dict:
     """Validated attributes for a Result (科技成果); raises PostingError naming the key."""
     data = _flatten_contact(data)
     out = _common(session, data, partial)
@@ -283,20 +284,32 @@ def clean_result(session: Session, data: dict, *, partial: bool = False) -> dict
     return out
 
 
-def clean_need(session: Session, data: dict, *, partial: bool = False) -> dict:
-    """Validated attributes for a Need (技术需求); raises PostingError naming the key."""
+def clean_need(session: Session, data: dict, *, partial: bool = False, current=None) -> dict:
+    """Validated attributes for a Need (技术需求); raises PostingError naming the key.
+
+    `current` is the need being edited (None on create): a past deadline is refused for a
+    need that stays 征集中, unless it is the deadline it already had (an import of an old
+    export, an edit of another field)."""
     data = _flatten_contact(data)
     out = _common(session, data, partial)
     if "budget_wan" in data:
         out["budget_wan"] = _amount(data["budget_wan"], "budget_wan", "预算")
-    if "deadline" in data:
-        out["deadline"] = _deadline(data["deadline"])
     if "status" in data:
         out["status"] = _choice(data["status"], "status", "状态", NEED_STATUSES, required=True)
+    if "deadline" in data:
+        deadline = _deadline(data["deadline"])
+        status = out.get("status") or (current.status if current is not None else "open")
+        unchanged = current is not None and current.deadline == deadline
+        if deadline is not None and status == "open" and not unchanged and deadline < local_today():
+            raise PostingError(
+                f"截止日期 {deadline.isoformat()} 已过，请填写今天（{local_today().isoformat()}）或以后的日期",
+                "deadline",
+            )
+        out["deadline"] = deadline
     return out
 
 
-def clean_expert(session: Session, data: dict, *, partial: bool = False) -> dict:
+def clean_expert(session: Session, data: dict, *, partial: bool = False, current=None) -> dict:
     """Validated attributes for an Expert (专家人才) profile."""
     data = _flatten_contact(data)
     out: dict[str, Any] = {}
@@ -414,7 +427,7 @@ def create_posting(
 
 def update_posting(session: Session, obj, data: dict, *, partial: bool = True):
     """Update from data; with partial=False the required keys must all be present."""
-    attrs = CLEANERS[obj.kind](session, data, partial=partial)
+    attrs = CLEANERS[obj.kind](session, data, partial=partial, current=obj)
     _apply(obj, attrs)
     session.flush()
     return obj
@@ -435,19 +448,80 @@ def archive_posting(session: Session, obj):
     return obj
 
 
-def delete_posting(session: Session, obj) -> None:
-    """Delete a posting unless a match (撮合) refers to it: broker work is never lost silently."""
+def _matches_of(session: Session, obj) -> list:
     from matchmaker.review.models import Match
 
     column = {"result": Match.result_id, "need": Match.need_id, "expert": Match.expert_id}[obj.kind]
-    if session.scalar(select(exists().where(column == obj.id))):
-        raise PostingError(f"该{KIND_LABELS[obj.kind]}已有撮合记录，不能删除，请改为归档", "id")
+    return list(session.scalars(select(Match).where(column == obj.id)))
+
+
+def is_unreviewed(match) -> bool:
+    """An automatic proposal (推荐) nobody has acted on yet: no broker decision, no side's
+    answer, no stage change. Such proposals may go with their posting."""
+    return (
+        match.source == "ranker"
+        and match.stage == "proposed"
+        and match.decision is None
+        and match.need_status is None
+        and match.result_status is None
+        and match.released_at is None
+        # the system's own "proposed" entry has no user; anything a person did has one
+        and all(c.user_id is None and c.to_stage == "proposed" for c in match.changes)
+    )
+
+
+def delete_posting(session: Session, obj) -> str:
+    """删除 a posting with its unreviewed proposals; when anything reviewed refers to it, or
+    another record does, 归档/关闭 it instead so broker work is never lost.
+
+    Returns "deleted" or "archived"; the caller tells the user which (archived_message)."""
+    matches = _matches_of(session, obj)
+    if any(not is_unreviewed(m) for m in matches):
+        archive_posting(session, obj)
+        return "archived"
     try:
         with session.begin_nested():
+            for match in matches:
+                session.delete(match)
             session.delete(obj)
             session.flush()
-    except IntegrityError:
-        raise PostingError(f"该{KIND_LABELS[obj.kind]}仍被其他记录引用，不能删除，请改为归档", "id") from None
+    except IntegrityError:  # e.g. a roadshow candidate or a challenge answer refers to it
+        archive_posting(session, obj)
+        return "archived"
+    return "deleted"
+
+
+def archived_message(obj) -> str:
+    """Why a delete became an archive, in the words the user sees."""
+    done = "关闭" if obj.kind == "need" else "归档"
+    return f"该{KIND_LABELS[obj.kind]}已有经纪人处理过的撮合或其他关联记录，不能删除，已改为{done}（不再公开展示）"
+
+
+def close_expired_needs(session: Session, today: date | None = None) -> list[Need]:
+    """截止关闭: close open needs whose deadline has passed (they leave matching, which only
+    reads open needs) and tell each owner. Meant for a daily worker job; flushes only."""
+    from matchmaker.notifications.services import notify
+
+    today = today or local_today()
+    expired = list(
+        session.scalars(
+            select(Need).where(Need.status == "open", Need.deadline.is_not(None), Need.deadline < today)
+        )
+    )
+    for need in expired:
+        need.status = "closed"
+        if need.owner is not None:
+            notify(
+                session,
+                need.owner,
+                "need_closed",
+                f"技术需求“{need.title[:30]}”已到截止日期，已自动关闭",
+                f"截止日期 {need.deadline.isoformat()} 已过，该需求不再公开展示，也不再参与智能匹配。"
+                "如仍需征集，请编辑并填写新的截止日期后重新设为征集中。",
+                f"/needs/{need.id}",
+            )
+    session.flush()
+    return expired
 
 
 # ---------------------------------------------------------------- listing

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from matchmaker.accounts.permissions import (
     can_edit_expert,
@@ -26,6 +27,7 @@ from matchmaker.postings import services
 from matchmaker.postings.forms import FORMS
 from matchmaker.postings.models import Field, Result
 from matchmaker.postings.services import STATUS_CHOICES, PostingError
+from matchmaker.submissions import services as submissions
 from matchmaker.webforms import save_form
 
 bp = Blueprint("postings", __name__, url_prefix="")
@@ -188,6 +190,13 @@ def _save(kind: Kind, form, write):
 
 def new_view(kind: Kind):
     form = _form(kind)
+    token = form.submit_token.data if request.method == "POST" else None
+    done = submissions.saved_url(db.session, token)
+    if done:  # Back + 保存, or the second click of a double click
+        flash(f"该{kind.label}已保存过，未重复创建", "info")
+        return redirect(done)
+    if request.method == "GET":
+        form.submit_token.data = submissions.new_token()
 
     def create(data):
         on_behalf = getattr(form, "organization", None)
@@ -196,9 +205,18 @@ def new_view(kind: Kind):
         )
         obj = services.create_posting(db.session, kind.name, data, organization=org, owner=current_user)
         _audit_staff_change("posting_create", obj)
+        submissions.claim(db.session, token, current_user, _detail_url(obj))
         return obj
 
-    obj = _save(kind, form, create)
+    try:
+        obj = _save(kind, form, create)
+    except IntegrityError:  # the same token committed a moment ago by a parallel request
+        db.session.rollback()
+        done = submissions.saved_url(db.session, token)
+        if done is None:
+            raise
+        flash(f"该{kind.label}已保存过，未重复创建", "info")
+        return redirect(done)
     if obj is not None:
         flash(f"{kind.label}已保存", "success")
         return redirect(_detail_url(obj))
@@ -237,13 +255,11 @@ def archive_view(kind: Kind, posting_id: int):
 def delete_view(kind: Kind, posting_id: int):
     obj = _editable(kind, posting_id)
     _audit_staff_change("posting_delete", obj)
-    try:
-        services.delete_posting(db.session, obj)
-    except PostingError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(_detail_url(obj))
+    outcome = services.delete_posting(db.session, obj)
     db.session.commit()
+    if outcome == "archived":
+        flash(services.archived_message(obj), "warning")
+        return redirect(_detail_url(obj))
     flash(f"{kind.label}已删除", "info")
     return redirect(url_for("main.mine"))
 
@@ -275,3 +291,96 @@ def _register(kind: Kind) -> None:
 
 for _kind in KINDS.values():
     _register(_kind)
+
+
+# ---------------------------------------------------------------- import in the web UI (网页导入)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required("broker", "admin")
+def import_upload():
+    from matchmaker.postings import import_jobs
+    from matchmaker.postings.forms import ImportForm
+    from matchmaker.postings.importer import ImportFileError
+
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(import_jobs.MAX_BYTES + 1)
+        if len(data) > import_jobs.MAX_BYTES:
+            form.file.errors.append("文件超过 10 MB，请分成几个文件导入")
+        else:
+            try:
+                job = import_jobs.create_job(db.session, current_user, upload.filename or "", data)
+            except ImportFileError as exc:
+                db.session.rollback()
+                form.file.errors.append(str(exc))
+            else:
+                db.session.commit()
+                return redirect(url_for("postings.import_job", job_id=job.id))
+    return render_template("postings/import.html", form=form)
+
+
+@bp.route("/import/template.xlsx")
+@roles_required("broker", "admin")
+def import_template():
+    from flask import Response
+
+    from matchmaker.postings.importer import xlsx_template
+
+    return Response(
+        xlsx_template(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=import-template.xlsx"},
+    )
+
+
+def _job(job_id: int):
+    from matchmaker.postings.models import ImportJob
+
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        abort(404)
+    if job.user_id != current_user.id and current_user.role != "admin":
+        abort(403)
+    return job
+
+
+@bp.route("/import/<int:job_id>")
+@roles_required("broker", "admin")
+def import_job(job_id):
+    return render_template("postings/import_job.html", job=_job(job_id))
+
+
+@bp.route("/import/<int:job_id>/status")
+@roles_required("broker", "admin")
+def import_status(job_id):
+    from flask import jsonify
+
+    job = _job(job_id)
+    return jsonify(
+        {
+            "status": job.status,
+            "percent": job.percent,
+            "checked": job.checked,
+            "total": job.total,
+            "summary": job.summary,
+            "errors": job.errors[:200],
+        }
+    )
+
+
+@bp.route("/import/<int:job_id>/run", methods=["POST"])
+@roles_required("broker", "admin")
+def import_run(job_id):
+    from matchmaker.postings import import_jobs
+
+    job = _job(job_id)
+    try:
+        import_jobs.start(db.session, job)
+    except ValueError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("postings.import_job", job_id=job.id))
+    db.session.commit()
+    import_jobs.launch(current_app._get_current_object(), job.id)
+    return redirect(url_for("postings.import_job", job_id=job.id))

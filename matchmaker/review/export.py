@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from matchmaker.exports import csv_bytes, safe_row
+from matchmaker.localtime import local_str
 from matchmaker.review.services import SIDES, visible_contact
 
 HEADERS = [
@@ -71,8 +72,8 @@ def rows(user, matches) -> list[list]:
                 c.signed_on.isoformat() if c else "",
                 (c.registration_no or "") if c else "",
                 m.closed_reason or "",
-                m.created_at.strftime("%Y-%m-%d %H:%M"),
-                m.decided_at.strftime("%Y-%m-%d %H:%M") if m.decided_at else "",
+                local_str(m.created_at),
+                local_str(m.decided_at),
             ]
         )
     return out

@@ -21,8 +21,16 @@ class DecisionForm(FlaskForm):
 class ManualMatchForm(FlaskForm):
     """手工添加撮合: by external id (SN…/SR…) or database id."""
 
-    need = StringField("技术需求编号", validators=[DataRequired("请输入需求编号")])
-    result = StringField("科技成果编号", validators=[DataRequired("请输入成果编号")])
+    need = StringField(
+        "技术需求",
+        validators=[DataRequired("请选择需求")],
+        render_kw={"autocomplete": "off", "placeholder": "输入标题中的词搜索，或填写编号"},
+    )
+    result = StringField(
+        "科技成果",
+        validators=[DataRequired("请选择成果")],
+        render_kw={"autocomplete": "off", "placeholder": "输入标题中的词搜索，或填写编号"},
+    )
     note = TextAreaField("为什么推荐", validators=[Optional(), Length(max=1000)])
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from matchmaker.accounts.permissions import roles_required
 from matchmaker.constants import REGIONS
@@ -20,7 +20,8 @@ from matchmaker.security import is_db_id, safe_next
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-QUEUE_LIMIT = 200
+QUEUE_PAGE = 25  # a page a broker can work through without scrolling 25,000 px
+PICK_LIMIT = 10
 
 
 def _filter() -> QueueFilter:
@@ -54,13 +55,17 @@ def _back(default: str):
 def queue():
     """审核队列: proposals in the broker's fields/regions, best score and oldest need first."""
     flt = _filter()
-    query = services.queue_query(current_user, flt)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    matches = db.session.scalars(query.limit(QUEUE_LIMIT)).all()
+    page = db.paginate(
+        services.queue_query(current_user, flt),
+        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        per_page=QUEUE_PAGE,
+        error_out=False,
+    )
     return render_template(
         "review/queue.html",
-        matches=matches,
-        total=total,
+        matches=page.items,
+        page=page,
+        total=page.total,
         flt=flt,
         form=DecisionForm(),
         reasons=REASONS,
@@ -131,6 +136,36 @@ def manual():
                 flash("已添加撮合（记为推荐遗漏），请审核", "success")
                 return redirect(url_for("review.detail", match_id=match.id))
     return render_template("review/manual.html", form=form)
+
+
+@bp.route("/pick/<any(need, result):kind>")
+@roles_required("broker", "admin")
+def pick(kind):
+    """Search-as-you-type for 手工添加撮合: postings whose title or external id contain q."""
+    model = Need if kind == "need" else Result
+    q = (request.args.get("q") or "").strip()[:100]
+    if not q:
+        return jsonify({"items": []})
+    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = db.session.scalars(
+        select(model)
+        .where(or_(model.title.ilike(like, escape="\\"), model.external_id.ilike(like, escape="\\")))
+        .order_by(model.updated_at.desc())
+        .limit(PICK_LIMIT)
+    ).all()
+    return jsonify(
+        {
+            "items": [
+                {
+                    "ref": o.external_id,
+                    "title": o.title,
+                    "organization": o.organization.name,
+                    "status": o.status,
+                }
+                for o in rows
+            ]
+        }
+    )
 
 
 @bp.route("/pipeline")

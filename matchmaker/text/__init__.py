@@ -5,6 +5,7 @@ Every component that reads posting text (BM25, explanations, search) goes throug
 abbreviations never split the vocabulary.
 """
 
+from matchmaker.text.markup import strip_markup
 from matchmaker.text.pipeline import key_terms, normalize, shared_terms, tokenize
 
-__all__ = ["normalize", "tokenize", "key_terms", "shared_terms"]
+__all__ = ["normalize", "tokenize", "key_terms", "shared_terms", "strip_markup"]

@@ -9,6 +9,8 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from matchmaker.text.markup import strip_markup
+
 DATA = Path(__file__).parent / "data"
 _lock = threading.Lock()
 
@@ -103,7 +105,7 @@ def tokenize(text: str, *, search: bool = True) -> list[str]:
     search=True also emits the sub-words of long words (jieba search mode), so
     "数控机床" in a need still meets "机床" in a result.
     """
-    text = _SPACES.sub(" ", normalize(text))
+    text = _SPACES.sub(" ", normalize(strip_markup(text)))
     tk = _jieba()
     syn = synonyms()
     out = []
@@ -132,7 +134,7 @@ def key_terms(text: str, top: int = 10) -> list[str]:
     extractor.tokenizer = _jieba()
     syn = synonyms()
     terms = []
-    for w in extractor.extract_tags(normalize(text), topK=top * 2):
+    for w in extractor.extract_tags(normalize(strip_markup(text)), topK=top * 2):
         w = syn.get(w, w)
         if _keep(w) and w not in terms:
             terms.append(w)

@@ -132,15 +132,17 @@ def test_staff_edits_of_others_postings_are_audited(client, login, people, db):
     assert entry.user_id == people["broker"].id and entry.target == f"need:{people['need'].id}"
 
 
-def test_delete_refused_when_a_match_exists(client, login, people, db):
+def test_delete_archives_when_a_reviewed_match_exists(client, login, people, db):
     from matchmaker.review.models import Match
 
-    db.session.add(Match(need_id=people["need"].id, result_id=people["result"].id, score=0.5))
+    db.session.add(
+        Match(need_id=people["need"].id, result_id=people["result"].id, score=0.5, decision="accept")
+    )
     db.session.commit()
     login(people["researcher"])
     resp = client.post(f"/results/{people['result'].id}/delete", follow_redirects=True)
-    assert "已有撮合记录" in resp.get_data(as_text=True)
-    assert db.session.get(Result, people["result"].id) is not None
+    assert "已改为归档" in resp.get_data(as_text=True)
+    assert db.session.get(Result, people["result"].id).status == "archived"
 
 
 @pytest.mark.parametrize(
