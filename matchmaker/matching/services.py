@@ -90,6 +90,8 @@ def item_to_dict(it: ranker.RankedItem) -> dict:
         "region": obj.region,
         "status": obj.status,
         "score": it.score,
+        "relevance": it.relevance,  # calibrated 相关度 0–100 (None when the model has no calibration)
+        "relevance_label": it.label,
         "components": it.components,
         "explanation": it.explanation.to_dict(),
     }

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from matchmaker.accounts import policy
+from matchmaker.accounts.permissions import roles_required
 from matchmaker.extensions import db
 from matchmaker.matching import ranker, services
 
@@ -42,6 +43,25 @@ def posting_matches(posting, top: int = 5):
     except Exception:
         current_app.logger.exception("matching panel failed for %r", posting)
         return None
+
+
+@bp.route("/calibration")
+@roles_required("admin")
+def calibration():
+    """相关度校准 (admin): the reliability diagram of the shipped calibration, measured on
+    held-out cross-validation folds of the dev set."""
+    from matchmaker.matching.calibration import load
+    from matchmaker.matching.engine import get_engine
+
+    fitted = load(get_engine().model)
+    diag = fitted.meta.get("reliability") or {}
+    chart = {
+        "labels": [f"{round(b['lo'] * 100)}–{round(b['hi'] * 100)}%" for b in diag.get("bins", [])],
+        "confidence": [b["confidence"] for b in diag.get("bins", [])],
+        "accuracy": [b["accuracy"] for b in diag.get("bins", [])],
+        "counts": [b["n"] for b in diag.get("bins", [])],
+    }
+    return render_template("matching/calibration.html", fitted=fitted, diag=diag, chart=chart)
 
 
 @bp.app_context_processor

@@ -14,7 +14,11 @@ def test_need_matches_by_internal_and_external_id(client, corpus):
         first = body["items"][0]
         assert first["id"] == corpus["results"]["thermal"].id
         assert first["kind"] == "result" and first["title"].startswith("数控机床")
-        assert set(first["explanation"]) == {"shared_terms", "semantic_similarity", "signals", "summary"}
+        assert {"shared_terms", "semantic_similarity", "signals", "summary", "relevance", "label"} <= set(
+            first["explanation"]
+        )
+        assert first["relevance"] == first["explanation"]["relevance"] and 0 <= first["relevance"] <= 100
+        assert first["relevance_label"] in ("较高", "中等", "较低")
         assert {"name", "label", "value", "contribution"} <= set(first["explanation"]["signals"][0])
         assert "contact_phone" not in first
 

@@ -17,4 +17,7 @@ def test_search_from_the_search_page(page, corpus, viewport):
     first.wait_for()
     assert "数控机床主轴热误差建模与实时补偿" in first.inner_text()
     assert first.locator("mark").count() > 0
-    assert "语义相似度" in first.locator("[data-testid=explanation]").inner_text()
+    assert "相关度" in first.locator("[data-testid=explanation]").inner_text()
+    assert "相关度" in first.locator("[data-testid=relevance]").inner_text()
+    # the best-answering sentence of the result is highlighted
+    assert "热误差" in first.locator("[data-testid=best-sentence]").inner_text()

