@@ -519,7 +519,8 @@ def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
     if not version.talks:
         raise RoadshowError("日程为空，不能发布", "version")
     roadshow = version.roadshow
-    problems = conflicts(roadshow, version)
+    # Idle slots and co-interest clashes are warnings: a broker may publish with them.
+    problems = [p for p in conflicts(roadshow, version) if p["severity"] == "error"]
     if problems:
         raise RoadshowError(f"日程仍有 {len(problems)} 处冲突，请先解决：{problems[0]['detail']}", "version")
     previous = latest(roadshow, "published")
