@@ -303,6 +303,7 @@ def _by_session(roadshow: Roadshow, talks) -> list[tuple[Session, list[Talk]]]:
 @roles_required(*STAFF)
 def version_status(roadshow_id, version_id):
     version = _version(_edition(roadshow_id), version_id)
+    db.session.refresh(version)  # the job writes progress from another transaction
     return jsonify(services.job_state(version))
 
 
