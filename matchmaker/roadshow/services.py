@@ -627,6 +627,37 @@ def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
 # ---------------------------------------------------------------- invitations
 
 
+def timetable_grid(session: Session, talks: list[Talk]) -> dict:
+    """会场 × 时间 grid of one session: one row per grid slot, one column per room; a talk is a
+    cell spanning the slots it covers (`span`), covered slots are skipped, free ones are None."""
+    slot = session.slot_minutes
+    start = session.start_time.hour * 60 + session.start_time.minute
+    end = session.end_time.hour * 60 + session.end_time.minute
+    points = list(range(start, end, slot))
+    rooms = [r["id"] for r in session.rooms]
+    by_room = defaultdict(dict)
+    for t in talks:
+        t0 = t.start_time.hour * 60 + t.start_time.minute
+        t1 = t.end_time.hour * 60 + t.end_time.minute
+        by_room[t.room][t0] = (t, max(1, sum(1 for u in points if t0 <= u < t1)))
+    rows, skip = [], defaultdict(int)
+    for u in points:
+        cells = []
+        for room in rooms:
+            if skip[room] > 0:
+                skip[room] -= 1
+                cells.append("covered")
+            elif u in by_room[room]:
+                talk, span = by_room[room][u]
+                skip[room] = span - 1
+                cells.append({"talk": talk, "span": span})
+            else:
+                cells.append(None)
+        rows.append({"time": format_time(u), "cells": cells})
+    stacked = [(room, sorted(by_room[room].values(), key=lambda ts: ts[0].start_time)) for room in rooms]
+    return {"rooms": rooms, "rows": rows, "stacked": [(r, [t for t, _ in ts]) for r, ts in stacked]}
+
+
 def published_talks(roadshow: Roadshow) -> list[Talk]:
     version = latest(roadshow, "published")
     if version is None:

@@ -445,6 +445,10 @@ def timetable(roadshow_id):
         "roadshow/timetable.html",
         roadshow=roadshow,
         by_session=_by_session(roadshow, talks),
+        grids={
+            s.id: services.timetable_grid(s, [t for t in talks if t.session_id == s.id])
+            for s in roadshow.sessions
+        },
         published=services.latest(roadshow, "published"),
         registered=registered,
         seats={s.id: services.seats_taken(db.session, s) for s in roadshow.sessions},
