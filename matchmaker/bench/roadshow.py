@@ -82,7 +82,9 @@ def main() -> None:
         new = r["new"]
         ok &= new["hard_violations"] == 0 and new["idle_slots"] == 0 and new["clashes"] == 0
         ok &= new["objective"] >= r["greedy"] - 1e-6
-    print("targets met (new model: no idle slot, no clash, no violation, ≥ greedy)" if ok else "TARGETS MISSED")
+    print(
+        "targets met (new model: no idle slot, no clash, no violation, ≥ greedy)" if ok else "TARGETS MISSED"
+    )
 
 
 if __name__ == "__main__":
