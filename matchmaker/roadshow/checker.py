@@ -18,6 +18,12 @@ Constraint names reported (`Violation.constraint`):
   presenter_overlap  one presenter has two overlapping talks
   quota         an organisation exceeds its per-session quota
   pinned        a pinned talk is missing or moved
+  idle          a room stands idle for one or more grid slots before its last talk
+  interest_clash  two overlapping talks on one date (any sessions, different rooms) share an
+                enterprise interested at or above `min_interest`
+
+`idle` and `interest_clash` are *soft* (severity "warning"): the optimiser avoids them and
+explains the idle slots a pin forces, but a broker may publish with them.
 """
 
 from __future__ import annotations
@@ -39,7 +45,10 @@ LABELS = {
     "presenter_overlap": "报告人时间冲突",
     "quota": "单位名额超限",
     "pinned": "固定项目被移动",
+    "idle": "会场空档",
+    "interest_clash": "同一企业关注的项目时间重叠",
 }
+SOFT = {"idle", "interest_clash"}
 
 
 @dataclass
@@ -49,7 +58,8 @@ class Violation:
     candidates: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self) | {"label": LABELS[self.constraint]}
+        severity = "warning" if self.constraint in SOFT else "error"
+        return asdict(self) | {"label": LABELS[self.constraint], "severity": severity}
 
 
 def _minutes(hhmm: str) -> int:
@@ -84,8 +94,9 @@ def _talks(instance: dict, assignments: list[dict], out: list[Violation]) -> lis
     return talks
 
 
-def check(instance: dict, assignments: list[dict]) -> list[Violation]:
-    """Every hard-constraint violation of `assignments` (a `plan` output's list) on `instance`."""
+def check(instance: dict, assignments: list[dict], soft: bool = True) -> list[Violation]:
+    """Every violation of `assignments` (a `plan` output's list) on `instance`; with
+    `soft=False` only the hard constraints (used to test pins on their own)."""
     out: list[Violation] = []
     talks = _talks(instance, assignments, out)
     rules = instance.get("rules") or {}
@@ -176,6 +187,78 @@ def check(instance: dict, assignments: list[dict]) -> list[Violation]:
                     "pinned", f"固定项目 {key[0]} 应在专场 {key[1]} 会场 {key[2]} {p['start']} 开始", [key[0]]
                 )
             )
+    if soft:
+        out += _idle(talks) + _clashes(instance, talks)
+    return out
+
+
+def _idle_runs(talks: list[dict]) -> list[tuple[dict, str, int, int, int]]:
+    """(session, room, first idle minute, end minute, slots) of every idle run in a room."""
+    rooms = defaultdict(list)
+    for t in talks:
+        rooms[(t["sid"], t["room"])].append(t)
+    runs = []
+    for (_, room), mine in rooms.items():
+        s = mine[0]["s"]
+        slot, u = int(s["slot_minutes"]), _minutes(s["start"])
+        last = max(t["start"] for t in mine)
+        run = None
+        while u < last:
+            busy = any(t["start"] < u + slot and u < t["end"] for t in mine)
+            if busy:
+                run = None
+            elif run is None:
+                run = [s, room, u, u + slot, 1]
+                runs.append(run)
+            else:
+                run[3], run[4] = u + slot, run[4] + 1
+            u += slot
+    return [tuple(r) for r in runs]
+
+
+def _hhmm(m: int) -> str:
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def _idle(talks: list[dict]) -> list[Violation]:
+    out = []
+    for s, room, start, end, slots in _idle_runs(talks):
+        cids = [
+            t["cid"] for t in talks if t["sid"] == str(s["id"]) and t["room"] == room and t["start"] >= end
+        ]
+        out.append(
+            Violation(
+                "idle",
+                f"专场 {s['id']} 会场 {room} 在 {_hhmm(start)}–{_hhmm(end)} 空闲 {slots} 个时段",
+                cids[:1],
+            )
+        )
+    return out
+
+
+def _parallel(a: dict, b: dict) -> bool:
+    return (
+        a["s"]["date"] == b["s"]["date"]
+        and (a["sid"], a["room"]) != (b["sid"], b["room"])
+        and a["start"] < b["end"]
+        and b["start"] < a["end"]
+    )
+
+
+def _clashes(instance: dict, talks: list[dict]) -> list[Violation]:
+    interested = _interested(instance)
+    out = []
+    for a, b in combinations(talks, 2):
+        shared = interested[a["cid"]].keys() & interested[b["cid"]].keys()
+        if a["cid"] != b["cid"] and shared and _parallel(a, b):
+            out.append(
+                Violation(
+                    "interest_clash",
+                    f"项目 {a['cid']}（专场 {a['sid']}）与 {b['cid']}（专场 {b['sid']}）同时进行，"
+                    f"企业 {'、'.join(sorted(shared)[:3])} 都感兴趣",
+                    [a["cid"], b["cid"]],
+                )
+            )
     return out
 
 
@@ -190,20 +273,24 @@ def _interested(instance: dict) -> dict[str, dict[str, float]]:
 
 
 def objective(instance: dict, assignments: list[dict]) -> dict:
-    """Recompute the objective: demand − λ·parallel conflicts − μ·displacement (docs/roadshow.md)."""
+    """Recompute the objective (docs/roadshow.md):
+    demand − λ·conflicts − μ·displaced − ν·idle slots, where conflicts count the enterprises
+    shared by overlapping talks in different rooms on one date."""
     rules = instance.get("rules") or {}
     lam = rules.get("lambda", 0.0)
     mu = instance.get("mu", rules.get("mu", 10.0))
     interested = _interested(instance)
-    minutes = {str(c["id"]): int(c["minutes"]) for c in instance["candidates"]}
     demand = sum(sum(interested[str(a["candidate"])].values()) for a in assignments)
-    conflicts = 0
-    for a, b in combinations(assignments, 2):
-        if str(a["session"]) != str(b["session"]) or str(a["room"]) == str(b["room"]):
-            continue
-        a0, b0 = _minutes(a["start"]), _minutes(b["start"])
-        if a0 < b0 + minutes[str(b["candidate"])] and b0 < a0 + minutes[str(a["candidate"])]:
-            conflicts += len(interested[str(a["candidate"])].keys() & interested[str(b["candidate"])].keys())
+    nu = rules.get("idle_weight")
+    if nu is None:
+        nu = 1.0 + max((sum(v.values()) for v in interested.values()), default=0.0)
+    talks = _talks(instance, assignments, [])
+    conflicts = sum(
+        len(interested[a["cid"]].keys() & interested[b["cid"]].keys())
+        for a, b in combinations(talks, 2)
+        if _parallel(a, b)
+    )
+    idle = sum(r[4] for r in _idle_runs(talks))
     previous = instance.get("previous", rules.get("previous"))
     if isinstance(previous, dict):
         previous = previous.get("assignments")
@@ -219,5 +306,6 @@ def objective(instance: dict, assignments: list[dict]) -> dict:
         "demand": demand,
         "conflicts": conflicts,
         "displaced": displaced,
-        "value": demand - lam * conflicts - mu * displaced,
+        "idle_slots": idle,
+        "value": demand - lam * conflicts - mu * displaced - nu * idle,
     }

@@ -105,6 +105,7 @@ class Instance:
     mu: float
     pinned: list[Placement]
     previous: list[Placement]
+    idle_weight: float | None = None  # ν per idle slot; None: 1 + the highest demand
     session_by_id: dict[str, SessionSpec] = field(default_factory=dict)
     candidate_by_id: dict[str, CandidateSpec] = field(default_factory=dict)
 
@@ -115,6 +116,13 @@ class Instance:
     def demand(self, candidate: str) -> float:
         """需求值: the summed scores of the enterprises at or above min_interest."""
         return sum(self.interested(candidate).values())
+
+    def nu(self) -> float:
+        """ν, the price of one idle slot: by default above any one talk's demand, so that no
+        talk is ever worth an idle slot in front of it."""
+        if self.idle_weight is not None:
+            return self.idle_weight
+        return 1.0 + max((self.demand(c.id) for c in self.candidates), default=0.0)
 
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(:00)?$")
@@ -287,6 +295,9 @@ def parse_instance(data) -> Instance:
         mu=_number(data.get("mu", rules.get("mu", DEFAULT_MU)), "mu" if "mu" in data else "rules.mu", 0),
         pinned=[],
         previous=[],
+        idle_weight=None
+        if rules.get("idle_weight") is None
+        else _number(rules["idle_weight"], "rules.idle_weight", 0),
         session_by_id={s.id: s for s in sessions},
         candidate_by_id={c.id: c for c in candidates},
     )

@@ -141,6 +141,10 @@ class ScheduleVersion(db.Model):
     job_status: Mapped[str] = mapped_column(String(20), default="done")
     job_error: Mapped[str | None] = mapped_column(Text)
     solve: Mapped[dict] = mapped_column(JSON, default=dict)  # status, objective, greedy, bound, gap, ...
+    # Live solve progress ({phase, objective, bound, seconds}), written by the job in its own
+    # short transactions so that every web worker reads the same state.
+    progress: Mapped[dict | None] = mapped_column(JSON)
+    progress_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time as clock
 from collections import defaultdict
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from matchmaker.accounts.models import User
@@ -305,8 +306,6 @@ def conflicts(roadshow: Roadshow, version: ScheduleVersion, change: dict | None 
 
 # ---------------------------------------------------------------- planning job
 
-PROGRESS: dict[int, dict] = {}  # version id → live progress of a running solve (this process)
-
 
 def new_version(
     db: DbSession,
@@ -355,29 +354,20 @@ def queue_solve(
         "time_limit": time_limit,
         "pins": [t.id for t in draft.talks if t.pinned] if draft else [],
     }
-    PROGRESS[version.id] = {"phase": "queued"}
+    version.progress = {"phase": "queued"}
     return version
 
 
-def run_solve(db: DbSession, version: ScheduleVersion, progress=None) -> ScheduleVersion:
-    """Compute demand, solve and write the talks of `version` (a queued draft)."""
-    from matchmaker.roadshow.scheduler import plan
-
+def _prepare_solve(db: DbSession, version: ScheduleVersion) -> dict:
+    """Demand (需求值) with the ranker, then the instance with the draft's pins."""
     roadshow = version.roadshow
-    version.job_status = "running"
-    PROGRESS[version.id] = {"phase": "demand"}
     compute_interest(db, roadshow)
     pin_ids = set(version.solve.get("pins", []))
     pins = db.scalars(select(Talk).where(Talk.id.in_(pin_ids))).all() if pin_ids else []
-    data = build_instance(roadshow, pins, latest(roadshow, "published"))
-    PROGRESS[version.id] = {"phase": "solving"}
+    return build_instance(roadshow, pins, latest(roadshow, "published"))
 
-    def report(p: dict) -> None:
-        PROGRESS[version.id] = {"phase": "solving", **p}
-        if progress:
-            progress(p)
 
-    answer = plan(data, time_limit=version.solve.get("time_limit", 10.0), progress=report)
+def _finish_solve(db: DbSession, version: ScheduleVersion, data: dict, answer: dict) -> None:
     pinned = {(p["candidate"], p["session"], p["room"], p["start"]) for p in data["rules"]["pinned"]}
     for a in answer["assignments"]:
         version.talks.append(
@@ -390,30 +380,77 @@ def run_solve(db: DbSession, version: ScheduleVersion, progress=None) -> Schedul
                 pinned=(a["candidate"], a["session"], a["room"], a["start"]) in pinned,
             )
         )
+    keys = ("status", "objective", "greedy_objective", "bound", "gap", "solve_seconds", "unscheduled")
     version.solve = (
         version.solve
-        | {
-            k: answer[k]
-            for k in (
-                "status",
-                "objective",
-                "greedy_objective",
-                "bound",
-                "gap",
-                "solve_seconds",
-                "unscheduled",
-            )
-        }
+        | {k: answer[k] for k in keys}
         | {
             "note": answer["explanation"].get("note"),
             "violations": answer["explanation"].get("violations", []),
             "breakdown": answer["explanation"].get("breakdown"),
+            "idle": answer["explanation"].get("idle", []),
         }
     )
     version.job_status = "done"
-    PROGRESS[version.id] = {"phase": "done", "status": answer["status"], "objective": answer["objective"]}
+    version.progress = {"phase": "done", "status": answer["status"], "objective": answer["objective"]}
+    version.progress_at = utcnow()
     db.flush()
+
+
+def run_solve(db: DbSession, version: ScheduleVersion, progress=None) -> ScheduleVersion:
+    """Compute demand, solve and write the talks of `version` (a queued draft), in the
+    caller's transaction. `progress` gets {objective, bound, seconds} on each better solution."""
+    from matchmaker.roadshow.scheduler import plan
+
+    version.job_status = "running"
+    data = _prepare_solve(db, version)
+    answer = plan(data, time_limit=version.solve.get("time_limit", 10.0), progress=progress)
+    _finish_solve(db, version, data, answer)
     return version
+
+
+def record_progress(bind, version_id: int, progress: dict, job_status: str | None = None) -> None:
+    """Write a solve's progress in its own short transaction (committed at once), so every
+    web worker polling the version sees it while the job's own transaction is still open."""
+    values = {"progress": progress, "progress_at": utcnow()}
+    if job_status:
+        values["job_status"] = job_status
+    with bind.connect() as conn:
+        conn.execute(update(ScheduleVersion).where(ScheduleVersion.id == version_id).values(**values))
+        conn.commit()
+
+
+PROGRESS_EVERY = 0.5  # seconds between two progress writes
+
+
+def run_plan(db: DbSession, version_id: int) -> bool:
+    """The solve job (排程任务): plain Python, called by the background thread today and by a
+    worker job later. Commits demand before solving (so no lock is held while CP-SAT runs),
+    records progress in the database, then commits the draft. Returns False when the version
+    is not waiting for a solve (a repeated job does nothing)."""
+    from matchmaker.roadshow.scheduler import plan
+
+    version = db.get(ScheduleVersion, version_id)
+    if version is None or version.job_status not in ("queued", "running"):
+        return False
+    bind = db.get_bind()
+    record_progress(bind, version_id, {"phase": "demand"}, "running")
+    data = _prepare_solve(db, version)
+    db.commit()
+    record_progress(bind, version_id, {"phase": "solving"})
+    last = [0.0]
+
+    def report(p: dict) -> None:
+        now = clock.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            record_progress(bind, version_id, {"phase": "solving", **p})
+
+    answer = plan(data, time_limit=version.solve.get("time_limit", 10.0), progress=report)
+    db.refresh(version)
+    _finish_solve(db, version, data, answer)
+    db.commit()
+    return True
 
 
 def _job(app, version_id: int) -> None:
@@ -421,15 +458,14 @@ def _job(app, version_id: int) -> None:
 
     with app.app_context():
         try:
-            run_solve(db.session, db.session.get(ScheduleVersion, version_id))
-            db.session.commit()
+            run_plan(db.session, version_id)
         except Exception as exc:  # the job must record its failure for the UI
             log.exception("roadshow solve %s failed", version_id)
             db.session.rollback()
             version = db.session.get(ScheduleVersion, version_id)
             version.job_status, version.job_error = "failed", str(exc)[:2000]
+            version.progress = {"phase": "failed", "error": str(exc)[:500]}
             db.session.commit()
-            PROGRESS[version_id] = {"phase": "failed", "error": str(exc)}
 
 
 def start_background_solve(app, version_id: int) -> threading.Thread:
@@ -442,9 +478,11 @@ def start_background_solve(app, version_id: int) -> threading.Thread:
 
 
 def job_state(version: ScheduleVersion) -> dict:
+    """The job's state as stored in the database (the same through every web worker)."""
     state = {"version": version.id, "job_status": version.job_status, "error": version.job_error}
     if version.job_status in ("queued", "running"):
-        state["progress"] = PROGRESS.get(version.id, {"phase": version.job_status})
+        state["progress"] = version.progress or {"phase": version.job_status}
+        state["updated_at"] = version.progress_at.isoformat() if version.progress_at else None
     else:
         state["solve"] = {
             k: version.solve.get(k)
@@ -519,7 +557,8 @@ def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
     if not version.talks:
         raise RoadshowError("日程为空，不能发布", "version")
     roadshow = version.roadshow
-    problems = conflicts(roadshow, version)
+    # Idle slots and co-interest clashes are warnings: a broker may publish with them.
+    problems = [p for p in conflicts(roadshow, version) if p["severity"] == "error"]
     if problems:
         raise RoadshowError(f"日程仍有 {len(problems)} 处冲突，请先解决：{problems[0]['detail']}", "version")
     previous = latest(roadshow, "published")
@@ -586,6 +625,37 @@ def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
 
 
 # ---------------------------------------------------------------- invitations
+
+
+def timetable_grid(session: Session, talks: list[Talk]) -> dict:
+    """会场 × 时间 grid of one session: one row per grid slot, one column per room; a talk is a
+    cell spanning the slots it covers (`span`), covered slots are skipped, free ones are None."""
+    slot = session.slot_minutes
+    start = session.start_time.hour * 60 + session.start_time.minute
+    end = session.end_time.hour * 60 + session.end_time.minute
+    points = list(range(start, end, slot))
+    rooms = [r["id"] for r in session.rooms]
+    by_room = defaultdict(dict)
+    for t in talks:
+        t0 = t.start_time.hour * 60 + t.start_time.minute
+        t1 = t.end_time.hour * 60 + t.end_time.minute
+        by_room[t.room][t0] = (t, max(1, sum(1 for u in points if t0 <= u < t1)))
+    rows, skip = [], defaultdict(int)
+    for u in points:
+        cells = []
+        for room in rooms:
+            if skip[room] > 0:
+                skip[room] -= 1
+                cells.append("covered")
+            elif u in by_room[room]:
+                talk, span = by_room[room][u]
+                skip[room] = span - 1
+                cells.append({"talk": talk, "span": span})
+            else:
+                cells.append(None)
+        rows.append({"time": format_time(u), "cells": cells})
+    stacked = [(room, sorted(by_room[room].values(), key=lambda ts: ts[0].start_time)) for room in rooms]
+    return {"rooms": rooms, "rows": rows, "stacked": [(r, [t for t, _ in ts]) for r, ts in stacked]}
 
 
 def published_talks(roadshow: Roadshow) -> list[Talk]:

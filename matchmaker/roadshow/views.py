@@ -303,6 +303,7 @@ def _by_session(roadshow: Roadshow, talks) -> list[tuple[Session, list[Talk]]]:
 @roles_required(*STAFF)
 def version_status(roadshow_id, version_id):
     version = _version(_edition(roadshow_id), version_id)
+    db.session.refresh(version)  # the job writes progress from another transaction
     return jsonify(services.job_state(version))
 
 
@@ -444,6 +445,10 @@ def timetable(roadshow_id):
         "roadshow/timetable.html",
         roadshow=roadshow,
         by_session=_by_session(roadshow, talks),
+        grids={
+            s.id: services.timetable_grid(s, [t for t in talks if t.session_id == s.id])
+            for s in roadshow.sessions
+        },
         published=services.latest(roadshow, "published"),
         registered=registered,
         seats={s.id: services.seats_taken(db.session, s) for s in roadshow.sessions},

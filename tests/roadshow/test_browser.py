@@ -43,3 +43,44 @@ def test_plan_release_agenda_ics(world, page, tmp_path, browser_login):
     cal = Calendar.from_ical(path.read_bytes())
     assert len(list(cal.walk("VEVENT"))) == items.count()
     assert cal.walk("VTIMEZONE")[0]["TZID"] == "Asia/Shanghai"
+
+
+def _box_widths(page, selector: str) -> list[float]:
+    return [box["width"] for box in (el.bounding_box() for el in page.locator(selector).all()) if box]
+
+
+@pytest.mark.browser
+def test_timetable_grid_on_laptop_phone_and_print(planned, page):
+    """会场 × 时间 grid on a laptop and in print; stacked by room, legible, on a 390 px phone."""
+    roadshow = planned["roadshow"]
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"/roadshow/{roadshow.id}/timetable")
+    grid = page.get_by_test_id("timetable-grid")
+    expect(grid).to_be_visible()
+    expect(page.get_by_test_id("timetable-stacked")).to_be_hidden()
+    assert grid.locator("thead th").all_inner_texts() == ["时间", "A厅", "B厅"]
+    assert page.get_by_test_id("grid-talk").count() == 4
+    # 20-minute talks on a 10-minute grid span two rows; both rooms are packed from 09:00.
+    spans = page.get_by_test_id("grid-talk").evaluate_all("cells => cells.map(c => c.rowSpan)")
+    assert spans == [2, 2, 2, 2]
+    assert grid.locator("tbody tr").first.locator("td.rs-talk").count() == 2
+    assert min(_box_widths(page, "[data-testid=grid-talk]")) > 300
+
+    page.emulate_media(media="print")
+    expect(grid).to_be_visible()
+    expect(page.get_by_test_id("timetable-stacked")).to_be_hidden()
+    expect(page.locator("nav").first).to_be_hidden()
+    page.emulate_media(media="screen")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(grid).to_be_hidden()
+    stacked = page.get_by_test_id("timetable-stacked")
+    expect(stacked).to_be_visible()
+    assert stacked.locator(".card-header").all_inner_texts() == ["A厅", "B厅"]
+    assert page.get_by_test_id("stacked-talk").count() == 4
+    # No column squeezed to a character per line, and nothing wider than the screen.
+    assert min(_box_widths(page, "[data-testid=stacked-talk]")) > 300
+    title = page.get_by_test_id("stacked-talk").first.locator(".fw-semibold")
+    assert title.bounding_box()["height"] < 3 * 24  # a 12-character title takes one or two lines
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

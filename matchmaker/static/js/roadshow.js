@@ -1,5 +1,9 @@
 // 龙子湖科创路演: solve progress polling and live conflict warnings on draft edits.
 document.addEventListener('DOMContentLoaded', function () {
+  document.querySelectorAll('.js-print').forEach(function (button) {
+    button.addEventListener('click', function () { window.print(); });
+  });
+
   var job = document.querySelector('.js-job');
   if (job) {
     var text = job.querySelector('.js-job-text');
