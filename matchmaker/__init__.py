@@ -19,6 +19,8 @@ BLUEPRINTS = [
     "matchmaker.challenges.views",
     "matchmaker.roadshow.views",
     "matchmaker.admin.views",
+    "matchmaker.providers.views",
+    "matchmaker.scenarios.views",
     "matchmaker.api",
 ]
 
@@ -41,6 +43,8 @@ MODEL_MODULES = [
     "matchmaker.review.models",
     "matchmaker.challenges.models",
     "matchmaker.roadshow.models",
+    "matchmaker.providers.models",
+    "matchmaker.scenarios.models",
 ]
 
 

@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 from matchmaker.matching import embeddings
 from matchmaker.matching.index import KINDS, PostingIndex, text_hash
 from matchmaker.postings.models import Expert, Need, Result
+from matchmaker.providers.models import Provider
 from matchmaker.text import tokenize
 
 log = logging.getLogger(__name__)
 
-MODELS = {"result": Result, "need": Need, "expert": Expert}
-KIND_OF = {Result: "result", Need: "need", Expert: "expert"}
+MODELS = {"result": Result, "need": Need, "expert": Expert, "provider": Provider}
+KIND_OF = {Result: "result", Need: "need", Expert: "expert", Provider: "provider"}
 # Above this many changed postings in one commit, the commit only marks the index stale
 # and the next search (or `flask index rebuild|verify`) embeds them in batches: a bulk
 # import must not wait for one embedding per row inside its transaction.

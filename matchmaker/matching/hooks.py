@@ -14,10 +14,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from matchmaker.postings.models import Expert, Need, Result
+from matchmaker.providers.models import Provider
 
 log = logging.getLogger(__name__)
 _KEY = "matching_changes"
-_KIND = {Result: "result", Need: "need", Expert: "expert"}
+_KIND = {Result: "result", Need: "need", Expert: "expert", Provider: "provider"}
 _installed = False
 
 

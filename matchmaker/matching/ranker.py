@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.constants import REGIONS
 from matchmaker.postings.models import Expert, Need, Result
+from matchmaker.providers.models import Provider
 
-Kind = Literal["result", "need", "expert"]
+Kind = Literal["result", "need", "expert", "provider"]
 
 
 @dataclass
@@ -80,9 +81,9 @@ class Weights:
 
 WEIGHTS = Weights()
 MODES = ("hybrid", "bm25", "dense")
-MODEL_OF = {"result": Result, "need": Need, "expert": Expert}
+MODEL_OF = {"result": Result, "need": Need, "expert": Expert, "provider": Provider}
 # Postings that may be shown as matches (closed, archived and draft ones may not).
-VISIBLE = {"result": ("published",), "need": ("open",), "expert": ("published",)}
+VISIBLE = {"result": ("published",), "need": ("open",), "expert": ("published",), "provider": ("published",)}
 MATURITY_LEVEL = {"实验室阶段": 0.25, "小试": 0.5, "中试": 0.75, "产业化": 1.0}
 HENAN_CITIES = set(REGIONS) | {"济源", "河南"}
 # Scores within this distance of the best one are "comparably relevant". Embedding similarities
@@ -304,6 +305,7 @@ _LIGHT_COLUMNS = {
     "result": ("region", "maturity", "price_wan"),
     "need": ("region", "budget_wan", "deadline"),
     "expert": ("region",),
+    "provider": ("region",),
 }
 
 

@@ -15,7 +15,7 @@ from matchmaker.matching import ranker
 from matchmaker.postings.models import Expert, Need, Result
 from matchmaker.text.pipeline import normalize, synonyms
 
-KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "专家人才"}
+KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "专家人才", "provider": "科技服务机构"}
 MODEL_OF = {"result": Result, "need": Need, "expert": Expert}
 
 
