@@ -32,6 +32,7 @@ CLI_MODULES = [
     "matchmaker.challenges.cli",
     "matchmaker.roadshow.cli",
     "matchmaker.admin.cli",
+    "matchmaker.providers.cli",
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.
