@@ -13,10 +13,10 @@ from matchmaker.api import bp
 from matchmaker.api.errors import ApiError, int_arg, json_body, write
 from matchmaker.extensions import db
 from matchmaker.postings import services as postings
+from matchmaker.postings.services import PostingError
 from matchmaker.providers import services
 from matchmaker.providers.models import Provider, ServiceRequest
 from matchmaker.providers.ranking import item_dict, rank_providers_for_result
-from matchmaker.providers.services import ProviderError
 
 FILTER_KEYS = ("type", "field", "region", "trl", "q")
 
@@ -61,7 +61,7 @@ def list_providers():
     per_page = int_arg(request.args, "per_page", current_app.config["PAGE_SIZE"], hi=100)
     try:
         filters = services.validate_filters(db.session, {k: request.args.get(k) for k in FILTER_KEYS})
-    except ProviderError as exc:
+    except PostingError as exc:
         raise ApiError(exc.message, exc.field) from None
     pagination = db.paginate(services.list_query(filters), page=page, per_page=per_page, error_out=False)
     return jsonify(
@@ -88,7 +88,7 @@ def update_provider(ref: str):
         raise _forbidden()
     data = json_body()
     data.pop("id", None)
-    write(lambda: services.update_provider(db.session, obj, data, actor=current_user), ProviderError)
+    write(lambda: services.update_provider(db.session, obj, data, actor=current_user), PostingError)
     return jsonify(_serialize(obj))
 
 
@@ -150,7 +150,7 @@ def create_service_request():
     provider = _provider(str(data.get("provider") or ""))
     req = write(
         lambda: services.submit_request(db.session, current_user, provider, result, data.get("message")),
-        ProviderError,
+        PostingError,
     )
     return jsonify(services.request_row(req)), 201
 
@@ -168,7 +168,7 @@ def decide_service_request(req_id: int, action: str):
     data = request.get_json(silent=True) or {}
     write(
         lambda: services.decide_request(db.session, current_user, req, action, data.get("reply")),
-        ProviderError,
+        PostingError,
     )
     return jsonify(services.request_row(req))
 
@@ -181,6 +181,6 @@ def raise_trl(req_id: int):
     data = json_body()
     write(
         lambda: services.raise_trl(db.session, current_user, req, data.get("trl"), data.get("trl_evidence")),
-        ProviderError,
+        PostingError,
     )
     return jsonify(services.request_row(req) | {"result_trl": req.result.trl})

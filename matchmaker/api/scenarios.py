@@ -14,10 +14,10 @@ from matchmaker.api import bp
 from matchmaker.api.errors import ApiError, int_arg, json_body, write
 from matchmaker.extensions import db
 from matchmaker.postings import services as postings
+from matchmaker.postings.services import PostingError
 from matchmaker.scenarios import services
 from matchmaker.scenarios.models import Application, Scenario
 from matchmaker.scenarios.ranking import item_dict, rank_results_for_scenario
-from matchmaker.scenarios.services import ScenarioError
 
 
 def _require_login() -> None:
@@ -60,7 +60,7 @@ def list_scenarios():
     per_page = int_arg(request.args, "per_page", current_app.config["PAGE_SIZE"], hi=100)
     try:
         filters = services.validate_filters(db.session, {k: request.args.get(k) for k in ("field", "region")})
-    except ScenarioError as exc:
+    except PostingError as exc:
         raise ApiError(exc.message, exc.field) from None
     include_closed = request.args.get("status") == "all"
     pagination = db.paginate(
@@ -88,7 +88,7 @@ def create_scenario():
         lambda: services.create_scenario(
             db.session, data, organization=current_user.organization, owner=current_user
         ),
-        ScenarioError,
+        PostingError,
     )
     return jsonify(_serialize(obj)), 201
 
@@ -129,7 +129,7 @@ def apply_scenario(ref: str):
             raise ApiError(f"科技成果 {data['result']} 不存在", "result", status=404)
     app = write(
         lambda: services.apply(db.session, current_user, scenario, data.get("proposal"), result),
-        ScenarioError,
+        PostingError,
     )
     return jsonify(services.application_dict(app)), 201
 
@@ -155,5 +155,5 @@ def advance_application(app_id: int, status: str):
     if not services.can_manage(current_user, app.scenario):
         raise _forbidden()
     data = request.get_json(silent=True) or {}
-    write(lambda: services.advance(db.session, current_user, app, status, data.get("note")), ScenarioError)
+    write(lambda: services.advance(db.session, current_user, app, status, data.get("note")), PostingError)
     return jsonify(services.application_dict(app))

@@ -32,4 +32,6 @@ def seeded(app):
 
 @pytest.fixture
 def seeded_results():
-    return [json.loads(line) for line in (SEED / "postings.jsonl").open(encoding="utf-8") if '"result"' in line]
+    return [
+        json.loads(line) for line in (SEED / "postings.jsonl").open(encoding="utf-8") if '"result"' in line
+    ]
