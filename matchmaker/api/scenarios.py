@@ -12,31 +12,13 @@ from sqlalchemy import select
 
 from matchmaker.api import bp
 from matchmaker.api.errors import ApiError, int_arg, json_body, write
+from matchmaker.api.postings import _forbidden, _require_login
 from matchmaker.extensions import db
 from matchmaker.postings import services as postings
 from matchmaker.postings.services import PostingError
 from matchmaker.scenarios import services
 from matchmaker.scenarios.models import Application, Scenario
 from matchmaker.scenarios.ranking import item_dict, rank_results_for_scenario
-
-
-def _require_login() -> None:
-    if not current_user.is_authenticated:
-        raise ApiError("请先登录", status=401)
-
-
-def _forbidden():
-    from matchmaker.accounts.services import audit
-
-    audit(
-        db.session,
-        "permission_denied",
-        current_user,
-        target=f"{request.method} {request.path}",
-        ip=request.remote_addr,
-    )
-    db.session.commit()
-    return ApiError("无权执行此操作", status=403)
 
 
 def _scenario(ref: str) -> Scenario:

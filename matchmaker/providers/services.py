@@ -21,6 +21,7 @@ from matchmaker.postings.services import (
     PostingError,
     _amount,
     _email,
+    _flatten_contact,
     _phone,
     _text,
     clean_trl,
@@ -51,14 +52,9 @@ def _int(value: Any, field: str, label: str, *, lo: int = 0, hi: int = 100000) -
 
 def clean_provider(session: Session, data: dict, *, partial: bool = False) -> dict:
     """Validated attributes for a Provider; raises ProviderError naming the key."""
-    data = dict(data)
-    contact = data.pop("contact", None)
-    if isinstance(contact, dict):
-        for k in ("name", "phone", "email"):
-            if k in contact:
-                data.setdefault(f"contact_{k}", contact[k])
     out: dict[str, Any] = {}
     try:
+        data = _flatten_contact(data)
         if not partial or "name" in data:
             out["name"] = _text(data.get("name"), "name", "机构名称", required=True, max_len=200, min_len=4)
         if not partial or "type" in data:

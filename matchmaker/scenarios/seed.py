@@ -9,12 +9,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.accounts.models import User
 from matchmaker.postings.services import get_or_create_organization
+from matchmaker.providers.seed import _account
 from matchmaker.scenarios.models import Scenario
 from matchmaker.scenarios.services import clean_scenario, create_scenario
 
-DEMO_PASSWORD = "Henan2026demo"
 DEMO_ACCOUNTS = {"SC04": ("scene@demo.cn", "钱工")}
 
 
@@ -36,15 +35,7 @@ def seed(session: Session, seed_dir: Path) -> int:
             region=org_info.get("region"),
             org_type=org_info.get("type"),
         )
-        owner = None
-        if ext in DEMO_ACCOUNTS:
-            email, name = DEMO_ACCOUNTS[ext]
-            owner = session.scalar(select(User).where(User.email == email))
-            if owner is None:
-                owner = User(email=email, name=name, role="enterprise", organization=org)
-                session.add(owner)
-            owner.set_password(DEMO_PASSWORD)
-            owner.active, owner.failed_logins, owner.locked_until = True, 0, None
+        owner = _account(session, *DEMO_ACCOUNTS[ext], org) if ext in DEMO_ACCOUNTS else None
         obj = session.scalar(select(Scenario).where(Scenario.external_id == ext))
         if obj is None:
             create_scenario(session, data, organization=org, owner=owner, external_id=ext)

@@ -21,6 +21,7 @@ from matchmaker.postings.services import (
     _amount,
     _deadline,
     _email,
+    _flatten_contact,
     _phone,
     _text,
     find_field,
@@ -43,14 +44,9 @@ class ScenarioError(PostingError):
 
 
 def clean_scenario(session: Session, data: dict, *, partial: bool = False) -> dict:
-    data = dict(data)
-    contact = data.pop("contact", None)
-    if isinstance(contact, dict):
-        for k in ("name", "phone", "email"):
-            if k in contact:
-                data.setdefault(f"contact_{k}", contact[k])
     out: dict[str, Any] = {}
     try:
+        data = _flatten_contact(data)
         if not partial or "title" in data:
             out["title"] = _text(
                 data.get("title"), "title", "场景名称", required=True, max_len=200, min_len=4
