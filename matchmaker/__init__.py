@@ -19,6 +19,8 @@ BLUEPRINTS = [
     "matchmaker.challenges.views",
     "matchmaker.roadshow.views",
     "matchmaker.admin.views",
+    "matchmaker.providers.views",
+    "matchmaker.scenarios.views",
     "matchmaker.api",
     "matchmaker.jobs.views",
 ]
@@ -32,6 +34,7 @@ CLI_MODULES = [
     "matchmaker.roadshow.cli",
     "matchmaker.admin.cli",
     "matchmaker.jobs.cli",
+    "matchmaker.providers.cli",
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.
@@ -44,6 +47,8 @@ MODEL_MODULES = [
     "matchmaker.challenges.models",
     "matchmaker.roadshow.models",
     "matchmaker.submissions.models",
+    "matchmaker.providers.models",
+    "matchmaker.scenarios.models",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →

@@ -52,3 +52,23 @@ DEFAULT_FIELDS = [
     "现代农业",
     "生物医药",
 ]
+
+# 技术就绪度 (TRL) after GB/T 22900-2022 《科学技术研究项目评价通则》: nine levels.
+TRL_LEVELS = {
+    1: "发现基本原理",
+    2: "形成技术概念或应用设想",
+    3: "关键功能通过实验室验证（概念验证）",
+    4: "实验室环境下原理样机验证",
+    5: "相关环境下部件或小试验证",
+    6: "相关环境下系统原型验证（中试）",
+    7: "实际环境下系统样机验证",
+    8: "定型并完成试生产",
+    9: "规模化应用（产业化）",
+}
+# The old four-step maturity mapped onto TRL (the migration and the form default use this).
+MATURITY_TRL = {"实验室阶段": 3, "小试": 4, "中试": 6, "产业化": 9}
+
+
+def trl_maturity(trl: int) -> str:
+    """The maturity band a readiness level falls in (1–3 实验室阶段 … 8–9 产业化)."""
+    return "实验室阶段" if trl <= 3 else "小试" if trl <= 5 else "中试" if trl <= 7 else "产业化"

@@ -16,6 +16,8 @@ from matchmaker.api import (  # noqa: E402
     matching,  # noqa: E402,F401
     openapi,  # noqa: E402,F401
     postings,  # noqa: E402,F401
+    providers,  # noqa: E402,F401
     review,  # noqa: E402,F401
     roadshow,  # noqa: E402,F401
+    scenarios,  # noqa: E402,F401
 )

@@ -22,7 +22,7 @@ from matchmaker.postings.services import PostingError
 PLURALS = {"results": "result", "needs": "need", "experts": "expert"}
 CAN_EDIT = {"result": can_edit_result, "need": can_edit_need, "expert": can_edit_expert}
 CREATOR_ROLE = {"result": "researcher", "need": "enterprise"}
-FILTER_KEYS = ("field", "region", "maturity", "status", "q")
+FILTER_KEYS = ("field", "region", "maturity", "trl_min", "trl_max", "status", "q")
 
 
 def _write(fn):

@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 from matchmaker.matching import embeddings
 from matchmaker.matching.index import KINDS, PostingIndex, SegmentGap, text_hash
 from matchmaker.postings.models import Expert, Need, Result
+from matchmaker.providers.models import Provider
 from matchmaker.text import tokenize
 
 log = logging.getLogger(__name__)
 
-MODELS = {"result": Result, "need": Need, "expert": Expert}
-KIND_OF = {Result: "result", Need: "need", Expert: "expert"}
+MODELS = {"result": Result, "need": Need, "expert": Expert, "provider": Provider}
+KIND_OF = {Result: "result", Need: "need", Expert: "expert", Provider: "provider"}
 EMBED_BATCH = 32
 # Delta segments since the base before the writer compacts them into a new base.
 COMPACT_SEGMENTS = 64

@@ -17,7 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired
 
-from matchmaker.constants import MATURITIES, NEED_STATUSES, REGIONS, RESULT_STATUSES, TRANSFER_MODES
+from matchmaker.constants import (
+    MATURITIES,
+    NEED_STATUSES,
+    REGIONS,
+    RESULT_STATUSES,
+    TRANSFER_MODES,
+    TRL_LEVELS,
+)
 
 LIST_HINT = "多个用逗号或顿号分隔，例如：热误差、数控机床"
 
@@ -67,6 +74,13 @@ class ResultForm(_PostingForm):
     maturity = _select(
         "成熟度", [(m, m) for m in MATURITIES], "请选择成熟度", validators=[DataRequired("请选择成熟度")]
     )
+    trl = _select(
+        "技术就绪度（TRL）",
+        [(str(k), f"{k} 级：{v}") for k, v in TRL_LEVELS.items()],
+        "按成熟度默认",
+        description="GB/T 22900 九级；留空时按成熟度取默认级别",
+    )
+    trl_evidence = TextAreaField("就绪度依据", description="如检测报告编号、中试记录、用户证明")
     transfer_modes = MultiCheckboxField(
         "合作方式", choices=[(m, m) for m in TRANSFER_MODES], validate_choice=False
     )

@@ -29,7 +29,17 @@ COMMON_KEYS = {"id", "kind", "title", "description", "field", "keywords", "organ
 # Extension keys (documented in docs/posting-format.md): contact, patent_numbers, team, status.
 KNOWN_KEYS = {
     "result": COMMON_KEYS
-    | {"maturity", "transfer_modes", "price_wan", "patent_numbers", "team", "contact", "status"},
+    | {
+        "maturity",
+        "trl",
+        "trl_evidence",
+        "transfer_modes",
+        "price_wan",
+        "patent_numbers",
+        "team",
+        "contact",
+        "status",
+    },
     "need": COMMON_KEYS | {"budget_wan", "deadline", "contact", "status"},
 }
 MODELS = {"result": Result, "need": Need}

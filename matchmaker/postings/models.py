@@ -29,6 +29,13 @@ class Field(db.Model):
         return f"<Field {self.name}>"
 
 
+def _default_trl(context) -> int | None:
+    """A result inserted without a level gets its maturity's usual one (every writer, not only forms)."""
+    from matchmaker.constants import MATURITY_TRL
+
+    return MATURITY_TRL.get(context.get_current_parameters().get("maturity") or "")
+
+
 class Result(db.Model):
     """科技成果: a research result offered for transfer."""
 
@@ -41,6 +48,9 @@ class Result(db.Model):
     field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     maturity: Mapped[str | None] = mapped_column(String(20))
+    # 技术就绪度 1–9 (GB/T 22900) and what shows it was reached (检测报告、中试记录…).
+    trl: Mapped[int | None] = mapped_column(index=True, default=_default_trl)
+    trl_evidence: Mapped[str | None] = mapped_column(Text)
     patent_numbers: Mapped[list] = mapped_column(JSON, default=list)
     transfer_modes: Mapped[list] = mapped_column(JSON, default=list)
     price_wan: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))

@@ -29,7 +29,7 @@ from matchmaker.postings.services import (
 )
 
 # Other areas' seeders, called after ours when present: matchmaker.<area>.seed.seed(session, seed_dir)
-AREA_SEEDERS = ["review", "challenges", "roadshow"]
+AREA_SEEDERS = ["review", "challenges", "roadshow", "providers", "scenarios"]
 
 
 @dataclass

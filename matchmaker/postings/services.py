@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 from matchmaker.accounts.models import Organization, User
 from matchmaker.constants import (
     MATURITIES,
+    MATURITY_TRL,
     NEED_STATUSES,
     ORG_TYPES,
     REGIONS,
     RESULT_STATUSES,
     TRANSFER_MODES,
+    TRL_LEVELS,
 )
 from matchmaker.localtime import local_today
 from matchmaker.postings.models import Expert, Field, Need, Result
@@ -268,6 +270,14 @@ def clean_result(session: Session, data: dict, *, partial: bool = False, current
     out = _common(session, data, partial)
     if not partial or "maturity" in data:
         out["maturity"] = _choice(data.get("maturity"), "maturity", "成熟度", MATURITIES)
+    trl = clean_trl(data.get("trl")) if "trl" in data else None
+    if trl is not None:
+        out["trl"] = trl
+    elif out.get("maturity") or ("trl" in data and not partial):
+        # no level given: the maturity's usual level (实验室阶段 3, 小试 4, 中试 6, 产业化 9)
+        out["trl"] = MATURITY_TRL.get(out.get("maturity") or "")
+    if "trl_evidence" in data:
+        out["trl_evidence"] = _text(data["trl_evidence"], "trl_evidence", "就绪度依据", max_len=500)
     if "transfer_modes" in data:
         modes = split_list(data["transfer_modes"], "transfer_modes", "合作方式")
         for m in modes:
@@ -282,6 +292,23 @@ def clean_result(session: Session, data: dict, *, partial: bool = False, current
     if "status" in data:
         out["status"] = _choice(data["status"], "status", "状态", RESULT_STATUSES, required=True)
     return out
+
+
+def clean_trl(value: Any, field: str = "trl", *, required: bool = False) -> int | None:
+    """A readiness level 1–9 (技术就绪度) from an int or its text."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise PostingError("请填写技术就绪度（1–9 级）", field)
+        return None
+    if isinstance(value, bool):
+        raise PostingError("技术就绪度须为 1–9 的整数", field)
+    try:
+        level = int(str(value).strip())
+    except ValueError:
+        raise PostingError("技术就绪度须为 1–9 的整数", field) from None
+    if str(level) != str(value).strip() or level not in TRL_LEVELS:
+        raise PostingError("技术就绪度须为 1–9 的整数", field)
+    return level
 
 
 def clean_need(session: Session, data: dict, *, partial: bool = False, current=None) -> dict:
@@ -549,6 +576,14 @@ def validate_filters(session: Session, kind: str, args: dict) -> dict:
         if kind != "result":
             raise PostingError("只有科技成果可以按成熟度筛选", "maturity")
         out["maturity"] = _choice(args["maturity"], "maturity", "成熟度", MATURITIES)
+    for key, label in (("trl_min", "最低就绪度"), ("trl_max", "最高就绪度")):
+        if args.get(key):
+            if kind != "result":
+                raise PostingError("只有科技成果可以按技术就绪度筛选", key)
+            try:
+                out[key] = clean_trl(args[key], key)
+            except PostingError:
+                raise PostingError(f"{label}须为 1–9 的整数", key) from None
     if args.get("status"):
         out["status"] = _choice(args["status"], "status", "状态", list(STATUS_CHOICES[kind]) + ["all"])
     if args.get("q"):
@@ -574,6 +609,10 @@ def list_query(kind: str, filters: dict, user=None) -> Select:
         stmt = stmt.where(model.region == filters["region"])
     if filters.get("maturity"):
         stmt = stmt.where(model.maturity == filters["maturity"])
+    if filters.get("trl_min"):
+        stmt = stmt.where(model.trl >= filters["trl_min"])
+    if filters.get("trl_max"):
+        stmt = stmt.where(model.trl <= filters["trl_max"])
     status = filters.get("status") or DEFAULT_STATUS[kind]
     if status != "all":
         stmt = stmt.where(model.status == status)
@@ -635,6 +674,8 @@ def to_dict(obj, *, with_contact: bool) -> dict:
     if obj.kind == "result":
         data.update(
             maturity=obj.maturity,
+            trl=obj.trl,
+            trl_evidence=obj.trl_evidence,
             transfer_modes=list(obj.transfer_modes or []),
             price_wan=obj.price_wan,
             patent_numbers=list(obj.patent_numbers or []),

@@ -21,7 +21,7 @@ from matchmaker.accounts.permissions import (
     can_see_contact,
     roles_required,
 )
-from matchmaker.constants import MATURITIES, REGIONS
+from matchmaker.constants import MATURITIES, REGIONS, TRL_LEVELS
 from matchmaker.extensions import db
 from matchmaker.postings import services
 from matchmaker.postings.forms import FORMS
@@ -75,7 +75,9 @@ def _detail_url(obj) -> str:
 
 
 def list_view(kind: Kind):
-    args = {k: request.args.get(k, "").strip() for k in ("field", "region", "maturity", "status", "q")}
+    args = {
+        k: request.args.get(k, "").strip() for k in ("field", "region", "maturity", "trl_min", "status", "q")
+    }
     problems = []
     while True:
         try:
@@ -109,6 +111,7 @@ def list_view(kind: Kind):
         fields=_active_fields(),
         regions=REGIONS,
         maturities=MATURITIES,
+        trl_levels=TRL_LEVELS,
         statuses=STATUS_CHOICES[kind.name],
         can_create=current_user.is_authenticated
         and current_user.role in (kind.creator_role, "broker", "admin"),
@@ -126,6 +129,8 @@ def detail_view(kind: Kind, posting_id: int):
     }
     if kind.name == "result":
         from matchmaker.postings.models import Expert, expert_results
+
+        context["trl_levels"] = TRL_LEVELS
 
         context["experts"] = db.session.scalars(
             select(Expert).join(expert_results).where(expert_results.c.result_id == obj.id)

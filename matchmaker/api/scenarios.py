@@ -1,0 +1,141 @@
+"""JSON API for application scenarios (应用场景): list, detail, matches, applications and trace.
+
+/api/v1/scenarios, /scenarios/<id>, /scenarios/<id>/matches, /scenarios/<id>/applications,
+/scenario-applications/<id>[/<status>]
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from matchmaker.api import bp
+from matchmaker.api.errors import ApiError, int_arg, json_body, write
+from matchmaker.api.postings import _forbidden, _require_login
+from matchmaker.extensions import db
+from matchmaker.postings import services as postings
+from matchmaker.postings.services import PostingError
+from matchmaker.scenarios import services
+from matchmaker.scenarios.models import Application, Scenario
+from matchmaker.scenarios.ranking import item_dict, rank_results_for_scenario
+
+
+def _scenario(ref: str) -> Scenario:
+    obj = None
+    if ref.isdigit():
+        obj = db.session.get(Scenario, int(ref))
+    if obj is None:
+        obj = db.session.scalar(select(Scenario).where(Scenario.external_id == ref))
+    if obj is None:
+        raise ApiError(f"应用场景 {ref} 不存在", status=404)
+    return obj
+
+
+def _serialize(s: Scenario) -> dict:
+    return services.to_dict(s, with_contact=services.can_manage(current_user, s))
+
+
+@bp.get("/scenarios")
+def list_scenarios():
+    page = int_arg(request.args, "page", 1, hi=100000)
+    per_page = int_arg(request.args, "per_page", current_app.config["PAGE_SIZE"], hi=100)
+    try:
+        filters = services.validate_filters(db.session, {k: request.args.get(k) for k in ("field", "region")})
+    except PostingError as exc:
+        raise ApiError(exc.message, exc.field) from None
+    include_closed = request.args.get("status") == "all"
+    pagination = db.paginate(
+        services.list_query(filters, include_closed), page=page, per_page=per_page, error_out=False
+    )
+    return jsonify(
+        {
+            "items": [_serialize(s) for s in pagination.items],
+            "page": page,
+            "per_page": per_page,
+            "total": pagination.total,
+            "pages": pagination.pages,
+        }
+    )
+
+
+@bp.post("/scenarios")
+def create_scenario():
+    _require_login()
+    if not services.can_publish(current_user):
+        raise _forbidden()
+    data = json_body()
+    data.pop("id", None)
+    obj = write(
+        lambda: services.create_scenario(
+            db.session, data, organization=current_user.organization, owner=current_user
+        ),
+        PostingError,
+    )
+    return jsonify(_serialize(obj)), 201
+
+
+@bp.get("/scenarios/<ref>")
+def get_scenario(ref: str):
+    return jsonify(_serialize(_scenario(ref)))
+
+
+@bp.get("/scenarios/<ref>/matches")
+def scenario_matches(ref: str):
+    """场景找成果: published results of other organisations, best first, with explanations."""
+    scenario = _scenario(ref)
+    top = int_arg(request.args, "top", 10, hi=50)
+    items = rank_results_for_scenario(db.session, scenario, top)
+    return jsonify({"scenario": scenario.external_id, "items": [item_dict(it) for it in items]})
+
+
+@bp.get("/scenarios/<ref>/applications")
+def scenario_applications(ref: str):
+    _require_login()
+    scenario = _scenario(ref)
+    stmt = select(Application).where(Application.scenario_id == scenario.id).order_by(Application.id)
+    if not services.can_manage(current_user, scenario):
+        stmt = stmt.where(Application.organization_id == current_user.organization_id)
+    return jsonify({"items": [services.application_dict(a) for a in db.session.scalars(stmt)]})
+
+
+@bp.post("/scenarios/<ref>/applications")
+def apply_scenario(ref: str):
+    _require_login()
+    scenario = _scenario(ref)
+    data = json_body()
+    result = None
+    if data.get("result"):
+        result = postings.find_posting(db.session, "result", data["result"])
+        if result is None:
+            raise ApiError(f"科技成果 {data['result']} 不存在", "result", status=404)
+    app = write(
+        lambda: services.apply(db.session, current_user, scenario, data.get("proposal"), result),
+        PostingError,
+    )
+    return jsonify(services.application_dict(app)), 201
+
+
+def _application(app_id: int) -> Application:
+    _require_login()
+    app = db.session.get(Application, app_id)
+    if app is None:
+        raise ApiError(f"申报 {app_id} 不存在", status=404)
+    if not services.can_see_application(current_user, app):
+        raise _forbidden()
+    return app
+
+
+@bp.get("/scenario-applications/<int:app_id>")
+def get_application(app_id: int):
+    return jsonify(services.application_dict(_application(app_id)))
+
+
+@bp.post("/scenario-applications/<int:app_id>/<any(shortlisted, piloting, demonstration, rejected):status>")
+def advance_application(app_id: int, status: str):
+    app = _application(app_id)
+    if not services.can_manage(current_user, app.scenario):
+        raise _forbidden()
+    data = request.get_json(silent=True) or {}
+    write(lambda: services.advance(db.session, current_user, app, status, data.get("note")), PostingError)
+    return jsonify(services.application_dict(app))

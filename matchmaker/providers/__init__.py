@@ -1,0 +1,1 @@
+"""科技服务机构: proof-of-concept centres, pilot bases, incubators and test labs, and service requests."""

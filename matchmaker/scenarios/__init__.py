@@ -1,0 +1,1 @@
+"""应用场景: scenarios opened by departments and large enterprises, applications and pilots."""
