@@ -30,6 +30,7 @@ CLI_MODULES = [
     "matchmaker.challenges.cli",
     "matchmaker.roadshow.cli",
     "matchmaker.admin.cli",
+    "matchmaker.trading.cli",
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.
@@ -41,6 +42,7 @@ MODEL_MODULES = [
     "matchmaker.review.models",
     "matchmaker.challenges.models",
     "matchmaker.roadshow.models",
+    "matchmaker.trading.models",
 ]
 
 

@@ -18,4 +18,5 @@ from matchmaker.api import (  # noqa: E402
     postings,  # noqa: E402,F401
     review,  # noqa: E402,F401
     roadshow,  # noqa: E402,F401
+    trading,  # noqa: E402,F401
 )
