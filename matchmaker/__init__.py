@@ -19,6 +19,7 @@ BLUEPRINTS = [
     "matchmaker.challenges.views",
     "matchmaker.roadshow.views",
     "matchmaker.admin.views",
+    "matchmaker.trading.views",
     "matchmaker.api",
 ]
 
