@@ -44,6 +44,7 @@ MODEL_MODULES = [
     "matchmaker.challenges.models",
     "matchmaker.roadshow.models",
     "matchmaker.trading.models",
+    "matchmaker.trading.investors",
 ]
 
 

@@ -142,3 +142,142 @@ def auctions_close(auction_id: int):
         raise ApiError("挂牌/竞价不存在", status=404)
     auction = _run(services.close_auction, db.session, auction, actor=user)
     return jsonify(services.auction_dict(auction))
+
+
+# ---------------------------------------------------------------- investors / 投资机构
+
+
+def _investor(investor_id: int):
+    from matchmaker.trading.investors import Investor
+
+    inv = db.session.get(Investor, investor_id)
+    if inv is None:
+        raise ApiError("投资机构不存在", status=404)
+    return inv
+
+
+@bp.get("/investors")
+def investors_list():
+    """投资机构列表 (fund_type)."""
+    from matchmaker.trading.investors import FUND_TYPES, Investor, investor_dict
+
+    query = select(Investor).order_by(Investor.id)
+    fund_type = request.args.get("fund_type")
+    if fund_type:
+        if fund_type not in FUND_TYPES:
+            raise ApiError("fund_type 须为 angel、vc、pe 或 guidance", "fund_type")
+        query = query.where(Investor.fund_type == fund_type)
+    return jsonify({"items": [investor_dict(i) for i in db.session.scalars(query)]})
+
+
+@bp.post("/investors")
+def investors_create():
+    """登记投资机构画像 (investor users for themselves; brokers on behalf of one)."""
+    from matchmaker.trading.investors import investor_dict, save_investor
+
+    inv = _run(save_investor, db.session, _user(), json_body())
+    return jsonify(investor_dict(inv)), 201
+
+
+@bp.put("/investors/<int:investor_id>")
+def investors_update(investor_id: int):
+    from matchmaker.trading.investors import investor_dict, save_investor
+
+    inv = _run(save_investor, db.session, _user(), json_body(), _investor(investor_id))
+    return jsonify(investor_dict(inv))
+
+
+@bp.get("/results/<int:result_id>/investors")
+def result_investors(result_id: int):
+    """为成果推荐投资机构: ranked with explanations (brokers, admins, the result's organisation)."""
+    from matchmaker.postings.models import Result
+    from matchmaker.trading.investors import investor_dict, rank_investors_for_result, result_trl
+
+    user = _user()
+    result = db.session.get(Result, result_id)
+    if result is None or (result.status != "published" and not services.is_broker(user)):
+        raise ApiError("科技成果不存在", status=404)
+    if not (
+        services.is_broker(user) or user.organization_id == result.organization_id or user.role == "investor"
+    ):
+        raise ApiError("只有技术经纪人、成果方或投资机构可以查看投资机构推荐", status=403)
+    top = int_arg(request.args, "top", 10, 1, 100)
+    ranked = rank_investors_for_result(db.session, result, top=top)
+    return jsonify(
+        {
+            "result_id": result.id,
+            "trl": result_trl(result),
+            "items": [
+                {
+                    "investor": investor_dict(r.investor),
+                    "score": round(r.score, 4),
+                    "components": {k: round(v, 4) for k, v in r.components.items()},
+                    "explanation": r.explanation,
+                }
+                for r in ranked
+            ],
+        }
+    )
+
+
+@bp.get("/interests")
+def interests_list():
+    """投资意向看板 (brokers see all; an investor sees its own)."""
+    from matchmaker.trading.investors import INTEREST_STAGES, Interest, Investor, interest_dict
+
+    user = _user()
+    query = select(Interest).order_by(Interest.updated_at.desc(), Interest.id.desc())
+    if not services.is_broker(user):
+        if user.role != "investor":
+            raise ApiError("只有技术经纪人或投资机构可以查看投资意向", status=403)
+        query = query.join(Investor).where(Investor.user_id == user.id)
+    stage = request.args.get("stage")
+    if stage:
+        if stage not in INTEREST_STAGES:
+            raise ApiError("stage 须为 intent、meeting、diligence、invested 或 dropped", "stage")
+        query = query.where(Interest.stage == stage)
+    return jsonify({"items": [interest_dict(i) for i in db.session.scalars(query)]})
+
+
+@bp.post("/investors/<int:investor_id>/interests")
+def interests_create(investor_id: int):
+    """登记投资意向 (`result_id`, optional `talk_id` and `note`)."""
+    from matchmaker.postings.models import Result
+    from matchmaker.trading.investors import interest_dict, record_interest
+
+    user = _user()
+    data = json_body()
+    try:
+        result = db.session.get(Result, int(data.get("result_id")))
+    except (TypeError, ValueError):
+        raise ApiError("请填写科技成果编号 result_id（整数）", "result_id") from None
+    if result is None:
+        raise ApiError("科技成果不存在", "result_id", status=404)
+    talk_id = data.get("talk_id")
+    interest = _run(
+        record_interest, db.session, user, _investor(investor_id), result, talk_id, data.get("note")
+    )
+    return jsonify(interest_dict(interest)), 201
+
+
+@bp.post("/interests/<int:interest_id>/stage")
+def interests_move(interest_id: int):
+    """约谈 / 尽调 / 投资 (`amount_wan`, `share_pct`) / 放弃 (`note`)."""
+    from matchmaker.trading.investors import Interest, interest_dict, move_interest
+
+    user = _user()
+    interest = db.session.get(Interest, interest_id)
+    if interest is None:
+        raise ApiError("投资意向不存在", status=404)
+    data = json_body()
+    interest = _run(
+        move_interest,
+        db.session,
+        user,
+        interest,
+        data.get("to_stage"),
+        amount_wan=data.get("amount_wan"),
+        share_pct=data.get("share_pct"),
+        note=data.get("note"),
+    )
+    return jsonify(interest_dict(interest))
