@@ -45,6 +45,7 @@ MODEL_MODULES = [
     "matchmaker.roadshow.models",
     "matchmaker.trading.models",
     "matchmaker.trading.investors",
+    "matchmaker.trading.rights",
 ]
 
 

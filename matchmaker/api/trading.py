@@ -281,3 +281,57 @@ def interests_move(interest_id: int):
         note=data.get("note"),
     )
     return jsonify(interest_dict(interest))
+
+
+# ---------------------------------------------------------------- rights / 赋权
+
+
+def _flag(name: str) -> bool | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if raw not in ("0", "1", "true", "false"):
+        raise ApiError(f"参数 {name} 须为 1 或 0", name)
+    return raw in ("1", "true")
+
+
+@bp.get("/results/<int:result_id>/rights")
+def result_rights(result_id: int):
+    """成果权属 (anyone who may see the result)."""
+    from matchmaker.postings.models import Result
+    from matchmaker.trading.rights import Rights, rights_dict
+
+    result = db.session.get(Result, result_id)
+    if result is None:
+        raise ApiError("科技成果不存在", status=404)
+    rights = db.session.scalar(select(Rights).where(Rights.result_id == result_id))
+    return jsonify(rights_dict(rights) if rights else {"result_id": result_id, "ownership_mode": None})
+
+
+@bp.put("/results/<int:result_id>/rights")
+def result_rights_set(result_id: int):
+    """登记/修改赋权: ownership_mode, inventor_shares, use_term_years, separately_managed, carrier_company."""
+    from matchmaker.postings.models import Result
+    from matchmaker.trading.rights import rights_dict, set_rights
+
+    user = _user()
+    result = db.session.get(Result, result_id)
+    if result is None:
+        raise ApiError("科技成果不存在", status=404)
+    rights = _run(set_rights, db.session, user, result, json_body())
+    return jsonify(rights_dict(rights))
+
+
+@bp.get("/rights")
+def rights_list():
+    """权属筛选 for brokers (mode, separately_managed, has_carrier)."""
+    from matchmaker.trading.rights import rights_dict, rights_query
+
+    user = _user()
+    if not services.is_broker(user):
+        raise ApiError("只有技术经纪人或管理员可以查看权属台账", status=403)
+    try:
+        query = rights_query(request.args.get("mode"), _flag("separately_managed"), _flag("has_carrier"))
+    except TradingError as exc:
+        raise ApiError(exc.message, exc.field) from None
+    return jsonify({"items": [rights_dict(r) for r in db.session.scalars(query)]})

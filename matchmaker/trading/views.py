@@ -86,3 +86,21 @@ def export_xlsx():
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": "attachment; filename=auctions.xlsx"},
     )
+
+
+@bp.get("/rights")
+@roles_required("broker", "admin")
+def rights():
+    """成果权属台账 for brokers, filterable, with its Excel export."""
+    from matchmaker.trading.rights import OWNERSHIP_MODES, rights_query, workbook
+
+    mode = request.args.get("mode") if request.args.get("mode") in OWNERSHIP_MODES else None
+    flag = {"1": True, "0": False}.get(request.args.get("separately_managed", ""))
+    rows = db.session.scalars(rights_query(mode, flag)).all()
+    if request.args.get("format") == "xlsx":
+        return Response(
+            workbook(rows),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": "attachment; filename=rights.xlsx"},
+        )
+    return render_template("trading/rights.html", rows=rows, modes=OWNERSHIP_MODES)
