@@ -46,6 +46,7 @@ MODEL_MODULES = [
     "matchmaker.trading.models",
     "matchmaker.trading.investors",
     "matchmaker.trading.rights",
+    "matchmaker.trading.conversions",
 ]
 
 

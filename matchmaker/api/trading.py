@@ -335,3 +335,42 @@ def rights_list():
     except TradingError as exc:
         raise ApiError(exc.message, exc.field) from None
     return jsonify({"items": [rights_dict(r) for r in db.session.scalars(query)]})
+
+
+# ---------------------------------------------------------------- 拨投结合
+
+
+@bp.get("/projects/<int:project_id>/conversions")
+def project_conversions(project_id: int):
+    """拨投结合条款与转股记录 of a grant project."""
+    from matchmaker.trading.conversions import Conversion, conversion_dict
+
+    _user()
+    rows = db.session.scalars(
+        select(Conversion).where(Conversion.project_id == project_id).order_by(Conversion.id)
+    )
+    return jsonify({"items": [conversion_dict(c) for c in rows]})
+
+
+@bp.post("/projects/<int:project_id>/conversions")
+def project_conversions_add(project_id: int):
+    """约定条款: `milestone_id`, `fund_name`, `amount_wan`, `share_pct` (brokers/admins)."""
+    from matchmaker.challenges.models import Project
+    from matchmaker.trading.conversions import add_clause, conversion_dict
+
+    user = _user()
+    project = db.session.get(Project, project_id)
+    if project is None:
+        raise ApiError("立项项目不存在", status=404)
+    clause = _run(add_clause, db.session, user, project, json_body())
+    return jsonify(conversion_dict(clause)), 201
+
+
+@bp.get("/conversions/totals")
+def conversions_totals():
+    """按基金、按产业立题的拨投结合合计 (admins and brokers)."""
+    from matchmaker.trading.conversions import totals
+
+    if not services.is_broker(_user()):
+        raise ApiError("只有技术经纪人或管理员可以查看拨投结合合计", status=403)
+    return jsonify(totals(db.session))

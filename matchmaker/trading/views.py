@@ -17,8 +17,8 @@ from matchmaker.webforms import save_form
 bp = Blueprint("trading", __name__, url_prefix="/trading")
 
 
-@bp.app_template_filter("wan")
-def wan(value) -> str:
+@bp.app_template_filter("wan_num")
+def wan_num(value) -> str:
     """万元 without trailing zeros, as the live view's JavaScript shows them (100, 112.5)."""
     if value is None:
         return "—"
@@ -33,6 +33,21 @@ def _filtered():
     if mode in MODES:
         query = query.where(Auction.mode == mode)
     return query
+
+
+@bp.app_template_global("grant_conversion")
+def grant_conversion(milestone):
+    """拨投结合 clause of a milestone, for the trace page (None when there is none)."""
+    from matchmaker.trading.conversions import Conversion
+
+    return db.session.scalar(select(Conversion).where(Conversion.milestone_id == milestone.id))
+
+
+@bp.app_template_global("grant_conversion_totals")
+def grant_conversion_totals():
+    from matchmaker.trading.conversions import totals
+
+    return totals(db.session)
 
 
 @bp.get("/auctions")
