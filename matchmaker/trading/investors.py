@@ -425,3 +425,62 @@ def interest_dict(i: Interest) -> dict:
         "share_pct": i.share_pct,
         "history": i.history,
     }
+
+
+def workbook(funds: list[Investor], interests: list[Interest]) -> bytes:
+    """投资机构与投资意向 Excel export."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "投资机构"
+    ws.append(
+        [
+            "编号",
+            "名称",
+            "所属机构",
+            "基金类型",
+            "关注领域",
+            "TRL 下限",
+            "TRL 上限",
+            "单笔下限（万元）",
+            "单笔上限（万元）",
+            "地区",
+        ]
+    )
+    for i in funds:
+        ws.append(
+            [
+                i.id,
+                i.name,
+                i.organization.name,
+                i.fund_type_label,
+                "、".join(i.fields or []),
+                i.trl_min,
+                i.trl_max,
+                i.ticket_min_wan,
+                i.ticket_max_wan,
+                "、".join(i.regions or []),
+            ]
+        )
+    ws2 = wb.create_sheet("投资意向")
+    ws2.append(["编号", "投资机构", "科技成果", "阶段", "金额（万元）", "持股比例（%）", "阶段记录"])
+    for x in interests:
+        ws2.append(
+            [
+                x.id,
+                x.investor.name,
+                x.result.title,
+                x.stage_label,
+                x.amount_wan,
+                x.share_pct,
+                "；".join(
+                    f"{INTEREST_STAGES.get(h['stage'], h['stage'])} {h['at'][:10]}" for h in x.history or []
+                ),
+            ]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -119,3 +119,24 @@ def rights():
             headers={"Content-Disposition": "attachment; filename=rights.xlsx"},
         )
     return render_template("trading/rights.html", rows=rows, modes=OWNERSHIP_MODES)
+
+
+@bp.get("/investors")
+@roles_required("broker", "admin")
+def investors():
+    """投资机构与投资意向看板 for brokers, with its Excel export."""
+    from matchmaker.trading.investors import INTEREST_STAGES, Interest, Investor, workbook
+
+    stage = request.args.get("stage") if request.args.get("stage") in INTEREST_STAGES else None
+    query = select(Interest).order_by(Interest.updated_at.desc(), Interest.id.desc())
+    if stage:
+        query = query.where(Interest.stage == stage)
+    interests = db.session.scalars(query).all()
+    funds = db.session.scalars(select(Investor).order_by(Investor.id)).all()
+    if request.args.get("format") == "xlsx":
+        return Response(
+            workbook(funds, interests),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": "attachment; filename=investors.xlsx"},
+        )
+    return render_template("trading/investors.html", funds=funds, interests=interests, stages=INTEREST_STAGES)

@@ -102,3 +102,26 @@ def test_interest_moves_through_the_pipeline_with_dates_and_amounts(app, db, mar
     board = _client(app, market.broker).get("/api/v1/interests?stage=invested").get_json()
     assert [i["id"] for i in board["items"]] == [interest["id"]]
     assert len(db.session.scalars(select(AuditLog).where(AuditLog.action == "investor.interest")).all()) == 4
+
+
+def test_broker_board_and_export(app, db, market):
+    import io
+
+    from openpyxl import load_workbook
+
+    fund = f.user("investor", org=f.organization("投资机构", name="中原科创风投"))
+    db.session.commit()
+    client = _client(app, fund)
+    inv = _investor(client, ticket_min_wan=100, ticket_max_wan=2000)
+    interest = client.post(
+        f"/api/v1/investors/{inv['id']}/interests", json={"result_id": market.result.id}
+    ).get_json()
+    client.post(f"/api/v1/interests/{interest['id']}/stage", json={"to_stage": "meeting"})
+    assert client.get("/trading/investors").status_code == 403
+    broker = _client(app, market.broker)
+    page = broker.get("/trading/investors?stage=meeting").get_data(as_text=True)
+    assert "中原科创风投" in page and market.result.title in page and "约谈" in page
+    assert market.result.title not in broker.get("/trading/investors?stage=invested").get_data(as_text=True)
+    wb = load_workbook(io.BytesIO(broker.get("/trading/investors?format=xlsx").data))
+    assert list(wb["投资机构"].values)[1][1:4] == ("中原科创风投", "中原科创风投", "风险投资（VC）")
+    assert list(wb["投资意向"].values)[1][3] == "约谈"
