@@ -21,6 +21,7 @@ BLUEPRINTS = [
     "matchmaker.admin.views",
     "matchmaker.providers.views",
     "matchmaker.scenarios.views",
+    "matchmaker.trading.views",
     "matchmaker.api",
     "matchmaker.jobs.views",
 ]
@@ -35,6 +36,7 @@ CLI_MODULES = [
     "matchmaker.admin.cli",
     "matchmaker.jobs.cli",
     "matchmaker.providers.cli",
+    "matchmaker.trading.cli",
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.
@@ -49,6 +51,10 @@ MODEL_MODULES = [
     "matchmaker.submissions.models",
     "matchmaker.providers.models",
     "matchmaker.scenarios.models",
+    "matchmaker.trading.models",
+    "matchmaker.trading.investors",
+    "matchmaker.trading.rights",
+    "matchmaker.trading.conversions",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →

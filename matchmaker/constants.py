@@ -1,6 +1,6 @@
 """Controlled vocabularies shared across features (受控词表)."""
 
-ORG_TYPES = ["高校", "科研院所", "企业", "技术转移机构", "政府部门"]
+ORG_TYPES = ["高校", "科研院所", "企业", "技术转移机构", "政府部门", "投资机构"]
 
 # Henan's cities plus the two special zones.
 REGIONS = [
@@ -25,7 +25,13 @@ REGIONS = [
     "航空港区",
 ]
 
-ROLES = {"researcher": "科研人员", "enterprise": "企业用户", "broker": "技术经纪人", "admin": "管理员"}
+ROLES = {
+    "researcher": "科研人员",
+    "enterprise": "企业用户",
+    "broker": "技术经纪人",
+    "admin": "管理员",
+    "investor": "投资机构",
+}
 
 MATURITIES = ["实验室阶段", "小试", "中试", "产业化"]
 TRANSFER_MODES = ["转让", "许可", "作价入股", "合作开发", "技术服务"]

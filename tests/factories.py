@@ -29,7 +29,13 @@ def organization(type: str = "企业", name: str | None = None, region: str = "�
     return obj
 
 
-ROLE_ORG = {"enterprise": "企业", "researcher": "高校", "broker": "技术转移机构", "admin": "政府部门"}
+ROLE_ORG = {
+    "enterprise": "企业",
+    "researcher": "高校",
+    "broker": "技术转移机构",
+    "admin": "政府部门",
+    "investor": "投资机构",
+}
 
 
 def user(role: str = "enterprise", org: Organization | None = None, password: str = PASSWORD, **kw) -> User:

@@ -20,4 +20,5 @@ from matchmaker.api import (  # noqa: E402
     review,  # noqa: E402,F401
     roadshow,  # noqa: E402,F401
     scenarios,  # noqa: E402,F401
+    trading,  # noqa: E402,F401
 )

@@ -785,6 +785,9 @@ def accept_milestone(
         target=f"milestone:{milestone.id}",
         detail=("通过" if passed else "未通过") + f"：{note}",
     )
+    from matchmaker.trading.conversions import on_milestone_accepted  # 拨投结合: converts on pass
+
+    on_milestone_accepted(session, milestone, user)
     return milestone
 
 
