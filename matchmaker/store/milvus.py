@@ -163,6 +163,7 @@ class MilvusStore:
 
         target, opts = parse_url(url)
         self.url = url
+        self.lite_path = target if url.startswith("milvus-lite:") else None
         self.bm25 = bm25 or opts.get("bm25", "jieba")
         if self.bm25 not in BM25_MODES:
             raise StoreError(f"bm25 须为 {' 或 '.join(BM25_MODES)}，而不是 {self.bm25!r}")
@@ -451,4 +452,9 @@ class MilvusStore:
         return Stats(len(ids), ids_checksum(ids), self._version(kind))
 
     def close(self) -> None:
+        """Close the connection; for milvus-lite also stop its in-process server (the data stays)."""
         self.client.close()
+        if self.lite_path:
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(self.lite_path)
