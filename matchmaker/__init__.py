@@ -30,6 +30,7 @@ CLI_MODULES = [
     "matchmaker.challenges.cli",
     "matchmaker.roadshow.cli",
     "matchmaker.admin.cli",
+    "matchmaker.store.cli",  # after matching.cli: adds to its `index` group
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.

@@ -194,9 +194,16 @@ class MilvusStore:
         if name in self._ready:
             return True
         if self.client.has_collection(name):
-            self._ready.add(name)
+            self._load(name)
             return True
         return False
+
+    def _load(self, name: str) -> None:
+        # a collection of a restarted server (or reopened milvus-lite file) starts released
+        state = self.client.get_load_state(name).get("state")
+        if getattr(state, "name", str(state)) != "Loaded":
+            self.client.load_collection(name)
+        self._ready.add(name)
 
     def _create(self, kind: str, dim: int) -> None:
         from pymilvus import DataType, Function, FunctionType, MilvusClient
@@ -241,8 +248,10 @@ class MilvusStore:
         from pymilvus import DataType, MilvusClient
 
         name = self._meta_name()
-        if name in self._ready or self.client.has_collection(name):
-            self._ready.add(name)
+        if name in self._ready:
+            return name
+        if self.client.has_collection(name):
+            self._load(name)
             return name
         schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
@@ -262,8 +271,10 @@ class MilvusStore:
         return version
 
     def _version(self, kind: str) -> int:
-        if not self.client.has_collection(self._meta_name()):
-            return 0
+        if self._meta_name() not in self._ready:
+            if not self.client.has_collection(self._meta_name()):
+                return 0
+            self._load(self._meta_name())
         rows = self.client.get(self._meta_name(), ids=[self.collection(kind)], output_fields=["version"])
         return int(rows[0]["version"]) if rows else 0
 
