@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-SUITES = ["matching", "roadshow"]
+SUITES = ["matching", "roadshow", "store"]
 
 
 def main(argv: list[str]) -> int:
