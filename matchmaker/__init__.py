@@ -37,6 +37,7 @@ CLI_MODULES = [
     "matchmaker.jobs.cli",
     "matchmaker.providers.cli",
     "matchmaker.trading.cli",
+    "matchmaker.store.cli",  # after matching.cli: adds to its `index` group
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.

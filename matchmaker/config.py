@@ -42,6 +42,8 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": _json_dumps}
         self.SECRET_KEY = overrides.pop("SECRET_KEY", None) or _secret_key(instance)
         self.INDEX_DIR = Path(env("MATCHMAKER_INDEX_DIR", PROJECT_ROOT / "indexes"))
+        # embedded (FAISS + BM25 files) | milvus-lite:///path/file.db | milvus://host:19530
+        self.VECTOR_STORE = env("MATCHMAKER_VECTOR_STORE", "embedded")
         # Empty means the packaged default model (see matchmaker.matching.embeddings).
         self.EMBEDDING_MODEL = env("MATCHMAKER_EMBEDDING_MODEL", "")
         self.SEED_DIR = Path(env("MATCHMAKER_SEED_DIR", PROJECT_ROOT / "seed_data"))

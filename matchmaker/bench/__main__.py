@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-SUITES = ["matching", "roadshow", "chain"]
+SUITES = ["matching", "roadshow", "chain", "store"]
 
 
 def main(argv: list[str]) -> int:
