@@ -185,7 +185,7 @@ def check_api_write():
         audit_refusal(f"跨站请求 Origin: {origin[:100]}")
         return error_response(403, "跨站请求被拒绝", field="Origin")
     if request.content_length and not request.is_json:
-        return error_response(415, "请求体须为 application/json", field="Content-Type")
+        return error_response(400, "请求体须为 JSON 对象（Content-Type: application/json）", field="body")
     return None
 
 
