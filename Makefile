@@ -42,10 +42,11 @@ db: venv
 	@$(FLASK) index verify --fix
 
 # Production serving: gunicorn (MATCHMAKER_WORKERS web processes) plus the background worker,
-# started together by honcho from the Procfile; Ctrl-C stops both.
+# started together by honcho from the Procfile; Ctrl-C stops both. It serves plain HTTP on
+# loopback, so the Secure cookie flag is off unless set; behind an HTTPS proxy set it to 1.
 run: db
 	@echo "==> 启动 gunicorn（$(MATCHMAKER_WORKERS) 个 web 进程，http://127.0.0.1:5000）与后台 worker；Ctrl-C 同时停止"
-	@MATCHMAKER_JOBS=worker $(BIN)/honcho -f Procfile start
+	@MATCHMAKER_JOBS=worker MATCHMAKER_SECURE_COOKIES=$${MATCHMAKER_SECURE_COOKIES:-0} $(BIN)/honcho -f Procfile start
 
 # Development: the single-process Flask server; indexing and proposals run inline after each commit.
 dev: db
