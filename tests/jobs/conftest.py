@@ -36,6 +36,7 @@ class Procs:
             "MATCHMAKER_QUEUE_FILE": str(tmp_path / "huey.db"),
             "MATCHMAKER_SECRET_KEY": "live-test",
             "MATCHMAKER_JOBS": "worker",
+            "MATCHMAKER_SECURE_COOKIES": "0",  # plain HTTP on loopback, as under `make run`
             "MATCHMAKER_AUTO_PROPOSE": "1",
             "MATCHMAKER_EMBEDDING_MODEL": str(app.config.get("EMBEDDING_MODEL") or ""),
             "HF_HUB_OFFLINE": "1",
