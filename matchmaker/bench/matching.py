@@ -229,6 +229,7 @@ def run_size(size, sources, base_vecs, query_vecs, posts):
             "SECRET_KEY": "bench",
             "INSTANCE_PATH": tmp / "instance",
             "INDEX_DIR": tmp / "indexes",
+            "AUTO_PROPOSE": False,
         }
     )
     app.config["_BENCH_FIELDS"] = [s["field"] for s in sources]
@@ -413,6 +414,7 @@ def main() -> None:
             "SECRET_KEY": "bench",
             "INSTANCE_PATH": Path(tempfile.mkdtemp()) / "instance",
             "INDEX_DIR": Path(tempfile.mkdtemp()) / "indexes",
+            "AUTO_PROPOSE": False,
         }
     )
     posts = recombine(sources, max(SIZES))

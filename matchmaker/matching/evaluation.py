@@ -110,6 +110,8 @@ def _app(tmp: Path, model: str | None):
             "INSTANCE_PATH": tmp / "instance",
             "INDEX_DIR": tmp / "indexes",
             "EMBEDDING_MODEL": model or "",
+            # a throw-away database to measure ranking: no automatic proposals on import
+            "AUTO_PROPOSE": False,
         }
     )
 
