@@ -45,8 +45,8 @@ def evaluate(seed_dir: Path = SEED, labels_dir: Path = LABELS, *, model: str | N
                 "INSTANCE_PATH": tmp / "instance",
                 "INDEX_DIR": tmp / "indexes",
                 "EMBEDDING_MODEL": model or "",
-            # a throw-away database to measure ranking: no automatic proposals on import
-            "AUTO_PROPOSE": False,
+                # a throw-away database to measure ranking: no automatic proposals on import
+                "AUTO_PROPOSE": False,
             }
         )
         with app.app_context():
