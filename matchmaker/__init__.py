@@ -96,11 +96,16 @@ def register_config(app: Flask, config: Config | dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from matchmaker.extensions import csrf, db, login_manager, migrate
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from matchmaker.extensions import csrf, db, login_manager, migrate, sqlite_for_several_processes
 
     for name in MODEL_MODULES:
         importlib.import_module(name)
     db.init_app(app)
+    if not event.contains(Engine, "connect", sqlite_for_several_processes):
+        event.listen(Engine, "connect", sqlite_for_several_processes)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

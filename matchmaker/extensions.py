@@ -34,3 +34,19 @@ csrf = CSRFProtect()
 def utcnow() -> datetime:
     """Naive UTC timestamp: SQLite keeps no time zone, so we store UTC everywhere."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+SQLITE_BUSY_MS = 30000
+
+
+def sqlite_for_several_processes(dbapi_connection, connection_record) -> None:
+    """SQLite shared by gunicorn workers, the worker and the CLI: WAL lets readers run beside
+    the one writer, and a busy timeout makes a second writer wait instead of failing."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
