@@ -99,8 +99,9 @@ def test_cli_learn_and_evaluate_print_figures(app, db):
         assert out.exit_code == 0 and "AUC" in out.output and "nDCG@10" in out.output
     out = runner.invoke(args=["evaluate", "--feedback", "--json"])
     assert json.loads(out.output)["decisions"] > 0
-    out = runner.invoke(args=["evaluate"])
-    assert out.exit_code == 2 and "--feedback" in out.output
+    # Files come as a set of three (without any, evaluate runs the dev and test sets).
+    out = runner.invoke(args=["evaluate", "--needs", __file__])
+    assert out.exit_code == 2 and "--qrels" in out.output
     out = runner.invoke(args=["learn"])
     assert out.exit_code == 0, out.output
     assert "当前权重 AUC" in out.output and "学习权重 AUC" in out.output and "已启用" in out.output
