@@ -68,14 +68,15 @@ def _best_per_enterprise(
     result: Result,
     threshold: float,
     needs_filter=None,
-    need_best: dict[int, float] | None = None,
+    need_scores: dict[int, dict[int, float]] | None = None,
 ) -> dict[int, tuple[float, Need, dict]]:
     """Enterprise organisation → (score, need, explanation) of its best open need that wants
     this result: the result must be among the need's comparably relevant matches (within
-    RELEVANCE_GAP of the need's best result) and score ≥ threshold. Embedding scores are
+    RELEVANCE_GAP of the need's best result, both scored from the need's side, since the two
+    directions weigh fields differently) and score ≥ threshold. Embedding scores are
     compressed, so an absolute threshold alone would count every enterprise as interested.
-    `need_best` caches each need's best result score across calls."""
-    need_best = {} if need_best is None else need_best
+    `need_scores` caches each need's ranked results (result id → score) across calls."""
+    need_scores = {} if need_scores is None else need_scores
     best: dict[int, tuple[float, Need, dict]] = {}
     for item in rank_needs_for_result(db, result, top=RANK_DEPTH):
         need = item.item
@@ -83,10 +84,10 @@ def _best_per_enterprise(
             continue
         if needs_filter is not None and not needs_filter(need):
             continue
-        if need.id not in need_best:
-            top = rank_results_for_need(db, need, top=1)
-            need_best[need.id] = top[0].score if top else item.score
-        if item.score < need_best[need.id] - RELEVANCE_GAP:
+        if need.id not in need_scores:
+            need_scores[need.id] = {r.id: r.score for r in rank_results_for_need(db, need, top=RANK_DEPTH)}
+        scores = need_scores[need.id]
+        if result.id not in scores or scores[result.id] < max(scores.values()) - RELEVANCE_GAP:
             continue
         org = need.organization_id
         if org not in best or item.score > best[org][0]:
@@ -96,11 +97,11 @@ def _best_per_enterprise(
 
 def compute_interest(db: DbSession, roadshow: Roadshow) -> None:
     """Refresh each candidate's interested enterprises and demand (需求值)."""
-    need_best: dict[int, float] = {}
+    need_scores: dict[int, dict[int, float]] = {}
     for cand in roadshow.candidates:
         cand.interests.clear()
         db.flush()
-        best = _best_per_enterprise(db, cand.result, roadshow.min_interest, need_best=need_best)
+        best = _best_per_enterprise(db, cand.result, roadshow.min_interest, need_scores=need_scores)
         for org, (score, need, explanation) in best.items():
             cand.interests.append(
                 CandidateInterest(organization_id=org, need_id=need.id, score=score, explanation=explanation)
@@ -127,9 +128,9 @@ def suggest(db: DbSession, roadshow: Roadshow, session: Session, limit: int = 10
             or need.organization.region == session.city
         )
 
-    out, need_best = [], {}
+    out, need_scores = [], {}
     for result in results:
-        best = _best_per_enterprise(db, result, roadshow.min_interest, relevant, need_best)
+        best = _best_per_enterprise(db, result, roadshow.min_interest, relevant, need_scores)
         if best:
             out.append(
                 {"result": result, "demand": sum(s for s, _, _ in best.values()), "enterprises": len(best)}

@@ -56,6 +56,7 @@ class EmbeddedStore:
                 idx, meta, version = None, {}, 0
                 if self.directory is not None and (self.directory / f"{kind}.index.npz").exists():
                     idx = PostingIndex.load(self.directory / f"{kind}.index.npz", self.ann_threshold)
+                    idx.catch_up(self.directory)  # the live engine's delta segments since that base
                     meta_path = self.directory / f"{kind}.meta.json"
                     if meta_path.exists():
                         data = json.loads(meta_path.read_text("utf-8"))

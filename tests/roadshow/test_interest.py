@@ -11,9 +11,9 @@ def test_unrelated_results_get_no_interest(db):
     dumpling = f.result("低糖速冻水饺面皮配方", field_name="食品加工", keywords=["速冻", "水饺"])
     db.session.commit()  # the index follows committed postings
 
-    cache: dict[int, float] = {}
-    wanted = _best_per_enterprise(db.session, thermal, 0.2, need_best=cache)
+    cache: dict[int, dict[int, float]] = {}
+    wanted = _best_per_enterprise(db.session, thermal, 0.2, need_scores=cache)
     assert list(wanted) == [factory.id] and wanted[factory.id][1].id == need.id
     # The raw embedding score of the unrelated pair is still high (compressed similarities),
     # but the result is nowhere near the need's best match, so nobody is counted.
-    assert _best_per_enterprise(db.session, dumpling, 0.2, need_best=cache) == {}
+    assert _best_per_enterprise(db.session, dumpling, 0.2, need_scores=cache) == {}

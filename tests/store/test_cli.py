@@ -71,7 +71,8 @@ def test_migrate_copies_every_vector_and_verify_reports_drift(app, postings, tmp
     # migrating again mirrors the source: the deleted posting leaves the target
     again = runner.invoke(args=["index", "migrate", "--to", url])
     assert again.exit_code == 0, again.output
-    assert runner.invoke(args=["index", "verify-store", "--store", url]).exit_code == 0
+    mirrored = runner.invoke(args=["index", "verify-store", "--store", url])
+    assert mirrored.exit_code == 0, mirrored.output
     assert runner.invoke(args=["index", "compact", "--store", url]).exit_code == 0
 
 
