@@ -1,7 +1,11 @@
 """`python -m matchmaker.bench [matching|roadshow ...]`: run the benchmarks."""
 
 import importlib
+import os
 import sys
+
+# Benches measure the model, not the vector cache (and their subprocesses inherit this).
+os.environ["MATCHMAKER_VECTOR_CACHE"] = "0"
 
 SUITES = ["matching", "roadshow", "chain", "store"]
 

