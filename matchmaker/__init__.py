@@ -81,6 +81,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     register_template_helpers(app)
     register_cli(app)
     register_pipeline(app)
+    register_schedule(app)
     return app
 
 
@@ -127,6 +128,24 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(importlib.import_module(name).bp)
 
 
+# What the background worker runs on a timetable (定时任务), as (name, cron "m h dom mon dow"
+# in UTC, huey's clock, "module:function"). Each function is `fn(session) -> summary`; the job
+# commits after it. `flask jobs run NAME` runs one now. 16:05 UTC is 00:05 北京时间.
+SCHEDULE = [
+    ("auctions.close_due", "* * * * *", "matchmaker.trading.services:close_due_auctions"),
+    ("needs.close_expired", "5 16 * * *", "matchmaker.postings.services:close_expired_needs_job"),
+    ("roadshow.resume_solves", "* * * * *", "matchmaker.roadshow.services:resume_stalled_solves"),
+]
+
+# Long actions the web hands to the worker (后台任务), as (name, "module:function"). Each is
+# `fn(session, *args)`, writes its own progress to the database and commits its work;
+# `jobs.submit(app, name, *args)` queues one (a thread in the web process when JOBS=inline).
+TASKS = [
+    ("roadshow.solve", "matchmaker.roadshow.services:run_plan_job"),
+    ("postings.import", "matchmaker.postings.import_jobs:run_job"),
+]
+
+
 def register_security(app: Flask) -> None:
     from matchmaker import security
 
@@ -154,3 +173,9 @@ def register_pipeline(app: Flask) -> None:
     from matchmaker import pipeline
 
     pipeline.init_app(app, PIPELINE)
+
+
+def register_schedule(app: Flask) -> None:
+    from matchmaker import jobs
+
+    jobs.init_app(app, SCHEDULE, TASKS)

@@ -18,6 +18,20 @@ MESSAGES = {
 }
 
 
+class DomainError(ValueError):
+    """A problem the user can fix (业务错误), raised by services: a plain-Chinese message, the
+    input field at fault and an HTTP status. The one error type of the platform; `init_app`
+    maps it to a JSON body under /api/ and to an error page elsewhere, and forms show it
+    beside the field it names."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 400, **extra):
+        super().__init__(message)
+        self.message, self.field, self.status, self.extra = message, field, status, extra
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -57,6 +71,16 @@ def init_app(app: Flask) -> None:
     def forbidden(exc):
         audit_refusal(exc.description if _custom(exc) else None)
         return error_response(403, getattr(exc, "description", None) if _custom(exc) else None)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        from matchmaker.extensions import db
+
+        if exc.status == 403:
+            audit_refusal(exc.message)  # rolls back first
+        else:
+            db.session.rollback()
+        return error_response(exc.status, exc.message, exc.field, **exc.extra)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

@@ -46,8 +46,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     # Brokers own fields and regions (set by the admin); empty means all.
     broker_fields: Mapped[list] = mapped_column(JSON, default=list)
     broker_regions: Mapped[list] = mapped_column(JSON, default=list)

@@ -13,20 +13,13 @@ from sqlalchemy.orm import Session
 
 from matchmaker.accounts.models import ApiToken, AuditLog, Organization, OrganizationClaim, User
 from matchmaker.constants import ORG_TYPES, REGIONS, ROLES
+from matchmaker.errors import DomainError
 from matchmaker.extensions import utcnow
 
 PASSWORD_RULE = "密码至少 10 位，且须同时包含字母和数字"
 
 # Which organisation types each self-registered role may belong to.
 ROLE_ORG_TYPES = {"enterprise": ["企业"], "researcher": ["高校", "科研院所"]}
-
-
-class AccountError(ValueError):
-    """A problem the user can fix; the message is plain Chinese."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
 
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -45,12 +38,12 @@ def clean_credit_code(value, *, required: bool) -> str | None:
     code = (value or "").strip().upper()
     if not code:
         if required:
-            raise AccountError("认领已有机构须填写统一社会信用代码", "credit_code")
+            raise DomainError("认领已有机构须填写统一社会信用代码", "credit_code")
         return None
     if len(code) != 18 or any(ch not in CREDIT_CODE_CHARS for ch in code):
-        raise AccountError("统一社会信用代码须为 18 位数字或大写字母", "credit_code")
+        raise DomainError("统一社会信用代码须为 18 位数字或大写字母", "credit_code")
     if credit_code_check_digit(code[:17]) != code[17]:
-        raise AccountError("统一社会信用代码校验位不正确，请核对", "credit_code")
+        raise DomainError("统一社会信用代码校验位不正确，请核对", "credit_code")
     return code
 
 
@@ -59,13 +52,13 @@ def store_document(directory: Path, filename: str | None, content: bytes | None,
     (original name, stored path) or (None, None)."""
     if not content:
         if required:
-            raise AccountError("请上传营业执照或单位授权函（PDF 或图片）", "document")
+            raise DomainError("请上传营业执照或单位授权函（PDF 或图片）", "document")
         return None, None
     suffix = Path(filename or "").suffix.lower()
     if suffix not in DOCUMENT_TYPES:
-        raise AccountError("证明材料须为 PDF、JPG 或 PNG 文件", "document")
+        raise DomainError("证明材料须为 PDF、JPG 或 PNG 文件", "document")
     if len(content) > MAX_DOCUMENT_BYTES:
-        raise AccountError("证明材料不能超过 5 MB", "document")
+        raise DomainError("证明材料不能超过 5 MB", "document")
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{uuid.uuid4().hex}{suffix}"
     path.write_bytes(content)
@@ -114,21 +107,21 @@ def register(
     of that organisation) approves it, the account sits in its own placeholder organisation."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise AccountError("角色无效", "role")
+        raise DomainError("角色无效", "role")
     if org_type not in ORG_TYPES:
-        raise AccountError("机构类型无效", "org_type")
+        raise DomainError("机构类型无效", "org_type")
     if region and region not in REGIONS:
-        raise AccountError("地区须为河南省地市或济源示范区、航空港区", "region")
+        raise DomainError("地区须为河南省地市或济源示范区、航空港区", "region")
     problem = password_problem(password)
     if problem:
-        raise AccountError(problem, "password")
+        raise DomainError(problem, "password")
     if session.scalar(select(User).where(func.lower(User.email) == email)):
-        raise AccountError("该邮箱已注册", "email")
+        raise DomainError("该邮箱已注册", "email")
     org_name = org_name.strip()
     claimed = session.scalar(select(Organization).where(Organization.name == org_name))
     code = clean_credit_code(credit_code, required=claimed is not None)
     if claimed is not None and claimed.credit_code and code != claimed.credit_code:
-        raise AccountError("统一社会信用代码与该机构登记的不一致", "credit_code")
+        raise DomainError("统一社会信用代码与该机构登记的不一致", "credit_code")
     doc_name, doc_path = store_document(
         document_dir or Path("instance/claims"), document_name, document, required=claimed is not None
     )
@@ -183,12 +176,12 @@ def decide_claim(
     """Approve or reject a claim (认领审核). Approving a join moves the account into the
     organisation; approving a new organisation verifies it. Audited either way."""
     if not can_decide_claim(user, claim):
-        raise AccountError("无权审核该认领申请", "claim", status=403)
+        raise DomainError("无权审核该认领申请", "claim", status=403)
     if claim.status != "pending":
-        raise AccountError("该申请已审核", "claim", status=409)
+        raise DomainError("该申请已审核", "claim", status=409)
     reason = (reason or "").strip() or None
     if not approve and not reason:
-        raise AccountError("驳回须填写原因", "reason")
+        raise DomainError("驳回须填写原因", "reason")
     claim.status = "approved" if approve else "rejected"
     claim.reason, claim.decided_by_id, claim.decided_at = reason, user.id, utcnow()
     if approve and claim.kind == "new":
@@ -252,13 +245,51 @@ def _equal_time_check(password: str) -> None:
     check_password_hash(_DUMMY_HASH[0], password or "")
 
 
+def _last_unlock(session: Session, email: str):
+    """When an admin last unlocked that account (解锁): failures before it no longer count."""
+    return session.scalar(
+        select(func.max(AuditLog.at)).where(AuditLog.action == "admin_unlock_user", AuditLog.detail == email)
+    )
+
+
 def _recent_failures(session: Session, since, *, ip: str | None, email: str | None = None) -> int:
     stmt = select(func.count()).where(
         AuditLog.action.in_(("login_failed", "account_locked")), AuditLog.at >= since, AuditLog.ip == ip
     )
     if email is not None:
         stmt = stmt.where(AuditLog.target == email)
+        unlocked = _last_unlock(session, email)
+        if unlocked is not None:
+            stmt = stmt.where(AuditLog.at > unlocked)
     return session.scalar(stmt) or 0
+
+
+def locked_emails(session: Session, emails: list[str], *, max_failed: int, lockout: timedelta) -> set[str]:
+    """Which of these accounts are locked now from at least one address (for the admin's list)."""
+    keys = [e.lower() for e in emails]
+    if not keys:
+        return set()
+    since = utcnow() - lockout
+    rows = session.execute(
+        select(AuditLog.target, AuditLog.ip, func.max(AuditLog.at), func.count())
+        .where(
+            AuditLog.action.in_(("login_failed", "account_locked")),
+            AuditLog.at >= since,
+            AuditLog.target.in_(keys),
+        )
+        .group_by(AuditLog.target, AuditLog.ip)
+    ).all()
+    candidates = {target for target, _, _, count in rows if count >= max_failed}
+    # failures before an unlock do not count: recount those accounts exactly
+    return {
+        target
+        for target in candidates
+        if any(
+            _recent_failures(session, since, ip=ip, email=target) >= max_failed
+            for t, ip, _, _ in rows
+            if t == target
+        )
+    }
 
 
 def authenticate(
@@ -295,8 +326,6 @@ def authenticate(
     if not user.active:
         audit(session, "login_disabled", user, ip=ip)
         return LoginOutcome(None, "账号已停用，请联系管理员")
-    user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
     audit(session, "login", user, ip=ip)
     return LoginOutcome(user)
@@ -317,11 +346,11 @@ def create_token(session: Session, user: User, name: str, scopes: str, days: int
 
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
-        raise AccountError("令牌名称须为 1–100 字", "name")
+        raise DomainError("令牌名称须为 1–100 字", "name")
     if scopes not in ApiToken.SCOPES:
-        raise AccountError("权限须为只读或读写", "scopes")
+        raise DomainError("权限须为只读或读写", "scopes")
     if not 1 <= int(days) <= 365:
-        raise AccountError("有效期须在 1 到 365 天之间", "days")
+        raise DomainError("有效期须在 1 到 365 天之间", "days")
     token = "mm_" + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id,
@@ -338,7 +367,7 @@ def create_token(session: Session, user: User, name: str, scopes: str, days: int
 
 def revoke_token(session: Session, row: ApiToken, user: User) -> None:
     if row.user_id != user.id:
-        raise AccountError("无权撤销该令牌", "token", status=403)
+        raise DomainError("无权撤销该令牌", "token", status=403)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.flush()

@@ -9,7 +9,6 @@ from sqlalchemy import or_, select
 from matchmaker.accounts.forms import ClaimDecisionForm, LoginForm, RegisterForm, SettingsForm, TokenForm
 from matchmaker.accounts.models import ApiToken, OrganizationClaim
 from matchmaker.accounts.services import (
-    AccountError,
     audit,
     authenticate,
     can_decide_claim,
@@ -18,6 +17,7 @@ from matchmaker.accounts.services import (
     register,
     revoke_token,
 )
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.security import is_db_id, revoke_sessions, safe_next, start_session
 
@@ -80,7 +80,7 @@ def register_view():
                 document=upload.read() if upload else None,
                 document_dir=Path(current_app.instance_path) / "claims",
             )
-        except AccountError as exc:
+        except DomainError as exc:
             db.session.rollback()
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
@@ -123,7 +123,7 @@ def token_create():
             _, token = create_token(
                 db.session, current_user, token_form.name.data, token_form.scopes.data, token_form.days.data
             )
-        except AccountError as exc:
+        except DomainError as exc:
             db.session.rollback()
             getattr(token_form, exc.field, token_form.name).errors.append(exc.message)
         else:
@@ -140,7 +140,7 @@ def token_revoke(token_id):
     row = db.session.get(ApiToken, token_id) or abort(404)
     try:
         revoke_token(db.session, row, current_user)
-    except AccountError:
+    except DomainError:
         abort(403)
     db.session.commit()
     flash("令牌已撤销", "success")
@@ -177,7 +177,7 @@ def claims():
             abort(403)
         try:
             decide_claim(db.session, claim, current_user, form.decision.data == "approve", form.reason.data)
-        except AccountError as exc:
+        except DomainError as exc:
             db.session.rollback()
             if exc.status == 403:
                 abort(403)

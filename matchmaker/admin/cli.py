@@ -20,7 +20,8 @@ def register(app: Flask) -> None:
     @click.password_option("--password", help="密码（至少 10 位，含字母和数字）")
     def create_user_command(email, name, role, org_name, org_type, region, password):
         """创建账号（管理员、技术经纪人等），并记入审计日志。"""
-        from matchmaker.admin.services import AdminError, create_user
+        from matchmaker.admin.services import create_user
+        from matchmaker.errors import DomainError
 
         try:
             user = create_user(
@@ -34,7 +35,7 @@ def register(app: Flask) -> None:
                 org_type=org_type,
                 region=region,
             )
-        except AdminError as exc:
+        except DomainError as exc:
             db.session.rollback()
             raise click.ClickException(f"{exc.message}（{exc.field}）") from None
         db.session.commit()

@@ -13,15 +13,10 @@ from sqlalchemy.orm import Session
 from matchmaker.accounts.models import AuditLog, Organization, User
 from matchmaker.accounts.services import audit, password_problem
 from matchmaker.constants import ORG_TYPES, REGIONS, ROLES
+from matchmaker.errors import DomainError
 from matchmaker.postings.models import Expert, Field, Need, Result
 
 STAFF_ROLES = ("broker", "admin")
-
-
-class AdminError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 # ---------------------------------------------------------------- users
@@ -43,24 +38,24 @@ def create_user(
     """Create an account (brokers and admins are made here; others register themselves)."""
     email = (email or "").strip().lower()
     if role not in ROLES:
-        raise AdminError("角色无效", "role")
+        raise DomainError("角色无效", "role")
     if "@" not in email:
-        raise AdminError("邮箱格式不正确", "email")
+        raise DomainError("邮箱格式不正确", "email")
     if session.scalar(select(User).where(func.lower(User.email) == email)):
-        raise AdminError("该邮箱已注册", "email")
+        raise DomainError("该邮箱已注册", "email")
     problem = password_problem(password)
     if problem:
-        raise AdminError(problem, "password")
+        raise DomainError(problem, "password")
     if region and region not in REGIONS:
-        raise AdminError("地区须为河南省地市或济源示范区、航空港区", "region")
+        raise DomainError("地区须为河南省地市或济源示范区、航空港区", "region")
     org_name = (org_name or "").strip()
     if not org_name:
-        raise AdminError("请填写所属机构", "org_name")
+        raise DomainError("请填写所属机构", "org_name")
     org = session.scalar(select(Organization).where(Organization.name == org_name))
     if org is None:
         org_type = org_type or {"broker": "技术转移机构", "admin": "政府部门"}.get(role, "企业")
         if org_type not in ORG_TYPES:
-            raise AdminError("机构类型无效", "org_type")
+            raise DomainError("机构类型无效", "org_type")
         org = Organization(name=org_name, type=org_type, region=region)
         session.add(org)
     user = User(email=email, name=(name or "").strip() or email, role=role, organization=org, phone=phone)
@@ -73,7 +68,7 @@ def create_user(
 
 def set_active(session: Session, actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
-        raise AdminError("不能停用自己的账号", "active")
+        raise DomainError("不能停用自己的账号", "active")
     user.active = active
     audit(
         session,
@@ -85,9 +80,8 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
 
 
 def unlock(session: Session, actor: User, user: User) -> None:
-    user.locked_until = None
-    user.failed_logins = 0
-    audit(session, "admin_unlock_user", actor, target=f"user:{user.id}", detail=user.email)
+    """解锁: the audit entry itself is the unlock; earlier failed logins stop counting."""
+    audit(session, "admin_unlock_user", actor, target=f"user:{user.id}", detail=user.email.lower())
 
 
 def set_broker_scope(
@@ -95,14 +89,14 @@ def set_broker_scope(
 ) -> User:
     """A broker's owned fields and regions (负责领域与地区); empty means all."""
     if user.role != "broker":
-        raise AdminError("只有技术经纪人可以设置负责领域和地区", "role")
+        raise DomainError("只有技术经纪人可以设置负责领域和地区", "role")
     known = set(session.scalars(select(Field.name)))
     bad = [f for f in fields if f not in known]
     if bad:
-        raise AdminError(f"领域“{bad[0]}”不存在", "broker_fields")
+        raise DomainError(f"领域“{bad[0]}”不存在", "broker_fields")
     bad = [r for r in regions if r not in REGIONS]
     if bad:
-        raise AdminError(f"地区“{bad[0]}”无效", "broker_regions")
+        raise DomainError(f"地区“{bad[0]}”无效", "broker_regions")
     user.broker_fields, user.broker_regions = list(fields), list(regions)
     audit(
         session,
@@ -120,12 +114,12 @@ def set_broker_scope(
 def _field_name(session: Session, name: str, current: Field | None = None) -> str:
     name = (name or "").strip()
     if not name:
-        raise AdminError("领域名称不能为空", "name")
+        raise DomainError("领域名称不能为空", "name")
     if len(name) > 50:
-        raise AdminError("领域名称不能超过 50 字", "name")
+        raise DomainError("领域名称不能超过 50 字", "name")
     other = session.scalar(select(Field).where(Field.name == name))
     if other is not None and other is not current:
-        raise AdminError(f"领域“{name}”已存在", "name")
+        raise DomainError(f"领域“{name}”已存在", "name")
     return name
 
 
@@ -136,7 +130,7 @@ def _related(session: Session, names: list[str], own: str) -> list[str]:
         if n == own:
             continue
         if n not in known:
-            raise AdminError(f"相关领域“{n}”不存在", "related")
+            raise DomainError(f"相关领域“{n}”不存在", "related")
         if n not in out:
             out.append(n)
     return out

@@ -13,11 +13,12 @@ from sqlalchemy import func, or_, select
 
 from matchmaker.accounts.models import User
 from matchmaker.accounts.permissions import roles_required
+from matchmaker.accounts.services import locked_emails
 from matchmaker.admin import services
 from matchmaker.admin.forms import BrokerScopeForm, CreateUserForm, FieldForm
-from matchmaker.admin.services import AdminError
 from matchmaker.constants import ROLES
-from matchmaker.extensions import db, utcnow
+from matchmaker.errors import DomainError
+from matchmaker.extensions import db
 from matchmaker.postings.models import Field
 from matchmaker.webforms import save_form
 
@@ -36,7 +37,7 @@ def _admins_only():
 def _submit(form, action, message, endpoint: str):
     """Run an admin service on a valid POST: commit, flash and redirect, or show its error
     beside the field and save nothing. Returns None when the form should be shown again."""
-    obj = save_form(form, action, AdminError)
+    obj = save_form(form, action)
     if obj is None:
         return None
     flash(message(obj), "success")
@@ -70,7 +71,13 @@ def users():
             )
         )
     page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
-    return render_template("admin/users.html", page=page, role=role, q=q, now=utcnow())
+    locked = locked_emails(
+        db.session,
+        [u.email for u in page.items],
+        max_failed=current_app.config["MAX_FAILED_LOGINS"],
+        lockout=current_app.config["LOCKOUT"],
+    )
+    return render_template("admin/users.html", page=page, role=role, q=q, locked=locked)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -100,7 +107,7 @@ def user_active(user_id: int):
     user = _get_user(user_id)
     try:
         services.set_active(db.session, current_user, user, request.form.get("active") == "1")
-    except AdminError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("admin.users"))

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg, json_body, write
+from matchmaker.api.errors import api_user, forbidden, int_arg, json_body, write
 from matchmaker.challenges import reports, services
 from matchmaker.challenges.models import (
     CHALLENGE_STATUSES,
@@ -24,34 +24,17 @@ from matchmaker.challenges.models import (
     Review,
     Topic,
 )
-from matchmaker.challenges.services import ChallengeError
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Field, Need
 
 # ---------------------------------------------------------------- helpers
 
 
-def _write(fn):
-    return write(fn, ChallengeError)
-
-
-def _login(*roles: str):
-    if not current_user.is_authenticated:
-        raise ApiError("请先登录", status=401)
-    if roles and current_user.role not in roles:
-        raise _forbidden()
-    return current_user
-
-
-def _forbidden() -> ApiError:
-    """Audited by the ApiError handler, like every 403."""
-    return ApiError("无权执行此操作", status=403)
-
-
 def _get(model, id_, label: str):
     obj = db.session.get(model, id_)
     if obj is None:
-        raise ApiError(f"{label}不存在", status=404)
+        raise DomainError(f"{label}不存在", status=404)
     return obj
 
 
@@ -60,9 +43,9 @@ def _str(data: dict, key: str, required: bool = False, default: str = "") -> str
     if value is None:
         value = default
     if not isinstance(value, str):
-        raise ApiError(f"{key} 须为字符串", key)
+        raise DomainError(f"{key} 须为字符串", key)
     if required and not value.strip():
-        raise ApiError(f"缺少 {key}", key)
+        raise DomainError(f"缺少 {key}", key)
     return value
 
 
@@ -71,7 +54,7 @@ def _num(data: dict, key: str) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ApiError(f"{key} 须为数字", key)
+        raise DomainError(f"{key} 须为数字", key)
     return float(value)
 
 
@@ -79,10 +62,10 @@ def _int(data: dict, key: str, required: bool = False) -> int | None:
     value = data.get(key)
     if value is None:
         if required:
-            raise ApiError(f"缺少 {key}", key)
+            raise DomainError(f"缺少 {key}", key)
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ApiError(f"{key} 须为整数", key)
+        raise DomainError(f"{key} 须为整数", key)
     return value
 
 
@@ -93,7 +76,7 @@ def _date(data: dict, key: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ApiError(f"{key} 须为 YYYY-MM-DD 格式的日期", key) from None
+        raise DomainError(f"{key} 须为 YYYY-MM-DD 格式的日期", key) from None
 
 
 def _list(data: dict, key: str, of=str) -> list:
@@ -101,7 +84,7 @@ def _list(data: dict, key: str, of=str) -> list:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, of) and not isinstance(v, bool) for v in value):
-        raise ApiError(f"{key} 须为{'字符串' if of is str else '整数'}列表", key)
+        raise DomainError(f"{key} 须为{'字符串' if of is str else '整数'}列表", key)
     return value
 
 
@@ -247,17 +230,17 @@ def api_topics():
 def api_topic(topic_id):
     topic = _get(Topic, topic_id, "题目")
     if topic.status == "draft" and not _staff():
-        raise ApiError("题目不存在", status=404)
+        raise DomainError("题目不存在", status=404)
     return jsonify(topic_dict(topic, full=True))
 
 
 @bp.post("/topics")
 def api_topic_create():
-    user = _login("admin")
+    user = api_user("admin")
     data = json_body()
     field_id = _field_id(data)
     need_ids = _list(data, "need_ids", int)
-    topic = _write(lambda: _save_topic(user, data, field_id, need_ids))
+    topic = write(lambda: _save_topic(user, data, field_id, need_ids))
     return jsonify(topic_dict(topic, full=True)), 201
 
 
@@ -267,7 +250,7 @@ def _field_id(data: dict) -> int | None:
         return None
     fld = db.session.scalar(select(Field).where(Field.name == name)) if isinstance(name, str) else None
     if fld is None:
-        raise ApiError(f"领域“{name}”不存在", "field")
+        raise DomainError(f"领域“{name}”不存在", "field")
     return fld.id
 
 
@@ -289,14 +272,14 @@ def _save_topic(user, data, field_id, need_ids):
 
 @bp.get("/topics/suggestions")
 def api_topic_suggestions():
-    _login("admin", "broker")
+    api_user("admin", "broker")
     from matchmaker.challenges.suggest import GRANULARITY, suggest_topics
 
     field_id = _field_id(request.args)
     min_size = int_arg(request.args, "min_size", 2, 1, 100)
     granularity = request.args.get("granularity") or "medium"
     if granularity not in GRANULARITY:
-        raise ApiError("granularity 须为 " + "、".join(GRANULARITY), "granularity")
+        raise DomainError("granularity 须为 " + "、".join(GRANULARITY), "granularity")
     out = suggest_topics(
         db.session, field_id, request.args.get("region") or None, min_size=min_size, granularity=granularity
     )
@@ -323,7 +306,7 @@ def api_topic_suggestions():
 def api_topic_trace(topic_id):
     topic = _get(Topic, topic_id, "题目")
     if topic.status == "draft" and not _staff():
-        raise ApiError("题目不存在", status=404)
+        raise DomainError("题目不存在", status=404)
     data = reports.trace(db.session, topic)
     return jsonify(
         {
@@ -349,7 +332,7 @@ def _visible(c: Challenge) -> bool:
 def api_challenges():
     status = request.args.get("status")
     if status and status not in CHALLENGE_STATUSES:
-        raise ApiError("status 无效", "status")
+        raise DomainError("status 无效", "status")
     q = select(Challenge).order_by(Challenge.id.desc())
     if status:
         q = q.where(Challenge.status == status)
@@ -362,18 +345,18 @@ def api_challenges():
 def api_challenge(challenge_id):
     c = _get(Challenge, challenge_id, "榜单")
     if not _visible(c):
-        raise ApiError("榜单不存在", status=404)
+        raise DomainError("榜单不存在", status=404)
     return jsonify(challenge_dict(c, full=True))
 
 
 @bp.post("/challenges")
 def api_challenge_create():
-    user = _login()
+    user = api_user()
     data = json_body()
     need = _get(Need, _int(data, "need_id", True), "需求")
     if not services.can_raise(user, need):
-        raise _forbidden()
-    c = _write(
+        raise forbidden()
+    c = write(
         lambda: services.raise_challenge(
             db.session,
             user,
@@ -392,27 +375,27 @@ def api_challenge_create():
 
 @bp.post("/challenges/<int:challenge_id>/transition")
 def api_challenge_transition(challenge_id):
-    user = _login("admin", "broker")
+    user = api_user("admin", "broker")
     c = _get(Challenge, challenge_id, "榜单")
     data = json_body()
     to = _str(data, "to_status", True)
-    _write(lambda: services.transition(db.session, c, to, user, _str(data, "reason")))
+    write(lambda: services.transition(db.session, c, to, user, _str(data, "reason")))
     return jsonify(challenge_dict(c, full=True))
 
 
 @bp.post("/challenges/<int:challenge_id>/reviewers")
 def api_challenge_assign(challenge_id):
-    user = _login("admin")
+    user = api_user("admin")
     c = _get(Challenge, challenge_id, "榜单")
     data = json_body()
     per, cap = _int(data, "per_answer") or 3, _int(data, "max_load") or 5
-    created = _write(lambda: services.assign_reviewers(db.session, c, user, per_answer=per, max_load=cap))
+    created = write(lambda: services.assign_reviewers(db.session, c, user, per_answer=per, max_load=cap))
     return jsonify({"items": [review_dict(r) for r in created]}), 201
 
 
 @bp.get("/challenges/<int:challenge_id>/ranking")
 def api_challenge_ranking(challenge_id):
-    _login("admin", "broker")
+    api_user("admin", "broker")
     c = _get(Challenge, challenge_id, "榜单")
     return jsonify(
         {
@@ -436,11 +419,11 @@ def api_challenge_ranking(challenge_id):
 
 @bp.post("/challenges/<int:challenge_id>/award")
 def api_challenge_award(challenge_id):
-    user = _login("admin")
+    user = api_user("admin")
     c = _get(Challenge, challenge_id, "榜单")
     data = json_body()
     a = _get(Answer, _int(data, "answer_id", True), "方案")
-    project = _write(
+    project = write(
         lambda: services.award_project(
             db.session, c, a, user, funding_wan=_num(data, "funding_wan"), note=_str(data, "note")
         )
@@ -453,26 +436,26 @@ def api_challenge_award(challenge_id):
 
 @bp.get("/challenges/<int:challenge_id>/answers")
 def api_answers(challenge_id):
-    _login()
+    api_user()
     c = _get(Challenge, challenge_id, "榜单")
     return jsonify({"items": [answer_dict(a) for a in c.answers if services.can_see_answer(current_user, a)]})
 
 
 @bp.get("/answers/<int:answer_id>")
 def api_answer(answer_id):
-    _login()
+    api_user()
     a = _get(Answer, answer_id, "方案")
     if not services.can_see_answer(current_user, a):
-        raise _forbidden()
+        raise forbidden()
     return jsonify(answer_dict(a))
 
 
 @bp.post("/challenges/<int:challenge_id>/answers")
 def api_answer_create(challenge_id):
-    user = _login("researcher", "enterprise")
+    user = api_user("researcher", "enterprise")
     c = _get(Challenge, challenge_id, "榜单")
     if not _visible(c):
-        raise ApiError("榜单不存在", status=404)
+        raise DomainError("榜单不存在", status=404)
     data = json_body()
 
     def run():
@@ -498,25 +481,25 @@ def api_answer_create(challenge_id):
             expert_id=_int(data, "expert_id"),
         )
 
-    a = _write(run)
+    a = write(run)
     return jsonify(answer_dict(a)), 201
 
 
 @bp.post("/answers/<int:answer_id>/withdraw")
 def api_answer_withdraw(answer_id):
-    user = _login()
+    user = api_user()
     a = _get(Answer, answer_id, "方案")
     if a.organization_id != user.organization_id:
-        raise _forbidden()
+        raise forbidden()
     data = request.get_json(silent=True) or {}
-    _write(lambda: services.withdraw_answer(db.session, a, user, _str(data, "reason")))
+    write(lambda: services.withdraw_answer(db.session, a, user, _str(data, "reason")))
     return jsonify(answer_dict(a))
 
 
 def _list_of_dicts(data: dict, key: str) -> list[dict]:
     value = data.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ApiError(f'{key} 须为对象列表，如 [{{"due": "2027-06-30", "title": "完成中试"}}]', key)
+        raise DomainError(f'{key} 须为对象列表，如 [{{"due": "2027-06-30", "title": "完成中试"}}]', key)
     return value
 
 
@@ -525,7 +508,7 @@ def _list_of_dicts(data: dict, key: str) -> list[dict]:
 
 @bp.get("/reviews")
 def api_reviews():
-    user = _login()
+    user = api_user()
     expert = services.reviewer_expert(db.session, user)
     rows = (
         db.session.scalars(select(Review).where(Review.expert_id == expert.id).order_by(Review.id)).all()
@@ -537,15 +520,15 @@ def api_reviews():
 
 @bp.post("/reviews/<int:review_id>")
 def api_review_submit(review_id):
-    user = _login()
+    user = api_user()
     r = _get(Review, review_id, "评审任务")
     if r.expert.user_id != user.id:
-        raise _forbidden()
+        raise forbidden()
     data = json_body()
     scores = data.get("scores")
     if not isinstance(scores, dict):
-        raise ApiError('scores 须为对象，如 {"advancement": 85, ...}', "scores")
-    _write(lambda: services.submit_review(db.session, r, user, scores, _str(data, "comment")))
+        raise DomainError('scores 须为对象，如 {"advancement": 85, ...}', "scores")
+    write(lambda: services.submit_review(db.session, r, user, scores, _str(data, "comment")))
     return jsonify(review_dict(r))
 
 
@@ -565,11 +548,11 @@ def api_project(project_id):
 
 @bp.post("/milestones/<int:milestone_id>/accept")
 def api_milestone_accept(milestone_id):
-    user = _login("admin", "broker")
+    user = api_user("admin", "broker")
     m = _get(Milestone, milestone_id, "里程碑")
     data = json_body()
     passed = data.get("passed", True)
     if not isinstance(passed, bool):
-        raise ApiError("passed 须为 true 或 false", "passed")
-    _write(lambda: services.accept_milestone(db.session, m, user, passed, _str(data, "note")))
+        raise DomainError("passed 须为 true 或 false", "passed")
+    write(lambda: services.accept_milestone(db.session, m, user, passed, _str(data, "note")))
     return jsonify(project_dict(m.project))

@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from matchmaker.accounts import policy
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg
+from matchmaker.api.errors import int_arg
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.matching import ranker, services
 
@@ -17,9 +18,9 @@ MAX_TOP = 100
 def _posting(kind: str, ident: str):
     obj = services.get_posting(db.session, kind, ident)
     if obj is None:
-        raise ApiError(f"未找到该{services.KIND_LABEL[kind]}：{ident}", "id", status=404)
+        raise DomainError(f"未找到该{services.KIND_LABEL[kind]}：{ident}", "id", status=404)
     if not policy.can(current_user, "view", obj):
-        raise ApiError(f"该{services.KIND_LABEL[kind]}尚未公开，无权查看", "id", status=403)
+        raise DomainError(f"该{services.KIND_LABEL[kind]}尚未公开，无权查看", "id", status=403)
     return obj
 
 
@@ -59,11 +60,11 @@ def search():
     q = (request.args.get("q") or "").strip()
     kind = request.args.get("kind") or "result"
     if not q:
-        raise ApiError("请填写检索内容", "q")
+        raise DomainError("请填写检索内容", "q")
     if len(q) > 500:
-        raise ApiError("检索内容不能超过 500 字", "q")
+        raise DomainError("检索内容不能超过 500 字", "q")
     if kind not in services.KIND_LABEL:
-        raise ApiError("kind 须为 result、need 或 expert", "kind")
+        raise DomainError("kind 须为 result、need 或 expert", "kind")
     top = int_arg(request.args, "top", services.SEARCH_TOP, 1, MAX_TOP)
     own = current_user.organization_id if current_user.is_authenticated else None
     items = policy.visible(current_user, ranker.search(db.session, q, kind, top, exclude_org=own))

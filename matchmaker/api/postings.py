@@ -12,21 +12,17 @@ from sqlalchemy import select
 
 from matchmaker.accounts.permissions import can_edit_expert, can_edit_need, can_edit_result, can_see_contact
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg, write
+from matchmaker.api.errors import api_user, forbidden, int_arg, write
 from matchmaker.api.schemas import PostingIn, accepts, body
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings import services
 from matchmaker.postings.models import Field
-from matchmaker.postings.services import PostingError
 
 PLURALS = {"results": "result", "needs": "need", "experts": "expert"}
 CAN_EDIT = {"result": can_edit_result, "need": can_edit_need, "expert": can_edit_expert}
 CREATOR_ROLE = {"result": "researcher", "need": "enterprise"}
 FILTER_KEYS = ("field", "region", "maturity", "trl_min", "trl_max", "status", "q")
-
-
-def _write(fn):
-    return write(fn, PostingError)
 
 
 def _serialize(obj) -> dict:
@@ -41,36 +37,26 @@ def _serialize(obj) -> dict:
 
 def _kind(plural: str) -> str:
     if plural not in PLURALS:
-        raise ApiError("资源不存在", status=404)
+        raise DomainError("资源不存在", status=404)
     return PLURALS[plural]
-
-
-def _require_login() -> None:
-    if not current_user.is_authenticated:
-        raise ApiError("请先登录", status=401)
 
 
 def _load(kind: str, ref: str):
     obj = services.find_posting(db.session, kind, ref)
     if obj is None:
-        raise ApiError(f"{services.KIND_LABELS[kind]} {ref} 不存在", status=404)
+        raise DomainError(f"{services.KIND_LABELS[kind]} {ref} 不存在", status=404)
     if not services.is_visible(current_user, obj):
-        raise ApiError("该成果尚未发布，无权查看", status=403)
+        raise DomainError("该成果尚未发布，无权查看", status=403)
     return obj
 
 
 def _editable(kind: str, ref: str):
     """The posting, for a signed-in user allowed to change it (401 / 403 / 404 otherwise)."""
-    _require_login()
+    api_user()
     obj = _load(kind, ref)
     if not CAN_EDIT[kind](current_user, obj):
-        raise _forbidden()
+        raise forbidden()
     return obj
-
-
-def _forbidden():
-    """Audited like every other 403 (by the ApiError handler)."""
-    return ApiError("无权执行此操作", status=403)
 
 
 @bp.get("/<any(results, needs, experts):plural>")
@@ -78,10 +64,7 @@ def list_postings(plural: str):
     kind = _kind(plural)
     page = int_arg(request.args, "page", 1, hi=100000)
     per_page = int_arg(request.args, "per_page", current_app.config["PAGE_SIZE"], hi=100)
-    try:
-        filters = services.validate_filters(db.session, kind, {k: request.args.get(k) for k in FILTER_KEYS})
-    except PostingError as exc:
-        raise ApiError(exc.message, exc.field) from None
+    filters = services.validate_filters(db.session, kind, {k: request.args.get(k) for k in FILTER_KEYS})
     pagination = db.paginate(
         services.list_query(kind, filters, current_user), page=page, per_page=per_page, error_out=False
     )
@@ -105,13 +88,13 @@ def get_posting(plural: str, ref: str):
 @accepts(PostingIn)
 def create_posting(plural: str):
     kind = _kind(plural)
-    _require_login()
+    api_user()
     if current_user.role not in (CREATOR_ROLE[kind], "broker", "admin"):
-        raise _forbidden()
+        raise forbidden()
     data = dict(body())
     external_id = data.pop("id", None)
     if external_id is not None and not isinstance(external_id, str):
-        raise ApiError("编号 id 须为字符串", "id")
+        raise DomainError("编号 id 须为字符串", "id")
     org_name = data.pop("organization", None)  # brokers and admins post on someone's behalf
 
     def create():
@@ -125,7 +108,7 @@ def create_posting(plural: str):
             external_id=external_id,
         )
 
-    obj = _write(create)
+    obj = write(create)
     return jsonify(_serialize(obj)), 201
 
 
@@ -135,14 +118,14 @@ def update_posting(plural: str, ref: str):
     obj = _editable(_kind(plural), ref)
     data = dict(body())
     data.pop("id", None)  # the external id is fixed once given
-    _write(lambda: services.update_posting(db.session, obj, data, partial=request.method == "PATCH"))
+    write(lambda: services.update_posting(db.session, obj, data, partial=request.method == "PATCH"))
     return jsonify(_serialize(obj))
 
 
 @bp.delete("/<any(results, needs):plural>/<ref>")
 def delete_posting(plural: str, ref: str):
     obj = _editable(_kind(plural), ref)
-    outcome = _write(lambda: services.delete_posting(db.session, obj))
+    outcome = write(lambda: services.delete_posting(db.session, obj))
     if outcome == "archived":  # reviewed work refers to it: kept, but closed / archived
         return jsonify({"status": obj.status, "archived": True, "message": services.archived_message(obj)})
     return "", 204

@@ -10,11 +10,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg, json_body, write
-from matchmaker.api.postings import _forbidden, _require_login
+from matchmaker.api.errors import api_user, forbidden, int_arg, json_body, write
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings import services as postings
-from matchmaker.postings.services import PostingError
 from matchmaker.providers import services
 from matchmaker.providers.models import Provider, ServiceRequest
 from matchmaker.providers.ranking import item_dict, rank_providers_for_result
@@ -29,7 +28,7 @@ def _provider(ref: str) -> Provider:
     if obj is None:
         obj = db.session.scalar(select(Provider).where(Provider.external_id == ref))
     if obj is None or (obj.status != "published" and not services.can_manage_provider(current_user, obj)):
-        raise ApiError(f"服务机构 {ref} 不存在", status=404)
+        raise DomainError(f"服务机构 {ref} 不存在", status=404)
     return obj
 
 
@@ -41,10 +40,7 @@ def _serialize(p: Provider) -> dict:
 def list_providers():
     page = int_arg(request.args, "page", 1, hi=100000)
     per_page = int_arg(request.args, "per_page", current_app.config["PAGE_SIZE"], hi=100)
-    try:
-        filters = services.validate_filters(db.session, {k: request.args.get(k) for k in FILTER_KEYS})
-    except PostingError as exc:
-        raise ApiError(exc.message, exc.field) from None
+    filters = services.validate_filters(db.session, {k: request.args.get(k) for k in FILTER_KEYS})
     pagination = db.paginate(services.list_query(filters), page=page, per_page=per_page, error_out=False)
     return jsonify(
         {
@@ -64,22 +60,22 @@ def get_provider(ref: str):
 
 @bp.patch("/providers/<ref>")
 def update_provider(ref: str):
-    _require_login()
+    api_user()
     obj = _provider(ref)
     if not services.can_manage_provider(current_user, obj):
-        raise _forbidden()
+        raise forbidden()
     data = json_body()
     data.pop("id", None)
-    write(lambda: services.update_provider(db.session, obj, data, actor=current_user), PostingError)
+    write(lambda: services.update_provider(db.session, obj, data, actor=current_user))
     return jsonify(_serialize(obj))
 
 
 def _result(ref: str):
     obj = postings.find_posting(db.session, "result", ref)
     if obj is None:
-        raise ApiError(f"科技成果 {ref} 不存在", status=404)
+        raise DomainError(f"科技成果 {ref} 不存在", status=404)
     if not postings.is_visible(current_user, obj):
-        raise ApiError("该成果尚未发布，无权查看", status=403)
+        raise DomainError("该成果尚未发布，无权查看", status=403)
     return obj
 
 
@@ -103,36 +99,35 @@ def result_next_steps(ref: str):
 
 
 def _request(req_id: int) -> ServiceRequest:
-    _require_login()
+    api_user()
     req = db.session.get(ServiceRequest, req_id)
     if req is None:
-        raise ApiError(f"服务申请 {req_id} 不存在", status=404)
+        raise DomainError(f"服务申请 {req_id} 不存在", status=404)
     if not (
         services.can_manage_provider(current_user, req.provider)
         or services.can_request(current_user, req.result)
     ):
-        raise _forbidden()
+        raise forbidden()
     return req
 
 
 @bp.get("/service-requests")
 def list_service_requests():
-    _require_login()
+    api_user()
     reqs = db.session.scalars(services.requests_for(db.session, current_user)).all()
     return jsonify({"items": [services.request_row(r) for r in reqs]})
 
 
 @bp.post("/service-requests")
 def create_service_request():
-    _require_login()
+    api_user()
     data = json_body()
     result = _result(str(data.get("result") or ""))
     if not services.can_request(current_user, result):
-        raise _forbidden()
+        raise forbidden()
     provider = _provider(str(data.get("provider") or ""))
     req = write(
-        lambda: services.submit_request(db.session, current_user, provider, result, data.get("message")),
-        PostingError,
+        lambda: services.submit_request(db.session, current_user, provider, result, data.get("message"))
     )
     return jsonify(services.request_row(req)), 201
 
@@ -146,12 +141,9 @@ def get_service_request(req_id: int):
 def decide_service_request(req_id: int, action: str):
     req = _request(req_id)
     if not services.can_manage_provider(current_user, req.provider):
-        raise _forbidden()
+        raise forbidden()
     data = request.get_json(silent=True) or {}
-    write(
-        lambda: services.decide_request(db.session, current_user, req, action, data.get("reply")),
-        PostingError,
-    )
+    write(lambda: services.decide_request(db.session, current_user, req, action, data.get("reply")))
     return jsonify(services.request_row(req))
 
 
@@ -159,10 +151,9 @@ def decide_service_request(req_id: int, action: str):
 def raise_trl(req_id: int):
     req = _request(req_id)
     if not services.can_request(current_user, req.result):
-        raise _forbidden()
+        raise forbidden()
     data = json_body()
     write(
-        lambda: services.raise_trl(db.session, current_user, req, data.get("trl"), data.get("trl_evidence")),
-        PostingError,
+        lambda: services.raise_trl(db.session, current_user, req, data.get("trl"), data.get("trl_evidence"))
     )
     return jsonify(services.request_row(req) | {"result_trl": req.result.trl})

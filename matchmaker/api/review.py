@@ -9,60 +9,33 @@ from __future__ import annotations
 from datetime import date
 
 from flask import jsonify, request
-from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg
+from matchmaker.api.errors import api_user, int_arg, write
 from matchmaker.api.schemas import BulkDecisionIn, ConfirmationIn, DecisionIn, MatchIn, StageIn, accepts, body
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Need, Result
 from matchmaker.review import services
 from matchmaker.review.models import Match
-from matchmaker.review.services import QueueFilter, ReviewError
+from matchmaker.review.services import QueueFilter
 from matchmaker.security import is_db_id
-
-
-def _user():
-    if not current_user.is_authenticated:
-        raise ApiError("请先登录", status=401)
-    return current_user
-
-
-def _broker():
-    user = _user()
-    if not services.is_broker(user):
-        raise ApiError("只有技术经纪人或管理员可以执行此操作", status=403)
-    return user
 
 
 def _match(match_id: int) -> Match:
     match = db.session.get(Match, match_id)
-    if match is None or not services.can_view(_user(), match):
+    if match is None or not services.can_view(api_user(), match):
         # Not revealing whether a match exists to someone who may not see it.
-        raise ApiError("撮合不存在或无权查看", status=404)
+        raise DomainError("撮合不存在或无权查看", status=404)
     return match
-
-
-def _run(fn, *args, **kwargs):
-    """Call a service; ReviewError becomes a JSON error, success commits."""
-    try:
-        out = fn(*args, **kwargs)
-    except ReviewError as exc:
-        db.session.rollback()
-        raise ApiError(exc.message, exc.field, status=exc.status) from None
-    db.session.commit()
-    return out
 
 
 @bp.get("/review/queue")
 def review_queue():
     """审核队列 (filters: field, region, status, q; limit, offset)."""
-    user = _broker()
-    try:
-        flt = QueueFilter.from_args(request.args)
-    except ReviewError as exc:
-        raise ApiError(exc.message, exc.field) from None
+    user = api_user("broker", "admin", message="只有技术经纪人或管理员可以执行此操作")
+    flt = QueueFilter.from_args(request.args)
     limit = int_arg(request.args, "limit", 50, 1, 500)
     offset = int_arg(request.args, "offset", 0, 0, 1_000_000)
     query = services.queue_query(user, flt)
@@ -82,27 +55,27 @@ def review_queue():
 
 @bp.get("/matches/<int:match_id>")
 def match_get(match_id):
-    return jsonify(services.match_dict(_user(), _match(match_id), detail=True))
+    return jsonify(services.match_dict(api_user(), _match(match_id), detail=True))
 
 
 @bp.get("/my/matches")
 def my_matches():
     """我的撮合: accepted matches for the caller's organisation."""
-    user = _user()
+    user = api_user()
     return jsonify({"items": [services.match_dict(user, m) for m in services.my_matches(db.session, user)]})
 
 
 def _posting(model, value, name):
     if value in (None, ""):
-        raise ApiError(f"缺少 {name}", name)
+        raise DomainError(f"缺少 {name}", name)
     if not isinstance(value, (str, int)) or isinstance(value, bool) or len(str(value)) > 64:
-        raise ApiError(f"{name} 须为编号字符串或整数", name)
+        raise DomainError(f"{name} 须为编号字符串或整数", name)
     cond = model.external_id == str(value)
     if is_db_id(value):
         cond = or_(cond, model.id == int(value))
     obj = db.session.scalar(select(model).where(cond))
     if obj is None:
-        raise ApiError(f"{name} 对应的记录不存在", name, status=404)
+        raise DomainError(f"{name} 对应的记录不存在", name, status=404)
     return obj
 
 
@@ -110,26 +83,26 @@ def _posting(model, value, name):
 @accepts(MatchIn)
 def match_create():
     """手工添加撮合 {need_id, result_id, note}: ids or external ids; recorded as a ranking miss."""
-    user = _broker()
+    user = api_user("broker", "admin", message="只有技术经纪人或管理员可以执行此操作")
     data = body()
     need = _posting(Need, data.get("need_id"), "need_id")
     result = _posting(Result, data.get("result_id"), "result_id")
     note = data.get("note")
     if note is not None and not isinstance(note, str):
-        raise ApiError("note 须为字符串", "note")
-    match = _run(services.add_manual, db.session, need, result, user, note)
+        raise DomainError("note 须为字符串", "note")
+    match = write(lambda: services.add_manual(db.session, need, result, user, note))
     return jsonify(services.match_dict(user, match, detail=True)), 201
 
 
 def _decision_args(data: dict) -> tuple[str, str | None, str | None]:
     decision = data.get("decision")
     if decision not in ("accept", "reject"):
-        raise ApiError("decision 须为 accept 或 reject", "decision")
+        raise DomainError("decision 须为 accept 或 reject", "decision")
     reason, note = data.get("reason"), data.get("note")
     if reason is not None and not isinstance(reason, str):
-        raise ApiError("reason 须为理由代码字符串", "reason")
+        raise DomainError("reason 须为理由代码字符串", "reason")
     if note is not None and not isinstance(note, str):
-        raise ApiError("note 须为字符串", "note")
+        raise DomainError("note 须为字符串", "note")
     return decision, reason, note
 
 
@@ -137,10 +110,10 @@ def _decision_args(data: dict) -> tuple[str, str | None, str | None]:
 @accepts(DecisionIn)
 def match_decide(match_id):
     """经纪人审核 {decision: accept|reject, reason: code, note}."""
-    user = _broker()
+    user = api_user("broker", "admin", message="只有技术经纪人或管理员可以执行此操作")
     match = _match(match_id)
     decision, reason, note = _decision_args(body())
-    _run(services.decide, db.session, match, user, decision, reason, note)
+    write(lambda: services.decide(db.session, match, user, decision, reason, note))
     return jsonify(services.match_dict(user, match, detail=True))
 
 
@@ -148,11 +121,11 @@ def match_decide(match_id):
 @accepts(BulkDecisionIn)
 def match_decide_bulk():
     """批量审核 {ids: [...], decision, reason, note}: all or nothing."""
-    user = _broker()
+    user = api_user("broker", "admin", message="只有技术经纪人或管理员可以执行此操作")
     data = body()
     ids = data.get("ids")
     if not isinstance(ids, list) or not ids or not all(is_db_id(i) and isinstance(i, int) for i in ids):
-        raise ApiError("ids 须为非空的整数列表", "ids")
+        raise DomainError("ids 须为非空的整数列表", "ids")
     decision, reason, note = _decision_args(data)
     matches = [_match(i) for i in ids]
 
@@ -160,7 +133,7 @@ def match_decide_bulk():
         for m in matches:
             services.decide(db.session, m, user, decision, reason, note)
 
-    _run(decide_all)
+    write(lambda: decide_all())
     return jsonify({"items": [services.match_dict(user, m) for m in matches]})
 
 
@@ -168,15 +141,15 @@ def match_decide_bulk():
 @accepts(ConfirmationIn)
 def match_confirm(match_id):
     """双方确认 {confirm: true|false, reason}: a party's answer; declining needs a reason."""
-    user = _user()
+    user = api_user()
     match = _match(match_id)
     data = body()
     if not isinstance(data.get("confirm"), bool):
-        raise ApiError("confirm 须为 true 或 false", "confirm")
+        raise DomainError("confirm 须为 true 或 false", "confirm")
     reason = data.get("reason")
     if reason is not None and not isinstance(reason, str):
-        raise ApiError("reason 须为字符串", "reason")
-    _run(services.respond, db.session, match, user, data["confirm"], reason)
+        raise DomainError("reason 须为字符串", "reason")
+    write(lambda: services.respond(db.session, match, user, data["confirm"], reason))
     return jsonify(services.match_dict(user, match, detail=True))
 
 
@@ -184,7 +157,7 @@ def match_confirm(match_id):
 @accepts(StageIn)
 def match_stage(match_id):
     """推进阶段 {to_stage, reason, contract_type, amount_wan, signed_on, buyer, seller, registration_no}."""
-    user = _broker()
+    user = api_user("broker", "admin", message="只有技术经纪人或管理员可以执行此操作")
     match = _match(match_id)
     data = body()
     signed_on = data.get("signed_on")
@@ -192,24 +165,25 @@ def match_stage(match_id):
         try:
             signed_on = date.fromisoformat(str(signed_on))
         except ValueError:
-            raise ApiError("signed_on 须为 YYYY-MM-DD 日期", "signed_on") from None
+            raise DomainError("signed_on 须为 YYYY-MM-DD 日期", "signed_on") from None
     for name in ("to_stage", "reason", "contract_type", "buyer", "seller", "registration_no"):
         if data.get(name) is not None and not isinstance(data[name], str):
-            raise ApiError(f"{name} 须为字符串", name)
+            raise DomainError(f"{name} 须为字符串", name)
     if not data.get("to_stage"):
-        raise ApiError("缺少 to_stage", "to_stage")
-    _run(
-        services.advance,
-        db.session,
-        match,
-        data["to_stage"],
-        user,
-        data.get("reason"),
-        contract_type=data.get("contract_type"),
-        amount_wan=data.get("amount_wan"),
-        signed_on=signed_on,
-        buyer=data.get("buyer"),
-        seller=data.get("seller"),
-        registration_no=data.get("registration_no"),
+        raise DomainError("缺少 to_stage", "to_stage")
+    write(
+        lambda: services.advance(
+            db.session,
+            match,
+            data["to_stage"],
+            user,
+            data.get("reason"),
+            contract_type=data.get("contract_type"),
+            amount_wan=data.get("amount_wan"),
+            signed_on=signed_on,
+            buyer=data.get("buyer"),
+            seller=data.get("seller"),
+            registration_no=data.get("registration_no"),
+        )
     )
     return jsonify(services.match_dict(user, match, detail=True))

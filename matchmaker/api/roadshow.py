@@ -3,50 +3,38 @@
 from __future__ import annotations
 
 from flask import current_app, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 
+from matchmaker import jobs
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, json_body
+from matchmaker.api.errors import api_user, json_body, write
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Need
 from matchmaker.roadshow import services
 from matchmaker.roadshow.models import Candidate, Intent, Registration, Roadshow, ScheduleVersion, Session
-from matchmaker.roadshow.services import RoadshowError, hhmm
-
-
-def _user(*roles: str):
-    if not current_user.is_authenticated:
-        raise ApiError("请先登录", status=401)
-    if roles and current_user.role not in roles:
-        raise ApiError("没有权限执行此操作", status=403)
-    return current_user
+from matchmaker.roadshow.services import hhmm
 
 
 def _edition(roadshow_id: int) -> Roadshow:
     roadshow = db.session.get(Roadshow, roadshow_id)
     if roadshow is None:
-        raise ApiError("路演届次不存在", "roadshow_id", status=404)
+        raise DomainError("路演届次不存在", "roadshow_id", status=404)
     return roadshow
 
 
 def _session(session_id: int) -> Session:
     session = db.session.get(Session, session_id)
     if session is None:
-        raise ApiError("专场不存在", "session_id", status=404)
+        raise DomainError("专场不存在", "session_id", status=404)
     return session
 
 
 def _int(data: dict, key: str) -> int:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ApiError(f"{key} 必填，应为整数", key)
+        raise DomainError(f"{key} 必填，应为整数", key)
     return value
-
-
-def _refused(exc: RoadshowError, status: int = 400):
-    db.session.rollback()
-    return ApiError(exc.message, exc.field, status=status)
 
 
 def session_json(s: Session, seats: int | None = None) -> dict:
@@ -151,35 +139,31 @@ def roadshow_schedule(roadshow_id):
     if which == "published":
         version = services.latest(r, "published")
         if version is None:
-            raise ApiError("日程尚未发布", "version", status=404)
+            raise DomainError("日程尚未发布", "version", status=404)
     else:
-        _user("broker", "admin")
+        api_user("broker", "admin")
         if which == "draft":
             version = services.latest(r, "draft")
         elif which.isdigit():
             version = next((v for v in r.versions if v.number == int(which)), None)
         else:
-            raise ApiError("version 应为 published、draft 或版本号", "version")
+            raise DomainError("version 应为 published、draft 或版本号", "version")
         if version is None:
-            raise ApiError("没有这个版本", "version", status=404)
+            raise DomainError("没有这个版本", "version", status=404)
     return version_json(version)
 
 
 @bp.post("/roadshows/<int:roadshow_id>/plan")
 def roadshow_plan(roadshow_id):
     """Start a background solve; poll the returned status URL."""
-    user = _user("broker", "admin")
+    user = api_user("broker", "admin")
     r = _edition(roadshow_id)
     data = request.get_json(silent=True) or {}
     limit = data.get("time_limit", 10)
     if isinstance(limit, bool) or not isinstance(limit, (int, float)):
-        raise ApiError("time_limit 应为数字（秒）", "time_limit")
-    try:
-        version = services.queue_solve(db.session, r, user, float(limit))
-    except RoadshowError as exc:
-        raise _refused(exc) from None
-    db.session.commit()
-    services.start_background_solve(current_app._get_current_object(), version.id)
+        raise DomainError("time_limit 应为数字（秒）", "time_limit")
+    version = write(lambda: services.queue_solve(db.session, r, user, float(limit)))
+    jobs.submit(current_app._get_current_object(), "roadshow.solve", version.id)
     return {
         "version": version_json(version, talks=False),
         "status_url": url_for("api.roadshow_version", roadshow_id=r.id, version_id=version.id),
@@ -189,13 +173,13 @@ def roadshow_plan(roadshow_id):
 def _version(r: Roadshow, version_id: int) -> ScheduleVersion:
     v = db.session.get(ScheduleVersion, version_id)
     if v is None or v.roadshow_id != r.id:
-        raise ApiError("没有这个版本", "version_id", status=404)
+        raise DomainError("没有这个版本", "version_id", status=404)
     return v
 
 
 @bp.get("/roadshows/<int:roadshow_id>/versions/<int:version_id>")
 def roadshow_version(roadshow_id, version_id):
-    _user("broker", "admin")
+    api_user("broker", "admin")
     r = _edition(roadshow_id)
     v = _version(r, version_id)
     out = version_json(v)
@@ -207,20 +191,16 @@ def roadshow_version(roadshow_id, version_id):
 
 @bp.post("/roadshows/<int:roadshow_id>/versions/<int:version_id>/publish")
 def roadshow_publish(roadshow_id, version_id):
-    user = _user("broker", "admin")
+    user = api_user("broker", "admin")
     r = _edition(roadshow_id)
     v = _version(r, version_id)
-    try:
-        summary = services.publish(db.session, v, user)
-    except RoadshowError as exc:
-        raise _refused(exc, 409) from None
-    db.session.commit()
+    summary = write(lambda: services.publish(db.session, v, user))
     return {"version": version_json(v, talks=False), "notified": summary}
 
 
 @bp.get("/roadshows/<int:roadshow_id>/agenda")
 def roadshow_agenda(roadshow_id):
-    user = _user()
+    user = api_user()
     r = _edition(roadshow_id)
     return {
         "items": [
@@ -233,7 +213,7 @@ def roadshow_agenda(roadshow_id):
 
 @bp.get("/roadshows/sessions/<int:session_id>/registrations")
 def roadshow_registrations(session_id):
-    _user("broker", "admin")
+    api_user("broker", "admin")
     s = _session(session_id)
     rows = db.session.scalars(select(Registration).where(Registration.session_id == s.id)).all()
     return {
@@ -253,13 +233,9 @@ def roadshow_registrations(session_id):
 
 @bp.post("/roadshows/sessions/<int:session_id>/registrations")
 def roadshow_register(session_id):
-    user = _user()
+    user = api_user()
     s = _session(session_id)
-    try:
-        reg = services.register(db.session, s, user)
-    except RoadshowError as exc:
-        raise _refused(exc, 409 if "名额" in exc.message or "已报名" in exc.message else 400) from None
-    db.session.commit()
+    reg = write(lambda: services.register(db.session, s, user))
     return {
         "id": reg.id,
         "session_id": s.id,
@@ -270,13 +246,9 @@ def roadshow_register(session_id):
 
 @bp.delete("/roadshows/sessions/<int:session_id>/registrations")
 def roadshow_unregister(session_id):
-    user = _user()
+    user = api_user()
     s = _session(session_id)
-    try:
-        services.unregister(db.session, s, user)
-    except RoadshowError as exc:
-        raise _refused(exc, 404) from None
-    db.session.commit()
+    write(lambda: services.unregister(db.session, s, user))
     return {"session_id": s.id, "registered": services.seats_taken(db.session, s)}
 
 
@@ -295,7 +267,7 @@ def intent_json(i: Intent) -> dict:
 
 @bp.get("/roadshows/sessions/<int:session_id>/intents")
 def roadshow_intents(session_id):
-    _user("broker", "admin")
+    api_user("broker", "admin")
     s = _session(session_id)
     rows = db.session.scalars(select(Intent).where(Intent.session_id == s.id).order_by(Intent.id)).all()
     return {"items": [intent_json(i) for i in rows]}
@@ -303,21 +275,17 @@ def roadshow_intents(session_id):
 
 @bp.post("/roadshows/sessions/<int:session_id>/intents")
 def roadshow_record_intent(session_id):
-    user = _user("broker", "admin")
+    user = api_user("broker", "admin")
     s = _session(session_id)
     data = json_body()
     cand = db.session.get(Candidate, _int(data, "candidate_id"))
     if cand is None or cand.roadshow_id != s.roadshow_id:
-        raise ApiError("路演项目不存在", "candidate_id", status=404)
+        raise DomainError("路演项目不存在", "candidate_id", status=404)
     need = db.session.get(Need, _int(data, "need_id"))
     if need is None:
-        raise ApiError("技术需求不存在", "need_id", status=404)
+        raise DomainError("技术需求不存在", "need_id", status=404)
     note = data.get("note") or ""
     if not isinstance(note, str) or len(note) > 2000:
-        raise ApiError("note 应为不超过 2000 字的文本", "note")
-    try:
-        intent = services.record_intent(db.session, s, cand, need, note, user)
-    except RoadshowError as exc:
-        raise _refused(exc) from None
-    db.session.commit()
+        raise DomainError("note 应为不超过 2000 字的文本", "note")
+    intent = write(lambda: services.record_intent(db.session, s, cand, need, note, user))
     return intent_json(intent), 201

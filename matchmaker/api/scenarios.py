@@ -11,11 +11,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg, json_body, write
-from matchmaker.api.postings import _forbidden, _require_login
+from matchmaker.api.errors import api_user, forbidden, int_arg, json_body, write
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings import services as postings
-from matchmaker.postings.services import PostingError
 from matchmaker.scenarios import services
 from matchmaker.scenarios.models import Application, Scenario
 from matchmaker.scenarios.ranking import item_dict, rank_results_for_scenario
@@ -28,7 +27,7 @@ def _scenario(ref: str) -> Scenario:
     if obj is None:
         obj = db.session.scalar(select(Scenario).where(Scenario.external_id == ref))
     if obj is None:
-        raise ApiError(f"应用场景 {ref} 不存在", status=404)
+        raise DomainError(f"应用场景 {ref} 不存在", status=404)
     return obj
 
 
@@ -40,10 +39,7 @@ def _serialize(s: Scenario) -> dict:
 def list_scenarios():
     page = int_arg(request.args, "page", 1, hi=100000)
     per_page = int_arg(request.args, "per_page", current_app.config["PAGE_SIZE"], hi=100)
-    try:
-        filters = services.validate_filters(db.session, {k: request.args.get(k) for k in ("field", "region")})
-    except PostingError as exc:
-        raise ApiError(exc.message, exc.field) from None
+    filters = services.validate_filters(db.session, {k: request.args.get(k) for k in ("field", "region")})
     include_closed = request.args.get("status") == "all"
     pagination = db.paginate(
         services.list_query(filters, include_closed), page=page, per_page=per_page, error_out=False
@@ -61,16 +57,15 @@ def list_scenarios():
 
 @bp.post("/scenarios")
 def create_scenario():
-    _require_login()
+    api_user()
     if not services.can_publish(current_user):
-        raise _forbidden()
+        raise forbidden()
     data = json_body()
     data.pop("id", None)
     obj = write(
         lambda: services.create_scenario(
             db.session, data, organization=current_user.organization, owner=current_user
-        ),
-        PostingError,
+        )
     )
     return jsonify(_serialize(obj)), 201
 
@@ -91,7 +86,7 @@ def scenario_matches(ref: str):
 
 @bp.get("/scenarios/<ref>/applications")
 def scenario_applications(ref: str):
-    _require_login()
+    api_user()
     scenario = _scenario(ref)
     stmt = select(Application).where(Application.scenario_id == scenario.id).order_by(Application.id)
     if not services.can_manage(current_user, scenario):
@@ -101,28 +96,25 @@ def scenario_applications(ref: str):
 
 @bp.post("/scenarios/<ref>/applications")
 def apply_scenario(ref: str):
-    _require_login()
+    api_user()
     scenario = _scenario(ref)
     data = json_body()
     result = None
     if data.get("result"):
         result = postings.find_posting(db.session, "result", data["result"])
         if result is None:
-            raise ApiError(f"科技成果 {data['result']} 不存在", "result", status=404)
-    app = write(
-        lambda: services.apply(db.session, current_user, scenario, data.get("proposal"), result),
-        PostingError,
-    )
+            raise DomainError(f"科技成果 {data['result']} 不存在", "result", status=404)
+    app = write(lambda: services.apply(db.session, current_user, scenario, data.get("proposal"), result))
     return jsonify(services.application_dict(app)), 201
 
 
 def _application(app_id: int) -> Application:
-    _require_login()
+    api_user()
     app = db.session.get(Application, app_id)
     if app is None:
-        raise ApiError(f"申报 {app_id} 不存在", status=404)
+        raise DomainError(f"申报 {app_id} 不存在", status=404)
     if not services.can_see_application(current_user, app):
-        raise _forbidden()
+        raise forbidden()
     return app
 
 
@@ -135,7 +127,7 @@ def get_application(app_id: int):
 def advance_application(app_id: int, status: str):
     app = _application(app_id)
     if not services.can_manage(current_user, app.scenario):
-        raise _forbidden()
+        raise forbidden()
     data = request.get_json(silent=True) or {}
-    write(lambda: services.advance(db.session, current_user, app, status, data.get("note")), PostingError)
+    write(lambda: services.advance(db.session, current_user, app, status, data.get("note")))
     return jsonify(services.application_dict(app))

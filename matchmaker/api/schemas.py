@@ -13,7 +13,8 @@ from typing import Any, Literal
 from flask import g
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from matchmaker.api.errors import ApiError, json_body
+from matchmaker.api.errors import json_body
+from matchmaker.errors import DomainError
 
 
 class _In(BaseModel):
@@ -81,14 +82,14 @@ def parse(model: type[BaseModel], data: Any) -> dict:
     """Validate a JSON body against `model`; the first problem becomes a 400 naming its field.
     Returns the body as sent (keys not given stay absent), so services see what the caller sent."""
     if not isinstance(data, dict):
-        raise ApiError("请求体须为 JSON 对象", "body")
+        raise DomainError("请求体须为 JSON 对象", "body")
     try:
         model.model_validate(data, strict=False)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or "body"
         template = TYPE_MESSAGES.get(err["type"], "{f} 的类型或取值不正确")
-        raise ApiError(template.format(f=field), field.split(".")[0]) from None
+        raise DomainError(template.format(f=field), field.split(".")[0]) from None
     return data
 
 
@@ -99,10 +100,9 @@ def accepts(model: type[BaseModel]):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            from flask_login import current_user
+            from matchmaker.api.errors import api_user
 
-            if not current_user.is_authenticated:  # every write needs an account: 401 before 400
-                raise ApiError("请先登录", status=401)
+            api_user()  # every write needs an account: 401 before 400
             g.api_body = parse(model, json_body())
             return view(*args, **kwargs)
 

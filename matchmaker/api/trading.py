@@ -12,34 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from matchmaker.api import bp
-from matchmaker.api.errors import ApiError, int_arg, json_body
+from matchmaker.api.errors import api_user, int_arg, json_body, write
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.trading import services
 from matchmaker.trading.models import STATUSES, Auction
-from matchmaker.trading.services import TradingError
-
-
-def _user():
-    if not current_user.is_authenticated:
-        raise ApiError("请先登录", status=401)
-    return current_user
 
 
 def _auction(auction_id: int) -> Auction:
     auction = db.session.get(Auction, auction_id)
     if auction is None:
-        raise ApiError("挂牌/竞价不存在", status=404)
+        raise DomainError("挂牌/竞价不存在", status=404)
     return auction
-
-
-def _run(fn, *args, **kwargs):
-    try:
-        out = fn(*args, **kwargs)
-    except TradingError as exc:
-        db.session.rollback()
-        raise ApiError(exc.message, exc.field, status=exc.status) from None
-    db.session.commit()
-    return out
 
 
 @bp.get("/auctions")
@@ -49,12 +33,12 @@ def auctions_list():
     status = request.args.get("status")
     if status:
         if status not in STATUSES:
-            raise ApiError("status 须为 active、withdrawn、sold 或 unsold", "status")
+            raise DomainError("status 须为 active、withdrawn、sold 或 unsold", "status")
         query = query.where(Auction.status == status)
     mode = request.args.get("mode")
     if mode:
         if mode not in ("auction", "listing"):
-            raise ApiError("mode 须为 auction 或 listing", "mode")
+            raise DomainError("mode 须为 auction 或 listing", "mode")
         query = query.where(Auction.mode == mode)
     limit = int_arg(request.args, "limit", 50, 1, 500)
     offset = int_arg(request.args, "offset", 0, 0, 1_000_000)
@@ -65,8 +49,8 @@ def auctions_list():
 @bp.post("/auctions")
 def auctions_create():
     """发起挂牌或竞价 (brokers and admins)."""
-    user = _user()
-    auction = _run(services.create_auction, db.session, user, json_body())
+    user = api_user()
+    auction = write(lambda: services.create_auction(db.session, user, json_body()))
     return jsonify(services.auction_dict(auction)), 201
 
 
@@ -80,29 +64,29 @@ def auctions_detail(auction_id: int):
 @bp.post("/auctions/<int:auction_id>/bids")
 def auctions_bid(auction_id: int):
     """出价 / 摘牌: 201 when accepted; 400/403/409 with the reason otherwise."""
-    user = _user()
+    user = api_user()
     data = json_body()
     amount = data.get("amount_wan")
     try:
         bid = services.place_bid(db.session, auction_id, user, amount)
         db.session.commit()
-    except TradingError as exc:
+    except DomainError as exc:
         db.session.rollback()
         _audit_refusal(auction_id, user, amount, exc)
-        raise ApiError(exc.message, exc.field, status=exc.status) from None
+        raise
     except IntegrityError:
         # The unique constraints caught a race the lock should have prevented.
         db.session.rollback()
-        exc = TradingError("该价格已被他人抢先出价，请刷新后重新出价", "amount_wan", status=409)
+        exc = DomainError("该价格已被他人抢先出价，请刷新后重新出价", "amount_wan", status=409)
         _audit_refusal(auction_id, user, amount, exc)
-        raise ApiError(exc.message, exc.field, status=409) from None
+        raise exc from None
     auction = db.session.get(Auction, auction_id)
     body = services.auction_dict(auction, viewer=user)
     body["bid"] = {"seq": bid.seq, "amount_wan": bid.amount_wan, "at": body["bids"][bid.seq - 1]["at"]}
     return jsonify(body), 201
 
 
-def _audit_refusal(auction_id: int, user, amount, exc: TradingError) -> None:
+def _audit_refusal(auction_id: int, user, amount, exc: DomainError) -> None:
     if db.session.get(Auction, auction_id) is None:
         return
     services.audit_rejected_bid(db.session, auction_id, user, amount, exc)
@@ -112,35 +96,35 @@ def _audit_refusal(auction_id: int, user, amount, exc: TradingError) -> None:
 @bp.post("/auctions/<int:auction_id>/withdraw")
 def auctions_withdraw(auction_id: int):
     """撤牌 (brokers; only before the first bid; `reason` required)."""
-    user = _user()
+    user = api_user()
     data = json_body()
-    auction = _run(services.withdraw, db.session, auction_id, user, data.get("reason"))
+    auction = write(lambda: services.withdraw(db.session, auction_id, user, data.get("reason")))
     return jsonify(services.auction_dict(auction))
 
 
 @bp.post("/auctions/<int:auction_id>/deposits")
 def auctions_deposit(auction_id: int):
     """登记保证金 for an enterprise (`organization_id`)."""
-    user = _user()
+    user = api_user()
     data = json_body()
     try:
         org_id = int(data.get("organization_id"))
     except (TypeError, ValueError):
-        raise ApiError("请填写企业编号 organization_id（整数）", "organization_id") from None
-    dep = _run(services.record_deposit, db.session, _auction(auction_id), user, org_id)
+        raise DomainError("请填写企业编号 organization_id（整数）", "organization_id") from None
+    dep = write(lambda: services.record_deposit(db.session, _auction(auction_id), user, org_id))
     return jsonify({"id": dep.id, "auction_id": auction_id, "organization_id": dep.organization_id}), 201
 
 
 @bp.post("/auctions/<int:auction_id>/close")
 def auctions_close(auction_id: int):
     """成交公示 / 流拍 once the end has passed (brokers); `flask auctions close-due` does the same."""
-    user = _user()
+    user = api_user()
     if not services.is_broker(user):
-        raise ApiError("只有技术经纪人或管理员可以结束竞价", status=403)
+        raise DomainError("只有技术经纪人或管理员可以结束竞价", status=403)
     auction = services.lock_auction(db.session, auction_id)
     if auction is None:
-        raise ApiError("挂牌/竞价不存在", status=404)
-    auction = _run(services.close_auction, db.session, auction, actor=user)
+        raise DomainError("挂牌/竞价不存在", status=404)
+    auction = write(lambda: services.close_auction(db.session, auction, actor=user))
     return jsonify(services.auction_dict(auction))
 
 
@@ -152,7 +136,7 @@ def _investor(investor_id: int):
 
     inv = db.session.get(Investor, investor_id)
     if inv is None:
-        raise ApiError("投资机构不存在", status=404)
+        raise DomainError("投资机构不存在", status=404)
     return inv
 
 
@@ -165,7 +149,7 @@ def investors_list():
     fund_type = request.args.get("fund_type")
     if fund_type:
         if fund_type not in FUND_TYPES:
-            raise ApiError("fund_type 须为 angel、vc、pe 或 guidance", "fund_type")
+            raise DomainError("fund_type 须为 angel、vc、pe 或 guidance", "fund_type")
         query = query.where(Investor.fund_type == fund_type)
     return jsonify({"items": [investor_dict(i) for i in db.session.scalars(query)]})
 
@@ -175,7 +159,7 @@ def investors_create():
     """登记投资机构画像 (investor users for themselves; brokers on behalf of one)."""
     from matchmaker.trading.investors import investor_dict, save_investor
 
-    inv = _run(save_investor, db.session, _user(), json_body())
+    inv = write(lambda: save_investor(db.session, api_user(), json_body()))
     return jsonify(investor_dict(inv)), 201
 
 
@@ -183,7 +167,7 @@ def investors_create():
 def investors_update(investor_id: int):
     from matchmaker.trading.investors import investor_dict, save_investor
 
-    inv = _run(save_investor, db.session, _user(), json_body(), _investor(investor_id))
+    inv = write(lambda: save_investor(db.session, api_user(), json_body(), _investor(investor_id)))
     return jsonify(investor_dict(inv))
 
 
@@ -193,14 +177,14 @@ def result_investors(result_id: int):
     from matchmaker.postings.models import Result
     from matchmaker.trading.investors import investor_dict, rank_investors_for_result, result_trl
 
-    user = _user()
+    user = api_user()
     result = db.session.get(Result, result_id)
     if result is None or (result.status != "published" and not services.is_broker(user)):
-        raise ApiError("科技成果不存在", status=404)
+        raise DomainError("科技成果不存在", status=404)
     if not (
         services.is_broker(user) or user.organization_id == result.organization_id or user.role == "investor"
     ):
-        raise ApiError("只有技术经纪人、成果方或投资机构可以查看投资机构推荐", status=403)
+        raise DomainError("只有技术经纪人、成果方或投资机构可以查看投资机构推荐", status=403)
     top = int_arg(request.args, "top", 10, 1, 100)
     ranked = rank_investors_for_result(db.session, result, top=top)
     return jsonify(
@@ -225,16 +209,16 @@ def interests_list():
     """投资意向看板 (brokers see all; an investor sees its own)."""
     from matchmaker.trading.investors import INTEREST_STAGES, Interest, Investor, interest_dict
 
-    user = _user()
+    user = api_user()
     query = select(Interest).order_by(Interest.updated_at.desc(), Interest.id.desc())
     if not services.is_broker(user):
         if user.role != "investor":
-            raise ApiError("只有技术经纪人或投资机构可以查看投资意向", status=403)
+            raise DomainError("只有技术经纪人或投资机构可以查看投资意向", status=403)
         query = query.join(Investor).where(Investor.user_id == user.id)
     stage = request.args.get("stage")
     if stage:
         if stage not in INTEREST_STAGES:
-            raise ApiError("stage 须为 intent、meeting、diligence、invested 或 dropped", "stage")
+            raise DomainError("stage 须为 intent、meeting、diligence、invested 或 dropped", "stage")
         query = query.where(Interest.stage == stage)
     return jsonify({"items": [interest_dict(i) for i in db.session.scalars(query)]})
 
@@ -245,17 +229,17 @@ def interests_create(investor_id: int):
     from matchmaker.postings.models import Result
     from matchmaker.trading.investors import interest_dict, record_interest
 
-    user = _user()
+    user = api_user()
     data = json_body()
     try:
         result = db.session.get(Result, int(data.get("result_id")))
     except (TypeError, ValueError):
-        raise ApiError("请填写科技成果编号 result_id（整数）", "result_id") from None
+        raise DomainError("请填写科技成果编号 result_id（整数）", "result_id") from None
     if result is None:
-        raise ApiError("科技成果不存在", "result_id", status=404)
+        raise DomainError("科技成果不存在", "result_id", status=404)
     talk_id = data.get("talk_id")
-    interest = _run(
-        record_interest, db.session, user, _investor(investor_id), result, talk_id, data.get("note")
+    interest = write(
+        lambda: record_interest(db.session, user, _investor(investor_id), result, talk_id, data.get("note"))
     )
     return jsonify(interest_dict(interest)), 201
 
@@ -265,20 +249,21 @@ def interests_move(interest_id: int):
     """约谈 / 尽调 / 投资 (`amount_wan`, `share_pct`) / 放弃 (`note`)."""
     from matchmaker.trading.investors import Interest, interest_dict, move_interest
 
-    user = _user()
+    user = api_user()
     interest = db.session.get(Interest, interest_id)
     if interest is None:
-        raise ApiError("投资意向不存在", status=404)
+        raise DomainError("投资意向不存在", status=404)
     data = json_body()
-    interest = _run(
-        move_interest,
-        db.session,
-        user,
-        interest,
-        data.get("to_stage"),
-        amount_wan=data.get("amount_wan"),
-        share_pct=data.get("share_pct"),
-        note=data.get("note"),
+    interest = write(
+        lambda: move_interest(
+            db.session,
+            user,
+            interest,
+            data.get("to_stage"),
+            amount_wan=data.get("amount_wan"),
+            share_pct=data.get("share_pct"),
+            note=data.get("note"),
+        )
     )
     return jsonify(interest_dict(interest))
 
@@ -291,7 +276,7 @@ def _flag(name: str) -> bool | None:
     if raw in (None, ""):
         return None
     if raw not in ("0", "1", "true", "false"):
-        raise ApiError(f"参数 {name} 须为 1 或 0", name)
+        raise DomainError(f"参数 {name} 须为 1 或 0", name)
     return raw in ("1", "true")
 
 
@@ -303,7 +288,7 @@ def result_rights(result_id: int):
 
     result = db.session.get(Result, result_id)
     if result is None:
-        raise ApiError("科技成果不存在", status=404)
+        raise DomainError("科技成果不存在", status=404)
     rights = db.session.scalar(select(Rights).where(Rights.result_id == result_id))
     return jsonify(rights_dict(rights) if rights else {"result_id": result_id, "ownership_mode": None})
 
@@ -314,11 +299,11 @@ def result_rights_set(result_id: int):
     from matchmaker.postings.models import Result
     from matchmaker.trading.rights import rights_dict, set_rights
 
-    user = _user()
+    user = api_user()
     result = db.session.get(Result, result_id)
     if result is None:
-        raise ApiError("科技成果不存在", status=404)
-    rights = _run(set_rights, db.session, user, result, json_body())
+        raise DomainError("科技成果不存在", status=404)
+    rights = write(lambda: set_rights(db.session, user, result, json_body()))
     return jsonify(rights_dict(rights))
 
 
@@ -327,13 +312,10 @@ def rights_list():
     """权属筛选 for brokers (mode, separately_managed, has_carrier)."""
     from matchmaker.trading.rights import rights_dict, rights_query
 
-    user = _user()
+    user = api_user()
     if not services.is_broker(user):
-        raise ApiError("只有技术经纪人或管理员可以查看权属台账", status=403)
-    try:
-        query = rights_query(request.args.get("mode"), _flag("separately_managed"), _flag("has_carrier"))
-    except TradingError as exc:
-        raise ApiError(exc.message, exc.field) from None
+        raise DomainError("只有技术经纪人或管理员可以查看权属台账", status=403)
+    query = rights_query(request.args.get("mode"), _flag("separately_managed"), _flag("has_carrier"))
     return jsonify({"items": [rights_dict(r) for r in db.session.scalars(query)]})
 
 
@@ -345,7 +327,7 @@ def project_conversions(project_id: int):
     """拨投结合条款与转股记录 of a grant project."""
     from matchmaker.trading.conversions import Conversion, conversion_dict
 
-    _user()
+    api_user()
     rows = db.session.scalars(
         select(Conversion).where(Conversion.project_id == project_id).order_by(Conversion.id)
     )
@@ -358,11 +340,11 @@ def project_conversions_add(project_id: int):
     from matchmaker.challenges.models import Project
     from matchmaker.trading.conversions import add_clause, conversion_dict
 
-    user = _user()
+    user = api_user()
     project = db.session.get(Project, project_id)
     if project is None:
-        raise ApiError("立项项目不存在", status=404)
-    clause = _run(add_clause, db.session, user, project, json_body())
+        raise DomainError("立项项目不存在", status=404)
+    clause = write(lambda: add_clause(db.session, user, project, json_body()))
     return jsonify(conversion_dict(clause)), 201
 
 
@@ -371,6 +353,6 @@ def conversions_totals():
     """按基金、按产业立题的拨投结合合计 (admins and brokers)."""
     from matchmaker.trading.conversions import totals
 
-    if not services.is_broker(_user()):
-        raise ApiError("只有技术经纪人或管理员可以查看拨投结合合计", status=403)
+    if not services.is_broker(api_user()):
+        raise DomainError("只有技术经纪人或管理员可以查看拨投结合合计", status=403)
     return jsonify(totals(db.session))

@@ -2,7 +2,7 @@
 
 Plain Python over a SQLAlchemy session; no request context. Every function only flushes:
 the caller (request, CLI command, seed) owns the commit. Problems the user can fix raise
-`ChallengeError` with a plain Chinese message and, where one is at fault, the field name.
+`DomainError` with a plain Chinese message and, where one is at fault, the field name.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from matchmaker.challenges.models import (
     Topic,
 )
 from matchmaker.constants import REGIONS
+from matchmaker.errors import DomainError
 from matchmaker.extensions import utcnow
 from matchmaker.notifications.services import notify
 from matchmaker.postings.models import Expert, Field, Need, Result
@@ -56,14 +57,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 # Answers are taken once the list is published (张榜) and while bidding (揭榜中).
 OPEN_FOR_ANSWERS = ("published", "bidding")
-
-
-class ChallengeError(ValueError):
-    """A problem the user can fix; the message is plain Chinese, `field` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 def _label(status: str) -> str:
@@ -89,15 +82,15 @@ def save_topic(
     """Create or update an industry-chain topic (admins only; checked by the caller)."""
     title, industry_chain = (title or "").strip(), (industry_chain or "").strip()
     if not title:
-        raise ChallengeError("请填写题目名称", "title")
+        raise DomainError("请填写题目名称", "title")
     if not industry_chain:
-        raise ChallengeError("请填写所属产业链", "industry_chain")
+        raise DomainError("请填写所属产业链", "industry_chain")
     if field_id is not None and session.get(Field, field_id) is None:
-        raise ChallengeError("领域不存在", "field_id")
+        raise DomainError("领域不存在", "field_id")
     if region and region not in REGIONS:
-        raise ChallengeError("地区须为河南省地市或济源示范区、航空港区", "region")
+        raise DomainError("地区须为河南省地市或济源示范区、航空港区", "region")
     if status not in TOPIC_STATUSES:
-        raise ChallengeError("题目状态无效", "status")
+        raise DomainError("题目状态无效", "status")
     created = topic is None
     topic = topic or Topic(created_by_id=user.id)
     topic.title, topic.industry_chain, topic.field_id = title, industry_chain, field_id
@@ -134,38 +127,43 @@ def post_question(
     budget_wan: float | None = None,
     deadline: date | None = None,
 ) -> Need:
-    """企业出题: a question is a Need of the user's organisation, under a topic or standalone."""
-    title, description = (title or "").strip(), (description or "").strip()
-    if not title:
-        raise ChallengeError("请填写问题标题", "title")
-    if len(description) < 10:
-        raise ChallengeError("问题描述请至少写 10 个字", "description")
-    if session.get(Field, field_id) is None:
-        raise ChallengeError("领域不存在", "field_id")
+    """企业出题: a question is a Need of the user's organisation, under a topic or standalone,
+    written through the one write path for needs (`create_posting`, `clean_need`)."""
+    from matchmaker.postings.services import create_posting
+
+    field = session.get(Field, field_id)
+    if field is None:
+        raise DomainError("领域不存在", "field_id")
     if topic_id is not None and session.get(Topic, topic_id) is None:
-        raise ChallengeError("题目不存在", "topic_id")
-    if region and region not in REGIONS:
-        raise ChallengeError("地区须为河南省地市或济源示范区、航空港区", "region")
-    if budget_wan is not None and budget_wan < 0:
-        raise ChallengeError("预算不能为负数", "budget_wan")
-    need = Need(
-        external_id=f"Q-{uuid.uuid4().hex[:12]}",
-        title=title,
-        description=description,
-        field_id=field_id,
-        topic_id=topic_id,
-        keywords=keywords or [],
-        region=region or None,
-        budget_wan=budget_wan,
-        deadline=deadline,
-        status="open",
-        organization_id=user.organization_id,
-        owner_id=user.id,
-        contact_name=user.name,
-        contact_phone=user.phone,
-        contact_email=user.email,
-    )
-    session.add(need)
+        raise DomainError("题目不存在", "topic_id")
+    data = {
+        "title": title,
+        "description": description,
+        "field": field,
+        "keywords": keywords or [],
+        "budget_wan": budget_wan,
+        "deadline": deadline,
+        "status": "open",
+        "contact_name": user.name,
+        "contact_phone": user.phone,
+        "contact_email": user.email,
+    }
+    if region:  # else the organisation's city, as for any need
+        data["region"] = region
+    try:
+        need = create_posting(
+            session,
+            "need",
+            data,
+            organization=user.organization,
+            owner=user,
+            external_id=f"Q-{uuid.uuid4().hex[:12]}",
+        )
+    except DomainError as exc:
+        if exc.field == "field":  # the form names the taxonomy choice field_id
+            exc.field = "field_id"
+        raise
+    need.topic_id = topic_id
     session.flush()
     audit(session, "question_create", user, target=f"need:{need.id}")
     return need
@@ -186,24 +184,24 @@ def raise_challenge(
 ) -> Challenge:
     """Raise a question (Need) to a 揭榜挂帅 challenge in state 征集."""
     if type not in CHALLENGE_TYPES:
-        raise ChallengeError("榜单类型须为“企业重大技术需求”或“行业共性技术”", "type")
+        raise DomainError("榜单类型须为“企业重大技术需求”或“行业共性技术”", "type")
     targets = [t.strip() for t in (targets or []) if t and t.strip()]
     if not targets:
-        raise ChallengeError("请至少填写一项技术指标", "targets")
+        raise DomainError("请至少填写一项技术指标", "targets")
     if reward_wan is not None and reward_wan < 0:
-        raise ChallengeError("榜单金额不能为负数", "reward_wan")
+        raise DomainError("榜单金额不能为负数", "reward_wan")
     if deadline is not None and deadline < date.today():
-        raise ChallengeError("揭榜截止日期不能早于今天", "deadline")
+        raise DomainError("揭榜截止日期不能早于今天", "deadline")
     floor = COMMON_MIN_UNITS if type == "common" else 1
     min_units = floor if min_units is None else min_units
     if min_units < floor:
-        raise ChallengeError(
+        raise DomainError(
             f"行业共性技术榜单须由不少于 {COMMON_MIN_UNITS} 家单位组成的联合体揭榜", "min_units"
         )
     if session.scalar(
         select(Challenge.id).where(Challenge.need_id == need.id, Challenge.status != "withdrawn")
     ):
-        raise ChallengeError("该需求已有在榜的榜单", "need_id")
+        raise DomainError("该需求已有在榜的榜单", "need_id")
     challenge = Challenge(
         need_id=need.id,
         topic_id=need.topic_id,
@@ -249,29 +247,29 @@ def transition(
 ) -> ChallengeTransition:
     """Move a challenge one step along the workflow and record who, when and why.
 
-    Illegal moves raise ChallengeError. Publishing (张榜) invites the top-matched experts
+    Illegal moves raise DomainError. Publishing (张榜) invites the top-matched experts
     and result owners.
     """
     if to_status not in CHALLENGE_STATUSES:
-        raise ChallengeError("目标状态无效", "to_status")
+        raise DomainError("目标状态无效", "to_status")
     current = challenge.status
     if to_status not in TRANSITIONS[current]:
         legal = "、".join(_label(s) for s in TRANSITIONS[current]) or "无（流程已结束）"
-        raise ChallengeError(
+        raise DomainError(
             f"不能从“{_label(current)}”变更为“{_label(to_status)}”；当前可变更为：{legal}", "to_status"
         )
     reason = (reason or "").strip()
     if to_status == "withdrawn" and not reason:
-        raise ChallengeError("撤榜须填写原因", "reason")
+        raise DomainError("撤榜须填写原因", "reason")
     if to_status == "reviewing" and not _live_answers(challenge):
-        raise ChallengeError("尚无揭榜方案，不能进入评审", "to_status")
+        raise DomainError("尚无揭榜方案，不能进入评审", "to_status")
     if to_status == "approved" and challenge.project is None:
-        raise ChallengeError("请在评审结果中选定中标方案并立项", "to_status")
+        raise DomainError("请在评审结果中选定中标方案并立项", "to_status")
     if to_status == "accepted":
         project = challenge.project
         pending = [m for m in project.milestones if m.status != "passed"] if project else [None]
         if pending:
-            raise ChallengeError("还有里程碑未通过验收，不能结题验收", "to_status")
+            raise DomainError("还有里程碑未通过验收，不能结题验收", "to_status")
     move = ChallengeTransition(
         challenge=challenge,
         from_status=current,
@@ -387,11 +385,11 @@ def parse_milestones(lines: list[str] | str) -> list[MilestonePlan]:
         try:
             due = date.fromisoformat(head)
         except ValueError:
-            raise ChallengeError(
+            raise DomainError(
                 f"里程碑第 {n} 行须以日期开头，格式如 2027-06-30 完成中试", "milestones"
             ) from None
         if not rest.strip():
-            raise ChallengeError(f"里程碑第 {n} 行缺少内容", "milestones")
+            raise DomainError(f"里程碑第 {n} 行缺少内容", "milestones")
         plans.append(MilestonePlan(rest.strip(), due))
     return plans
 
@@ -399,21 +397,21 @@ def parse_milestones(lines: list[str] | str) -> list[MilestonePlan]:
 def check_eligibility(
     challenge: Challenge, lead: Organization, members: list[Organization], today: date | None = None
 ) -> None:
-    """揭榜条件: raise ChallengeError on the first rule the answering team breaks."""
+    """揭榜条件: raise DomainError on the first rule the answering team breaks."""
     today = today or date.today()
     if challenge.status not in OPEN_FOR_ANSWERS:
-        raise ChallengeError(f"榜单当前状态为“{challenge.status_label}”，不接受揭榜", "challenge_id")
+        raise DomainError(f"榜单当前状态为“{challenge.status_label}”，不接受揭榜", "challenge_id")
     if challenge.deadline and today > challenge.deadline:
-        raise ChallengeError(f"揭榜已于 {challenge.deadline.isoformat()} 截止", "challenge_id")
+        raise DomainError(f"揭榜已于 {challenge.deadline.isoformat()} 截止", "challenge_id")
     ids = [lead.id] + [m.id for m in members]
     if len(ids) != len(set(ids)):
         dup = next(m.name for m in members if ids.count(m.id) > 1)
-        raise ChallengeError(f"联合体成员重复：{dup}", "consortium")
+        raise DomainError(f"联合体成员重复：{dup}", "consortium")
     if challenge.need.organization_id in ids:
-        raise ChallengeError("出题企业不能揭自己的榜", "consortium")
+        raise DomainError("出题企业不能揭自己的榜", "consortium")
     need_units = max(challenge.min_units, COMMON_MIN_UNITS if challenge.type == "common" else 1)
     if len(ids) < need_units:
-        raise ChallengeError(
+        raise DomainError(
             f"该榜单须由不少于 {need_units} 家单位（含牵头单位）组成的联合体揭榜，当前只有 {len(ids)} 家",
             "consortium",
         )
@@ -427,7 +425,7 @@ def resolve_organizations(session: Session, names: list[str]) -> list[Organizati
             continue
         org = session.scalar(select(Organization).where(Organization.name == name))
         if org is None:
-            raise ChallengeError(f"机构“{name}”未在平台注册，请先注册或核对名称", "consortium")
+            raise DomainError(f"机构“{name}”未在平台注册，请先注册或核对名称", "consortium")
         orgs.append(org)
     return orgs
 
@@ -451,14 +449,14 @@ def submit_answer(
     """人才答题: a 揭榜方案 from the user's organisation (the lead unit), maybe with a consortium."""
     title, approach = (title or "").strip(), (approach or "").strip()
     if not title:
-        raise ChallengeError("请填写方案名称", "title")
+        raise DomainError("请填写方案名称", "title")
     if len(approach) < 20:
-        raise ChallengeError("技术路线请至少写 20 个字", "approach")
+        raise DomainError("技术路线请至少写 20 个字", "approach")
     if budget_wan is not None and budget_wan < 0:
-        raise ChallengeError("预算不能为负数", "budget_wan")
+        raise DomainError("预算不能为负数", "budget_wan")
     milestones = milestones or []
     if not milestones:
-        raise ChallengeError("请至少填写一个里程碑", "milestones")
+        raise DomainError("请至少填写一个里程碑", "milestones")
     members = members or []
     lead = user.organization
     check_eligibility(challenge, lead, members, today)
@@ -469,16 +467,16 @@ def submit_answer(
             Answer.status != "withdrawn",
         )
     ):
-        raise ChallengeError("本单位已提交过该榜单的揭榜方案", "challenge_id")
+        raise DomainError("本单位已提交过该榜单的揭榜方案", "challenge_id")
     results = []
     if result_ids:
         results = session.scalars(select(Result).where(Result.id.in_(result_ids))).all()
         if len(results) != len(set(result_ids)):
-            raise ChallengeError("关联成果不存在", "result_ids")
+            raise DomainError("关联成果不存在", "result_ids")
     if expert_id is not None:
         expert = session.get(Expert, expert_id)
         if expert is None or expert.organization_id not in {lead.id, *(m.id for m in members)}:
-            raise ChallengeError("负责人须为揭榜单位的专家", "expert_id")
+            raise DomainError("负责人须为揭榜单位的专家", "expert_id")
     answer = Answer(
         challenge=challenge,
         organization=lead,
@@ -524,11 +522,11 @@ def submit_answer(
 def withdraw_answer(session: Session, answer: Answer, user: User, reason: str = "") -> Answer:
     """撤回揭榜方案: the lead unit may withdraw its answer while bidding is still open."""
     if user.organization_id != answer.organization_id:
-        raise ChallengeError("只有牵头单位可以撤回方案", "answer_id")
+        raise DomainError("只有牵头单位可以撤回方案", "answer_id")
     if answer.status == "withdrawn":
-        raise ChallengeError("该方案已撤回", "answer_id")
+        raise DomainError("该方案已撤回", "answer_id")
     if answer.challenge.status not in OPEN_FOR_ANSWERS:
-        raise ChallengeError("榜单已进入评审，方案不能再撤回", "answer_id")
+        raise DomainError("榜单已进入评审，方案不能再撤回", "answer_id")
     answer.status = "withdrawn"
     session.flush()
     audit(
@@ -579,12 +577,12 @@ def plan_reviewers(
     Answers with the fewest eligible reviewers are served first (they are the hardest to
     staff); each takes the `per_answer` eligible experts with the lowest current load,
     preferring the challenge's field, then lower id. No expert goes above `max_load`.
-    Raises ChallengeError naming the answer that cannot be staffed.
+    Raises DomainError naming the answer that cannot be staffed.
     """
     if per_answer < 1:
-        raise ChallengeError("每份方案的评审专家数须至少为 1", "per_answer")
+        raise DomainError("每份方案的评审专家数须至少为 1", "per_answer")
     if max_load < 1:
-        raise ChallengeError("每位专家评审上限须至少为 1", "max_load")
+        raise DomainError("每位专家评审上限须至少为 1", "max_load")
     load = dict(load or {})
     existing = {a.id: {r.expert_id for r in a.reviews} for a in answers}
     eligible = {a.id: [e for e in pool if not conflicted(e, a)] for a in answers}
@@ -599,7 +597,7 @@ def plan_reviewers(
         ]
         choices.sort(key=lambda e: (load.get(e.id, 0), 0 if field_id and e.field_id == field_id else 1, e.id))
         if len(choices) < need:
-            raise ChallengeError(
+            raise DomainError(
                 f"方案“{answer.title}”可用的无利益冲突评审专家不足 {per_answer} 位"
                 f"（可用 {len(choices)} 位），请放宽评审上限或补充专家库",
                 "per_answer",
@@ -616,7 +614,7 @@ def assign_reviewers(
 ) -> list[Review]:
     """Assign conflict-free reviewers to every live answer of a challenge in 评审."""
     if challenge.status != "reviewing":
-        raise ChallengeError("榜单进入“评审”后才能分配评审专家", "challenge_id")
+        raise DomainError("榜单进入“评审”后才能分配评审专家", "challenge_id")
     answers = _live_answers(challenge)
     plan = plan_reviewers(
         answers, reviewer_pool(session), per_answer, max_load, pending_load(session), challenge.need.field_id
@@ -651,18 +649,18 @@ def assign_reviewers(
 def submit_review(session: Session, review: Review, user: User, scores: dict, comment: str = "") -> Review:
     """A reviewer scores an answer on the rubric (each criterion 0–100)."""
     if review.expert.user_id != user.id:
-        raise ChallengeError("只能提交分配给自己的评审", "review_id")
+        raise DomainError("只能提交分配给自己的评审", "review_id")
     if review.answer.challenge.status != "reviewing":
-        raise ChallengeError("榜单不在评审阶段，不能提交评分", "review_id")
+        raise DomainError("榜单不在评审阶段，不能提交评分", "review_id")
     clean = {}
     for key, label, _w in RUBRIC:
         raw = scores.get(key)
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            raise ChallengeError(f"请为“{label}”打分（0–100）", key) from None
+            raise DomainError(f"请为“{label}”打分（0–100）", key) from None
         if not 0 <= value <= 100:
-            raise ChallengeError(f"“{label}”的分数须在 0 到 100 之间", key)
+            raise DomainError(f"“{label}”的分数须在 0 到 100 之间", key)
         clean[key] = value
     review.scores = clean
     review.total = round(sum(clean[k] * w for k, _l, w in RUBRIC), 2)
@@ -726,15 +724,15 @@ def award_project(
 ) -> Project:
     """Select the winning answer: it becomes a 立项 project with its milestones."""
     if answer.challenge_id != challenge.id or answer.status == "withdrawn":
-        raise ChallengeError("中标方案须为本榜单的有效方案", "answer_id")
+        raise DomainError("中标方案须为本榜单的有效方案", "answer_id")
     if challenge.status != "reviewing":
-        raise ChallengeError(f"榜单当前状态为“{challenge.status_label}”，评审阶段才能立项", "answer_id")
+        raise DomainError(f"榜单当前状态为“{challenge.status_label}”，评审阶段才能立项", "answer_id")
     if not any(r.submitted_at for r in answer.reviews):
-        raise ChallengeError("该方案尚无专家评分，不能立项", "answer_id")
+        raise DomainError("该方案尚无专家评分，不能立项", "answer_id")
     if funding_wan is not None and funding_wan < 0:
-        raise ChallengeError("立项经费不能为负数", "funding_wan")
+        raise DomainError("立项经费不能为负数", "funding_wan")
     if not answer.milestones:
-        raise ChallengeError("中标方案没有里程碑", "answer_id")
+        raise DomainError("中标方案没有里程碑", "answer_id")
     project = Project(
         challenge=challenge,
         answer=answer,
@@ -769,11 +767,11 @@ def accept_milestone(
     """验收: record the acceptance decision for one milestone."""
     note = (note or "").strip()
     if not note:
-        raise ChallengeError("请填写验收意见", "note")
+        raise DomainError("请填写验收意见", "note")
     if milestone.project.challenge.status != "approved":
-        raise ChallengeError("项目不在立项执行阶段，不能验收里程碑", "milestone_id")
+        raise DomainError("项目不在立项执行阶段，不能验收里程碑", "milestone_id")
     if milestone.status == "passed":
-        raise ChallengeError("该里程碑已通过验收", "milestone_id")
+        raise DomainError("该里程碑已通过验收", "milestone_id")
     milestone.status = "passed" if passed else "failed"
     milestone.accepted_at, milestone.accepted_by_id = utcnow(), user.id
     milestone.acceptance_note = note

@@ -56,20 +56,13 @@ def candidate_needs(
     return list(session.scalars(q.order_by(Need.created_at.desc(), Need.id.desc()).limit(limit)))
 
 
-def _configured_model() -> str | None:
-    """EMBEDDING_MODEL of the running app (the ranker's model), else the packaged default."""
-    from flask import current_app, has_app_context
-
-    return (current_app.config.get("EMBEDDING_MODEL") or None) if has_app_context() else None
-
-
 def represent(texts: list[str], dense_weight: float = 0.5) -> np.ndarray:
     """Unit vectors [√w·embedding, √(1−w)·char-bigram TF-IDF]; cosine on them mixes both signals."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from matchmaker.matching.embeddings import embed
+    from matchmaker.matching.embeddings import configured_model, embed
 
-    dense = embed(texts, _configured_model())
+    dense = embed(texts, configured_model())
     # Centre the batch: sentence embeddings share a large common direction (anisotropy),
     # which would make every pair look alike and drown the differences that matter here.
     dense = dense - dense.mean(axis=0, keepdims=True)

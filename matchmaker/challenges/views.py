@@ -1,7 +1,7 @@
 """揭榜挂帅 pages: topics, questions, challenges, answers, reviews, projects, trace and statistics.
 
 Thin views: they read forms, call `challenges.services` / `suggest` / `reports`, commit, and
-turn ChallengeError into a flash beside the form.
+turn DomainError into a flash beside the form.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ from matchmaker.challenges.models import (
     Review,
     Topic,
 )
-from matchmaker.challenges.services import ChallengeError
 from matchmaker.challenges.suggest import GRANULARITY, suggest_topics
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Expert, Field, Need, Result
 
@@ -59,7 +59,7 @@ def _fields():
     return db.session.scalars(select(Field).where(Field.active).order_by(Field.sort_order, Field.id)).all()
 
 
-def _fail(form, exc: ChallengeError) -> None:
+def _fail(form, exc: DomainError) -> None:
     """Show a service error beside its field when the form has it, else as a flash."""
     db.session.rollback()
     target = getattr(form, exc.field, None) if exc.field else None
@@ -180,7 +180,7 @@ def _topic_form(topic):
             db.session.commit()
             flash("题目已保存" + (f"，已归入 {moved} 个问题" if moved else ""), "success")
             return redirect(url_for(".topic_detail", topic_id=topic.id))
-        except ChallengeError as exc:
+        except DomainError as exc:
             _fail(form, exc)
     needs = db.session.scalars(select(Need).where(Need.id.in_(need_ids))).all() if need_ids else []
     return render_template("challenges/topic_form.html", form=form, topic=topic, needs=needs)
@@ -271,7 +271,7 @@ def question_new():
             db.session.commit()
             flash("问题已发布，可以继续将其提升为揭榜挂帅榜单", "success")
             return redirect(url_for(".challenge_new", need_id=need.id))
-        except ChallengeError as exc:
+        except DomainError as exc:
             _fail(form, exc)
     return render_template("challenges/question_form.html", form=form)
 
@@ -304,7 +304,7 @@ def challenge_new():
             db.session.commit()
             flash("榜单已提交，进入“征集”阶段，等待省科技厅/技术经纪人论证", "success")
             return redirect(url_for(".challenge_detail", challenge_id=challenge.id))
-        except ChallengeError as exc:
+        except DomainError as exc:
             _fail(form, exc)
     return render_template("challenges/challenge_form.html", form=form, need=need)
 
@@ -365,7 +365,7 @@ def challenge_move(challenge_id):
             services.transition(db.session, challenge, form.to_status.data, current_user, form.reason.data)
             db.session.commit()
             flash(f"榜单状态已变更为“{challenge.status_label}”", "success")
-        except ChallengeError as exc:
+        except DomainError as exc:
             _fail(form, exc)
     return redirect(url_for(".challenge_detail", challenge_id=challenge_id))
 
@@ -388,7 +388,7 @@ def challenge_assign(challenge_id):
             )
             db.session.commit()
             flash(f"已分配 {len(created)} 项评审任务（已自动回避同单位专家）", "success")
-        except ChallengeError as exc:
+        except DomainError as exc:
             _fail(form, exc)
     return redirect(url_for(".challenge_detail", challenge_id=challenge_id) + "#review")
 
@@ -414,7 +414,7 @@ def challenge_award(challenge_id):
         db.session.commit()
         flash("已立项", "success")
         return redirect(url_for(".project_detail", project_id=project.id))
-    except ChallengeError as exc:
+    except DomainError as exc:
         _fail(form, exc)
         return redirect(url_for(".challenge_detail", challenge_id=challenge_id))
 
@@ -459,7 +459,7 @@ def answer_new(challenge_id):
             db.session.commit()
             flash("揭榜方案已提交", "success")
             return redirect(url_for(".answer_detail", answer_id=answer.id))
-        except ChallengeError as exc:
+        except DomainError as exc:
             _fail(form, exc)
     return render_template("challenges/answer_form.html", form=form, challenge=challenge)
 
@@ -494,7 +494,7 @@ def answer_withdraw(answer_id):
         services.withdraw_answer(db.session, answer, current_user, request.form.get("reason", ""))
         db.session.commit()
         flash("方案已撤回", "success")
-    except ChallengeError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
     return redirect(url_for(".answer_detail", answer_id=answer_id))
@@ -538,7 +538,7 @@ def review_detail(review_id):
             db.session.commit()
             flash("评分已提交", "success")
             return redirect(url_for(".my_reviews"))
-        except ChallengeError as exc:
+        except DomainError as exc:
             _fail(form, exc)
     return render_template("challenges/review_form.html", form=form, review=review, RUBRIC=RUBRIC)
 
@@ -564,7 +564,7 @@ def milestone_accept(milestone_id):
             services.accept_milestone(db.session, milestone, current_user, form.passed.data, form.note.data)
             db.session.commit()
             flash("验收记录已保存", "success")
-        except ChallengeError as exc:
+        except DomainError as exc:
             _fail(form, exc)
     return redirect(url_for(".project_detail", project_id=milestone.project_id))
 

@@ -12,6 +12,34 @@ log = logging.getLogger("matchmaker.worker")
 
 def register(app: Flask) -> None:
     app.cli.add_command(worker_command)
+    app.cli.add_command(jobs_group)
+
+
+@click.group("jobs")
+def jobs_group():
+    """定时任务：查看与手动运行。"""
+
+
+@jobs_group.command("list")
+def list_command():
+    """列出 worker 的定时任务及其时间表（UTC）。"""
+    from matchmaker import jobs
+
+    for job in jobs.scheduled(current_app._get_current_object()):
+        click.echo(f"{job.name:24s} {job.cron:14s} {job.fn.__module__}.{job.fn.__name__}")
+
+
+@jobs_group.command("run")
+@click.argument("name")
+def run_command(name):
+    """立即运行一个定时任务（与 worker 按时运行的完全相同）。"""
+    from matchmaker import jobs
+
+    app = current_app._get_current_object()
+    found = {job.name: job for job in jobs.scheduled(app)}
+    if name not in found:
+        raise click.ClickException(f"没有名为 {name} 的定时任务；可选：{'、'.join(found)}")
+    click.echo(jobs.run_scheduled(app, found[name]))
 
 
 @click.command("worker")
@@ -32,7 +60,13 @@ def worker_command(once):
         click.echo(f"已处理 {done} 条索引变更")
         return
     huey = jobs.get_huey(app)
-    # One consumer thread: batches apply in log order. A short max delay keeps the SQLite
-    # queue's polling within the 2 s freshness budget.
-    consumer = huey.create_consumer(workers=1, periodic=True, max_delay=0.5, check_worker_health=True)
+    # Several threads (a solve must not hold up indexing; jobs.DRAIN_LOCK keeps batches in log
+    # order). A short max delay keeps the SQLite queue's polling within the 2 s freshness budget.
+    consumer = huey.create_consumer(
+        workers=jobs.CONSUMER_THREADS,
+        worker_type="thread",
+        periodic=True,
+        max_delay=0.5,
+        check_worker_health=True,
+    )
     consumer.run()

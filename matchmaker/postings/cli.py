@@ -30,7 +30,8 @@ def register(app: Flask) -> None:
     @click.option("--skip-invalid", is_flag=True, help="导入有效行，列出并跳过无效行")
     def import_command(file, skip_invalid):
         """导入成果与需求（JSON Lines 或 Excel .xlsx；FILE 为 - 时读标准输入）。"""
-        from matchmaker.postings.importer import ImportFailed, ImportFileError, import_records, read_records
+        from matchmaker.errors import DomainError
+        from matchmaker.postings.importer import ImportFailed, import_records, read_records
 
         try:
             data = click.get_binary_stream("stdin").read() if file == "-" else Path(file).read_bytes()
@@ -38,7 +39,7 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"无法读取文件 {file}：{exc.strerror}") from None
         try:
             records = read_records(data, file)
-        except ImportFileError as exc:
+        except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         try:
             report = import_records(
@@ -85,11 +86,11 @@ def register(app: Flask) -> None:
     @needs_group.command("close-expired")
     def close_expired_command():
         """关闭已过截止日期的征集中需求，并通知发布人（每日运行一次）。"""
-        from matchmaker.postings.services import close_expired_needs
+        from matchmaker.postings.services import close_expired_needs_job
 
-        closed = close_expired_needs(db.session)
+        summary = close_expired_needs_job(db.session)
         db.session.commit()
-        click.echo(f"已关闭 {len(closed)} 条过期需求")
+        click.echo(summary)
 
     @app.cli.command("seed")
     def seed_command():

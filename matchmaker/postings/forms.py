@@ -1,4 +1,4 @@
-"""Posting forms (发布表单). Field names equal the service keys, so a PostingError's
+"""Posting forms (发布表单). Field names equal the service keys, so a DomainError's
 `field` lands beside the right input. Numbers and dates are text fields validated by the
 services, which gives the same Chinese messages as the API and the import."""
 

@@ -16,14 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.errors import DomainError
 from matchmaker.postings.models import Need, Result
-from matchmaker.postings.services import (
-    PostingError,
-    clean_need,
-    clean_result,
-    get_or_create_organization,
-    to_dict,
-)
+from matchmaker.postings.services import clean_need, clean_result, get_or_create_organization, to_dict
 
 COMMON_KEYS = {"id", "kind", "title", "description", "field", "keywords", "organization", "region"}
 # Extension keys (documented in docs/posting-format.md): contact, patent_numbers, team, status.
@@ -97,29 +92,29 @@ def _parse_line(raw: str) -> dict:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise PostingError(f"不是合法的 JSON（第 {exc.colno} 列附近：{exc.msg}）") from None
+        raise DomainError(f"不是合法的 JSON（第 {exc.colno} 列附近：{exc.msg}）") from None
     if not isinstance(data, dict):
-        raise PostingError("每行须为一个 JSON 对象")
+        raise DomainError("每行须为一个 JSON 对象")
     return data
 
 
 def _check_record(session: Session, line_no: int, data: dict, seen: dict, report: ImportReport) -> _Row:
     kind = data.get("kind")
     if kind not in MODELS:
-        raise PostingError('kind 须为 "result"（科技成果）或 "need"（技术需求）', "kind")
+        raise DomainError('kind 须为 "result"（科技成果）或 "need"（技术需求）', "kind")
     ext_id = data.get("id")
     if isinstance(ext_id, int) and not isinstance(ext_id, bool):
         ext_id = str(ext_id)
     if not isinstance(ext_id, str) or not ext_id.strip():
-        raise PostingError("缺少编号 id", "id")
+        raise DomainError("缺少编号 id", "id")
     ext_id = ext_id.strip()
     if len(ext_id) > 64:
-        raise PostingError("编号 id 不能超过 64 个字符", "id")
+        raise DomainError("编号 id 不能超过 64 个字符", "id")
     if (kind, ext_id) in seen:
-        raise PostingError(f"编号 {ext_id} 与第 {seen[(kind, ext_id)]} 行重复", "id")
+        raise DomainError(f"编号 {ext_id} 与第 {seen[(kind, ext_id)]} 行重复", "id")
     org_name = data.get("organization")
     if org_name is not None and (not isinstance(org_name, str) or len(org_name.strip()) > 200):
-        raise PostingError("机构名称须为不超过 200 字的文字", "organization")
+        raise DomainError("机构名称须为不超过 200 字的文字", "organization")
     unknown = sorted(set(data) - KNOWN_KEYS[kind])
     if unknown:
         report.warnings.append(f"第 {line_no} 行：忽略未知字段 {', '.join(unknown)}")
@@ -168,7 +163,7 @@ def check_records(
             try:
                 data = _parse_line(record) if isinstance(record, str) else record
                 rows.append(_check_record(session, line_no, data, seen, report))
-            except PostingError as exc:
+            except DomainError as exc:
                 report.errors.append(LineError(line_no, exc.message, exc.field))
     return report, rows
 
@@ -347,10 +342,6 @@ def xlsx_template() -> bytes:
     return out.getvalue()
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (not Excel, not UTF-8, no header); plain Chinese."""
-
-
 def read_xlsx(data: bytes) -> list[tuple[int, dict]]:
     """(row number, exchange-format record) for every non-empty row of the first sheet."""
     import io
@@ -362,13 +353,13 @@ def read_xlsx(data: bytes) -> list[tuple[int, dict]]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ImportFileError("无法读取该 Excel 文件：请上传 .xlsx 格式（可先下载导入模板）") from None
+        raise DomainError("无法读取该 Excel 文件：请上传 .xlsx 格式（可先下载导入模板）") from None
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None) or ()
     keys = [_header_key(h) for h in header]
     if "kind" not in keys or "id" not in keys:
-        raise ImportFileError("Excel 第 1 行须为表头，至少包含“编号”和“类型”两列（可先下载导入模板）")
+        raise DomainError("Excel 第 1 行须为表头，至少包含“编号”和“类型”两列（可先下载导入模板）")
     out = []
     for row_no, row in enumerate(rows, 2):
         cells = {
@@ -401,5 +392,5 @@ def read_records(data: bytes, filename: str = "") -> list[tuple[int, dict | str]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError("文件既不是 Excel (.xlsx)，也不是 UTF-8 编码的 JSON Lines") from None
+        raise DomainError("文件既不是 Excel (.xlsx)，也不是 UTF-8 编码的 JSON Lines") from None
     return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]

@@ -18,10 +18,10 @@ from matchmaker.accounts.models import Organization, User
 from matchmaker.accounts.services import password_problem
 from matchmaker.config import PROJECT_ROOT
 from matchmaker.constants import ORG_TYPES, ROLES
+from matchmaker.errors import DomainError
 from matchmaker.postings.importer import ImportReport, import_postings
 from matchmaker.postings.models import Expert, Field
 from matchmaker.postings.services import (
-    PostingError,
     clean_expert,
     find_field,
     get_or_create_organization,
@@ -108,7 +108,7 @@ def seed_accounts(session: Session, path: Path) -> list[dict]:
             )
             session.add(user)
         user.set_password(entry["password"])
-        user.active, user.failed_logins, user.locked_until = True, 0, None
+        user.active = True
         shown.append(
             {
                 "email": entry["email"],
@@ -129,7 +129,7 @@ def seed_experts(session: Session, path: Path) -> int:
         try:
             org_name = (row.get("organization") or "").strip()
             if not org_name:
-                raise PostingError("缺少所在机构", "organization")
+                raise DomainError("缺少所在机构", "organization")
             data = {
                 k: row[k]
                 for k in (
@@ -153,7 +153,7 @@ def seed_experts(session: Session, path: Path) -> int:
                 org_type=row.get("org_type"),
                 region=normalize_region(row.get("region")),
             )
-        except PostingError as exc:
+        except DomainError as exc:
             raise SeedError(f"{path.name} 第 {line_no} 行：{exc.message}") from None
         obj = session.scalar(select(Expert).where(Expert.external_id == str(row["id"])))
         if obj is None:
@@ -175,7 +175,7 @@ def seed_topics(session: Session, path: Path) -> int:
     for line_no, row in _jsonl(path):
         try:
             fld = find_field(session, row.get("field"), required=False)
-        except PostingError as exc:
+        except DomainError as exc:
             raise SeedError(f"{path.name} 第 {line_no} 行：{exc.message}") from None
         if not row.get("title") or not row.get("industry_chain"):
             raise SeedError(f"{path.name} 第 {line_no} 行：缺少 title 或 industry_chain")

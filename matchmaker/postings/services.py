@@ -29,6 +29,7 @@ from matchmaker.constants import (
     TRANSFER_MODES,
     TRL_LEVELS,
 )
+from matchmaker.errors import DomainError
 from matchmaker.localtime import local_today
 from matchmaker.postings.models import Expert, Field, Need, Result
 from matchmaker.security import is_db_id
@@ -43,15 +44,6 @@ PHONE_RE = re.compile(r"^[0-9+\-() 转]{5,40}$")
 INSTITUTE_MARKERS = ("研究院", "研究所", "科学院")
 
 
-class PostingError(ValueError):
-    """Invalid posting data; `field` names the key at fault, the message is plain Chinese."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 # ---------------------------------------------------------------- value cleaning
 
 
@@ -63,18 +55,18 @@ def split_list(value: Any, field: str, label: str, *, max_items: int = 30, max_l
         items = LIST_SEPARATORS.split(value)
     elif isinstance(value, (list, tuple)):
         if not all(isinstance(v, str) for v in value):
-            raise PostingError(f"{label}须为文字列表", field)
+            raise DomainError(f"{label}须为文字列表", field)
         items = list(value)
     else:
-        raise PostingError(f"{label}须为文字列表", field)
+        raise DomainError(f"{label}须为文字列表", field)
     cleaned: list[str] = []
     for item in (i.strip() for i in items):
         if item and item not in cleaned:
             if len(item) > max_len:
-                raise PostingError(f"{label}中“{item[:10]}…”过长（每项不超过 {max_len} 字）", field)
+                raise DomainError(f"{label}中“{item[:10]}…”过长（每项不超过 {max_len} 字）", field)
             cleaned.append(item)
     if len(cleaned) > max_items:
-        raise PostingError(f"{label}最多 {max_items} 项", field)
+        raise DomainError(f"{label}最多 {max_items} 项", field)
     return cleaned
 
 
@@ -83,15 +75,15 @@ def _text(
 ) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise PostingError(f"{label}不能为空", field)
+            raise DomainError(f"{label}不能为空", field)
         return None
     if not isinstance(value, str):
-        raise PostingError(f"{label}须为文字", field)
+        raise DomainError(f"{label}须为文字", field)
     value = value.strip()
     if len(value) > max_len:
-        raise PostingError(f"{label}不能超过 {max_len} 字（当前 {len(value)} 字）", field)
+        raise DomainError(f"{label}不能超过 {max_len} 字（当前 {len(value)} 字）", field)
     if len(value) < min_len:
-        raise PostingError(f"{label}至少 {min_len} 字，请写清楚", field)
+        raise DomainError(f"{label}至少 {min_len} 字，请写清楚", field)
     return value
 
 
@@ -100,17 +92,17 @@ def _amount(value: Any, field: str, label: str) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise PostingError(f"{label}须为数字（万元）", field)
+        raise DomainError(f"{label}须为数字（万元）", field)
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise PostingError(f"{label}须为数字（万元）", field) from None
+        raise DomainError(f"{label}须为数字（万元）", field) from None
     if not number.is_finite():
-        raise PostingError(f"{label}须为数字（万元）", field)
+        raise DomainError(f"{label}须为数字（万元）", field)
     if number < 0:
-        raise PostingError(f"{label}不能为负数", field)
+        raise DomainError(f"{label}不能为负数", field)
     if number > MAX_PRICE:
-        raise PostingError(f"{label}过大，请以万元为单位填写", field)
+        raise DomainError(f"{label}过大，请以万元为单位填写", field)
     return float(round(number, 2))
 
 
@@ -126,7 +118,7 @@ def _deadline(value: Any, field: str = "deadline") -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise PostingError("截止日期格式应为 YYYY-MM-DD，例如 2027-06-30", field)
+    raise DomainError("截止日期格式应为 YYYY-MM-DD，例如 2027-06-30", field)
 
 
 def normalize_region(value: Any, field: str = "region") -> str | None:
@@ -134,7 +126,7 @@ def normalize_region(value: Any, field: str = "region") -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str):
-        raise PostingError("地区须为文字", field)
+        raise DomainError("地区须为文字", field)
     raw = value.strip()
     candidates = [raw, raw.removesuffix("市"), raw + "示范区" if raw in ("济源", "济源市") else raw]
     if raw.removesuffix("市") == "济源":
@@ -144,7 +136,7 @@ def normalize_region(value: Any, field: str = "region") -> str | None:
     for c in candidates:
         if c in REGIONS:
             return c
-    raise PostingError(f"地区“{raw}”无效：须为河南省地市（如 郑州、洛阳）或 济源示范区、航空港区", field)
+    raise DomainError(f"地区“{raw}”无效：须为河南省地市（如 郑州、洛阳）或 济源示范区、航空港区", field)
 
 
 def _choice(
@@ -153,17 +145,17 @@ def _choice(
     choices = list(choices)
     if value is None or value == "":
         if required:
-            raise PostingError(f"请选择{label}", field)
+            raise DomainError(f"请选择{label}", field)
         return None
     if value not in choices:
-        raise PostingError(f"{label}“{value}”无效，可选：{'、'.join(choices)}", field)
+        raise DomainError(f"{label}“{value}”无效，可选：{'、'.join(choices)}", field)
     return value
 
 
 def _email(value: Any, field: str) -> str | None:
     value = _text(value, field, "联系邮箱", max_len=200)
     if value and not EMAIL_RE.match(value):
-        raise PostingError("联系邮箱格式不正确", field)
+        raise DomainError("联系邮箱格式不正确", field)
     return value
 
 
@@ -172,7 +164,7 @@ def _phone(value: Any, field: str) -> str | None:
         value = str(value)
     value = _text(value, field, "联系电话", max_len=40)
     if value and not PHONE_RE.match(value):
-        raise PostingError("联系电话格式不正确，只能包含数字、+、- 和空格", field)
+        raise DomainError("联系电话格式不正确，只能包含数字、+、- 和空格", field)
     return value
 
 
@@ -182,13 +174,13 @@ def find_field(session: Session, name: Any, field: str = "field", *, required: b
         return name
     if name is None or name == "":
         if required:
-            raise PostingError("请选择领域", field)
+            raise DomainError("请选择领域", field)
         return None
     if not isinstance(name, str):
-        raise PostingError("领域须为文字", field)
+        raise DomainError("领域须为文字", field)
     obj = session.scalar(select(Field).where(Field.name == name.strip()))
     if obj is None:
-        raise PostingError(f"领域“{name}”不在分类目录中", field)
+        raise DomainError(f"领域“{name}”不在分类目录中", field)
     return obj
 
 
@@ -205,7 +197,7 @@ def get_or_create_organization(
     org = session.scalar(select(Organization).where(Organization.name == name))
     if org is None:
         if org_type is not None and org_type not in ORG_TYPES:
-            raise PostingError(f"机构类型“{org_type}”无效", "org_type")
+            raise DomainError(f"机构类型“{org_type}”无效", "org_type")
         org = Organization(name=name, type=org_type or org_type_for(kind, name), region=region)
         session.add(org)
         session.flush()
@@ -221,7 +213,7 @@ def posting_organization(
         return user.organization
     name = _text(org_name, "organization", "发布机构", max_len=200)
     if not name:
-        raise PostingError("代为发布时须填写发布机构名称", "organization")
+        raise DomainError("代为发布时须填写发布机构名称", "organization")
     return get_or_create_organization(session, name, kind=kind, region=normalize_region(region))
 
 
@@ -231,7 +223,7 @@ def _flatten_contact(data: dict) -> dict:
     contact = data.pop("contact", None)
     if contact is not None:
         if not isinstance(contact, dict):
-            raise PostingError("联系方式须为包含 name、phone、email 的对象", "contact")
+            raise DomainError("联系方式须为包含 name、phone、email 的对象", "contact")
         for key in ("name", "phone", "email"):
             if key in contact:
                 data.setdefault(f"contact_{key}", contact[key])
@@ -241,20 +233,9 @@ def _flatten_contact(data: dict) -> dict:
 # ---------------------------------------------------------------- validation per kind
 
 
-def _common(session: Session, data: dict, partial: bool) -> dict:
+def clean_contact(data: dict) -> dict:
+    """联系人、联系电话、联系邮箱, each only when given (the same rule for every posting kind)."""
     out: dict[str, Any] = {}
-    if not partial or "title" in data:
-        out["title"] = _text(data.get("title"), "title", "标题", required=True, max_len=200, min_len=4)
-    if not partial or "description" in data:
-        out["description"] = _text(
-            data.get("description"), "description", "描述", required=True, max_len=10000, min_len=10
-        )
-    if not partial or "field" in data:
-        out["field"] = find_field(session, data.get("field"))
-    if "keywords" in data:
-        out["keywords"] = split_list(data["keywords"], "keywords", "关键词", max_items=20, max_len=30)
-    if "region" in data:
-        out["region"] = normalize_region(data["region"])
     if "contact_name" in data:
         out["contact_name"] = _text(data["contact_name"], "contact_name", "联系人", max_len=100)
     if "contact_phone" in data:
@@ -264,8 +245,42 @@ def _common(session: Session, data: dict, partial: bool) -> dict:
     return out
 
 
+def clean_status(data: dict, choices) -> dict:
+    """A status, when given, must be one of `choices`."""
+    if "status" not in data:
+        return {}
+    if data["status"] not in choices:
+        raise DomainError(f"状态“{data['status']}”无效", "status")
+    return {"status": data["status"]}
+
+
+def _common(
+    session: Session, data: dict, partial: bool, *, title_label: str = "标题", description_label: str = "描述"
+) -> dict:
+    """Title, description, field, keywords, region and contact: what every posting has."""
+    out: dict[str, Any] = {}
+    if not partial or "title" in data:
+        out["title"] = _text(data.get("title"), "title", title_label, required=True, max_len=200, min_len=4)
+    if not partial or "description" in data:
+        out["description"] = _text(
+            data.get("description"),
+            "description",
+            description_label,
+            required=True,
+            max_len=10000,
+            min_len=10,
+        )
+    if not partial or "field" in data:
+        out["field"] = find_field(session, data.get("field"))
+    if "keywords" in data:
+        out["keywords"] = split_list(data["keywords"], "keywords", "关键词", max_items=20, max_len=30)
+    if "region" in data:
+        out["region"] = normalize_region(data["region"])
+    return out | clean_contact(data)
+
+
 def clean_result(session: Session, data: dict, *, partial: bool = False, current=None) -> dict:
-    """Validated attributes for a Result (科技成果); raises PostingError naming the key."""
+    """Validated attributes for a Result (科技成果); raises DomainError naming the key."""
     data = _flatten_contact(data)
     out = _common(session, data, partial)
     if not partial or "maturity" in data:
@@ -298,21 +313,21 @@ def clean_trl(value: Any, field: str = "trl", *, required: bool = False) -> int 
     """A readiness level 1–9 (技术就绪度) from an int or its text."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise PostingError("请填写技术就绪度（1–9 级）", field)
+            raise DomainError("请填写技术就绪度（1–9 级）", field)
         return None
     if isinstance(value, bool):
-        raise PostingError("技术就绪度须为 1–9 的整数", field)
+        raise DomainError("技术就绪度须为 1–9 的整数", field)
     try:
         level = int(str(value).strip())
     except ValueError:
-        raise PostingError("技术就绪度须为 1–9 的整数", field) from None
+        raise DomainError("技术就绪度须为 1–9 的整数", field) from None
     if str(level) != str(value).strip() or level not in TRL_LEVELS:
-        raise PostingError("技术就绪度须为 1–9 的整数", field)
+        raise DomainError("技术就绪度须为 1–9 的整数", field)
     return level
 
 
 def clean_need(session: Session, data: dict, *, partial: bool = False, current=None) -> dict:
-    """Validated attributes for a Need (技术需求); raises PostingError naming the key.
+    """Validated attributes for a Need (技术需求); raises DomainError naming the key.
 
     `current` is the need being edited (None on create): a past deadline is refused for a
     need that stays 征集中, unless it is the deadline it already had (an import of an old
@@ -328,7 +343,7 @@ def clean_need(session: Session, data: dict, *, partial: bool = False, current=N
         status = out.get("status") or (current.status if current is not None else "open")
         unchanged = current is not None and current.deadline == deadline
         if deadline is not None and status == "open" and not unchanged and deadline < local_today():
-            raise PostingError(
+            raise DomainError(
                 f"截止日期 {deadline.isoformat()} 已过，请填写今天（{local_today().isoformat()}）或以后的日期",
                 "deadline",
             )
@@ -368,7 +383,7 @@ def _linked_results(session: Session, refs: Any) -> list[Result]:
     if refs is None:
         return []
     if not isinstance(refs, (list, tuple)):
-        raise PostingError("关联成果须为列表", "results")
+        raise DomainError("关联成果须为列表", "results")
     found: list[Result] = []
     for ref in refs:
         # Forms send internal ids (int); files and the API send external ids (str).
@@ -381,7 +396,7 @@ def _linked_results(session: Session, refs: Any) -> list[Result]:
         else:
             obj = None
         if obj is None:
-            raise PostingError(f"关联成果“{ref}”不存在", "results")
+            raise DomainError(f"关联成果“{ref}”不存在", "results")
         if obj not in found:
             found.append(obj)
     return found
@@ -420,7 +435,7 @@ def _check_external_id(session: Session, kind: str, external_id: Any, current=No
     model = KINDS[kind]
     other = session.scalar(select(model).where(model.external_id == external_id))
     if other is not None and other is not current:
-        raise PostingError(f"编号“{external_id}”已被其他{KIND_LABELS[kind]}使用", "id")
+        raise DomainError(f"编号“{external_id}”已被其他{KIND_LABELS[kind]}使用", "id")
     return external_id
 
 
@@ -551,6 +566,11 @@ def close_expired_needs(session: Session, today: date | None = None) -> list[Nee
     return expired
 
 
+def close_expired_needs_job(session: Session) -> str:
+    """The worker's daily run of `close_expired_needs`."""
+    return f"已关闭 {len(close_expired_needs(session))} 条过期需求"
+
+
 # ---------------------------------------------------------------- listing
 
 
@@ -566,7 +586,7 @@ STATUS_CHOICES = {"result": RESULT_STATUSES, "need": NEED_STATUSES, "expert": EX
 
 
 def validate_filters(session: Session, kind: str, args: dict) -> dict:
-    """Check list filters (field, region, maturity, status, q); raise PostingError naming the bad one."""
+    """Check list filters (field, region, maturity, status, q); raise DomainError naming the bad one."""
     out: dict[str, Any] = {}
     if args.get("field"):
         out["field"] = find_field(session, args["field"])
@@ -574,22 +594,22 @@ def validate_filters(session: Session, kind: str, args: dict) -> dict:
         out["region"] = normalize_region(args["region"])
     if args.get("maturity"):
         if kind != "result":
-            raise PostingError("只有科技成果可以按成熟度筛选", "maturity")
+            raise DomainError("只有科技成果可以按成熟度筛选", "maturity")
         out["maturity"] = _choice(args["maturity"], "maturity", "成熟度", MATURITIES)
     for key, label in (("trl_min", "最低就绪度"), ("trl_max", "最高就绪度")):
         if args.get(key):
             if kind != "result":
-                raise PostingError("只有科技成果可以按技术就绪度筛选", key)
+                raise DomainError("只有科技成果可以按技术就绪度筛选", key)
             try:
                 out[key] = clean_trl(args[key], key)
-            except PostingError:
-                raise PostingError(f"{label}须为 1–9 的整数", key) from None
+            except DomainError:
+                raise DomainError(f"{label}须为 1–9 的整数", key) from None
     if args.get("status"):
         out["status"] = _choice(args["status"], "status", "状态", list(STATUS_CHOICES[kind]) + ["all"])
     if args.get("q"):
         q = str(args["q"]).strip()
         if len(q) > 100:
-            raise PostingError("关键词不能超过 100 字", "q")
+            raise DomainError("关键词不能超过 100 字", "q")
         out["q"] = q
     return out
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from matchmaker import jobs
 from matchmaker.accounts.permissions import (
     can_edit_expert,
     can_edit_need,
@@ -22,11 +23,12 @@ from matchmaker.accounts.permissions import (
     roles_required,
 )
 from matchmaker.constants import MATURITIES, REGIONS, TRL_LEVELS
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings import services
 from matchmaker.postings.forms import FORMS
 from matchmaker.postings.models import Field, Result
-from matchmaker.postings.services import STATUS_CHOICES, PostingError
+from matchmaker.postings.services import STATUS_CHOICES
 from matchmaker.submissions import services as submissions
 from matchmaker.webforms import save_form
 
@@ -83,7 +85,7 @@ def list_view(kind: Kind):
         try:
             filters = services.validate_filters(db.session, kind.name, args)
             break
-        except PostingError as exc:  # drop the bad filter, say why, keep the rest
+        except DomainError as exc:  # drop the bad filter, say why, keep the rest
             if not args.get(exc.field or ""):
                 raise
             problems.append(exc.message)
@@ -189,8 +191,8 @@ def _submitted(kind: Kind, form) -> dict:
 
 
 def _save(kind: Kind, form, write):
-    """Validate with the services; on a PostingError show it beside its field and save nothing."""
-    return save_form(form, lambda: write(_submitted(kind, form)), PostingError)
+    """Validate with the services; on a DomainError show it beside its field and save nothing."""
+    return save_form(form, lambda: write(_submitted(kind, form)))
 
 
 def new_view(kind: Kind):
@@ -304,9 +306,9 @@ for _kind in KINDS.values():
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required("broker", "admin")
 def import_upload():
+    from matchmaker.errors import DomainError
     from matchmaker.postings import import_jobs
     from matchmaker.postings.forms import ImportForm
-    from matchmaker.postings.importer import ImportFileError
 
     form = ImportForm()
     if form.validate_on_submit():
@@ -317,7 +319,7 @@ def import_upload():
         else:
             try:
                 job = import_jobs.create_job(db.session, current_user, upload.filename or "", data)
-            except ImportFileError as exc:
+            except DomainError as exc:
                 db.session.rollback()
                 form.file.errors.append(str(exc))
             else:
@@ -383,9 +385,9 @@ def import_run(job_id):
     job = _job(job_id)
     try:
         import_jobs.start(db.session, job)
-    except ValueError as exc:
-        flash(str(exc), "danger")
+    except DomainError as exc:
+        flash(exc.message, "danger")
         return redirect(url_for("postings.import_job", job_id=job.id))
     db.session.commit()
-    import_jobs.launch(current_app._get_current_object(), job.id)
+    jobs.submit(current_app._get_current_object(), "postings.import", job.id)
     return redirect(url_for("postings.import_job", job_id=job.id))

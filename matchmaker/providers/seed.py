@@ -30,7 +30,7 @@ def _account(session: Session, email: str, name: str, org) -> User:
         user = User(email=email, name=name, role="enterprise", organization=org)
         session.add(user)
     user.set_password(DEMO_PASSWORD)
-    user.active, user.failed_logins, user.locked_until = True, 0, None
+    user.active = True
     return user
 
 

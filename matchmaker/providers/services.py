@@ -15,15 +15,15 @@ from sqlalchemy.orm import Session
 from matchmaker.accounts.models import Organization, User
 from matchmaker.accounts.services import audit
 from matchmaker.constants import TRL_LEVELS, trl_maturity
+from matchmaker.errors import DomainError
 from matchmaker.notifications.services import notify
 from matchmaker.postings.models import Result
 from matchmaker.postings.services import (
-    PostingError,
     _amount,
-    _email,
     _flatten_contact,
-    _phone,
     _text,
+    clean_contact,
+    clean_status,
     clean_trl,
     find_field,
     normalize_region,
@@ -32,84 +32,65 @@ from matchmaker.postings.services import (
 from matchmaker.providers.models import PROVIDER_STATUSES, PROVIDER_TYPES, Provider, ServiceRequest
 
 
-class ProviderError(PostingError):
-    """Invalid provider or request data; `field` names the key at fault."""
-
-
 def _int(value: Any, field: str, label: str, *, lo: int = 0, hi: int = 100000) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise ProviderError(f"{label}须为整数", field)
+        raise DomainError(f"{label}须为整数", field)
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise ProviderError(f"{label}须为整数", field) from None
+        raise DomainError(f"{label}须为整数", field) from None
     if not lo <= number <= hi:
-        raise ProviderError(f"{label}须在 {lo} 到 {hi} 之间", field)
+        raise DomainError(f"{label}须在 {lo} 到 {hi} 之间", field)
     return number
 
 
 def clean_provider(session: Session, data: dict, *, partial: bool = False) -> dict:
-    """Validated attributes for a Provider; raises ProviderError naming the key."""
+    """Validated attributes for a Provider; raises DomainError naming the key."""
     out: dict[str, Any] = {}
-    try:
-        data = _flatten_contact(data)
-        if not partial or "name" in data:
-            out["name"] = _text(data.get("name"), "name", "机构名称", required=True, max_len=200, min_len=4)
-        if not partial or "type" in data:
-            value = data.get("type")
-            if value not in PROVIDER_TYPES:
-                raise ProviderError(f"机构类型“{value or ''}”无效，可选：{'、'.join(PROVIDER_TYPES)}", "type")
-            out["type"] = value
-        if not partial or "description" in data:
-            out["description"] = _text(
-                data.get("description"), "description", "服务介绍", required=True, max_len=5000, min_len=10
-            )
-        if not partial or "field" in data:
-            out["field"] = find_field(session, data.get("field"))
-        if "other_fields" in data:
-            names = split_list(data["other_fields"], "other_fields", "其他服务领域", max_items=10)
-            out["other_fields"] = [find_field(session, n, "other_fields").name for n in names]
-        for key in ("stage_from", "stage_to"):
-            if not partial or key in data:
-                out[key] = clean_trl(data.get(key), key, required=True)
-        lo = out.get("stage_from", data.get("_current_from"))
-        hi = out.get("stage_to", data.get("_current_to"))
-        if lo is not None and hi is not None and lo > hi:
-            raise ProviderError("服务阶段的起始级别不能高于结束级别", "stage_to")
-        if "capabilities" in data:
-            out["capabilities"] = split_list(data["capabilities"], "capabilities", "服务能力")
-        if "equipment" in data:
-            out["equipment"] = split_list(data["equipment"], "equipment", "仪器设备", max_len=80)
-        if "region" in data:
-            out["region"] = normalize_region(data["region"])
-        if "capacity_per_year" in data:
-            out["capacity_per_year"] = _int(data["capacity_per_year"], "capacity_per_year", "年服务能力")
-        if "lead_time_days" in data:
-            out["lead_time_days"] = _int(data["lead_time_days"], "lead_time_days", "服务周期", hi=3650)
-        for key, label in (("fee_min_wan", "最低收费"), ("fee_max_wan", "最高收费")):
-            if key in data:
-                out[key] = _amount(data[key], key, label)
-        fmin = out.get("fee_min_wan")
-        fmax = out.get("fee_max_wan")
-        if fmin is not None and fmax is not None and fmin > fmax:
-            raise ProviderError("最低收费不能高于最高收费", "fee_max_wan")
-        if "contact_name" in data:
-            out["contact_name"] = _text(data["contact_name"], "contact_name", "联系人", max_len=100)
-        if "contact_phone" in data:
-            out["contact_phone"] = _phone(data["contact_phone"], "contact_phone")
-        if "contact_email" in data:
-            out["contact_email"] = _email(data["contact_email"], "contact_email")
-        if "status" in data:
-            if data["status"] not in PROVIDER_STATUSES:
-                raise ProviderError(f"状态“{data['status']}”无效", "status")
-            out["status"] = data["status"]
-    except ProviderError:
-        raise
-    except PostingError as exc:
-        raise ProviderError(exc.message, exc.field) from None
-    return out
+    data = _flatten_contact(data)
+    if not partial or "name" in data:
+        out["name"] = _text(data.get("name"), "name", "机构名称", required=True, max_len=200, min_len=4)
+    if not partial or "type" in data:
+        value = data.get("type")
+        if value not in PROVIDER_TYPES:
+            raise DomainError(f"机构类型“{value or ''}”无效，可选：{'、'.join(PROVIDER_TYPES)}", "type")
+        out["type"] = value
+    if not partial or "description" in data:
+        out["description"] = _text(
+            data.get("description"), "description", "服务介绍", required=True, max_len=5000, min_len=10
+        )
+    if not partial or "field" in data:
+        out["field"] = find_field(session, data.get("field"))
+    if "other_fields" in data:
+        names = split_list(data["other_fields"], "other_fields", "其他服务领域", max_items=10)
+        out["other_fields"] = [find_field(session, n, "other_fields").name for n in names]
+    for key in ("stage_from", "stage_to"):
+        if not partial or key in data:
+            out[key] = clean_trl(data.get(key), key, required=True)
+    lo = out.get("stage_from", data.get("_current_from"))
+    hi = out.get("stage_to", data.get("_current_to"))
+    if lo is not None and hi is not None and lo > hi:
+        raise DomainError("服务阶段的起始级别不能高于结束级别", "stage_to")
+    if "capabilities" in data:
+        out["capabilities"] = split_list(data["capabilities"], "capabilities", "服务能力")
+    if "equipment" in data:
+        out["equipment"] = split_list(data["equipment"], "equipment", "仪器设备", max_len=80)
+    if "region" in data:
+        out["region"] = normalize_region(data["region"])
+    if "capacity_per_year" in data:
+        out["capacity_per_year"] = _int(data["capacity_per_year"], "capacity_per_year", "年服务能力")
+    if "lead_time_days" in data:
+        out["lead_time_days"] = _int(data["lead_time_days"], "lead_time_days", "服务周期", hi=3650)
+    for key, label in (("fee_min_wan", "最低收费"), ("fee_max_wan", "最高收费")):
+        if key in data:
+            out[key] = _amount(data[key], key, label)
+    fmin = out.get("fee_min_wan")
+    fmax = out.get("fee_max_wan")
+    if fmin is not None and fmax is not None and fmin > fmax:
+        raise DomainError("最低收费不能高于最高收费", "fee_max_wan")
+    return out | clean_contact(data) | clean_status(data, PROVIDER_STATUSES)
 
 
 def create_provider(
@@ -123,7 +104,7 @@ def create_provider(
 ) -> Provider:
     attrs = clean_provider(session, data)
     if external_id and session.scalar(select(Provider.id).where(Provider.external_id == external_id)):
-        raise ProviderError(f"编号 {external_id} 已存在", "id")
+        raise DomainError(f"编号 {external_id} 已存在", "id")
     obj = Provider(
         external_id=external_id or f"P-{uuid.uuid4().hex[:12]}", organization=organization, owner=owner
     )
@@ -181,21 +162,18 @@ def validate_filters(session: Session, args: dict) -> dict:
     out: dict[str, Any] = {}
     if args.get("type"):
         if args["type"] not in PROVIDER_TYPES:
-            raise ProviderError(f"机构类型“{args['type']}”无效，可选：{'、'.join(PROVIDER_TYPES)}", "type")
+            raise DomainError(f"机构类型“{args['type']}”无效，可选：{'、'.join(PROVIDER_TYPES)}", "type")
         out["type"] = args["type"]
-    try:
-        if args.get("field"):
-            out["field"] = find_field(session, args["field"])
-        if args.get("region"):
-            out["region"] = normalize_region(args["region"])
-        if args.get("trl"):
-            out["trl"] = clean_trl(args["trl"])
-    except PostingError as exc:
-        raise ProviderError(exc.message, exc.field) from None
+    if args.get("field"):
+        out["field"] = find_field(session, args["field"])
+    if args.get("region"):
+        out["region"] = normalize_region(args["region"])
+    if args.get("trl"):
+        out["trl"] = clean_trl(args["trl"])
     if args.get("q"):
         q = str(args["q"]).strip()
         if len(q) > 100:
-            raise ProviderError("关键词不能超过 100 字", "q")
+            raise DomainError("关键词不能超过 100 字", "q")
         out["q"] = q
     return out
 
@@ -260,9 +238,9 @@ def submit_request(
     """申请: refused when the provider does not serve the result's level (a wrong stage is worse than none)."""
     text = _text(message, "message", "申请说明", required=True, max_len=2000, min_len=10)
     if provider.status != "published":
-        raise ProviderError("该机构已停止接受申请", "provider")
+        raise DomainError("该机构已停止接受申请", "provider")
     if not provider.serves(result.trl):
-        raise ProviderError(
+        raise DomainError(
             f"该机构服务 TRL {provider.stage_from}–{provider.stage_to} 级，成果当前为 {result.trl or '未填写'}",
             "provider",
         )
@@ -274,7 +252,7 @@ def submit_request(
         )
     )
     if open_req:
-        raise ProviderError("该成果已向此机构提交申请，尚在办理中", "provider")
+        raise DomainError("该成果已向此机构提交申请，尚在办理中", "provider")
     req = ServiceRequest(
         provider=provider, result=result, requester=user, message=text, trl_before=result.trl
     )
@@ -306,12 +284,12 @@ def decide_request(
 ) -> ServiceRequest:
     """受理 / 退回 / 完成, by the provider's own account (or staff)."""
     if action not in TRANSITIONS:
-        raise ProviderError(f"未知操作“{action}”，可选：accept、return、complete", "action")
+        raise DomainError(f"未知操作“{action}”，可选：accept、return、complete", "action")
     if not can_manage_provider(user, req.provider):
         raise PermissionError
     before, after = TRANSITIONS[action]
     if req.status != before:
-        raise ProviderError(f"当前状态为“{req.status_label}”，不能{ACTION_LABELS[action]}", "status")
+        raise DomainError(f"当前状态为“{req.status_label}”，不能{ACTION_LABELS[action]}", "status")
     note = _text(reply, "reply", "办理意见", required=action == "return", max_len=2000)
     req.status = after
     if note:
@@ -336,16 +314,13 @@ def raise_trl(session: Session, user: User, req: ServiceRequest, trl: Any, evide
     if not can_request(user, result):
         raise PermissionError
     if req.status != "completed":
-        raise ProviderError("服务完成后才能提升技术就绪度", "status")
-    try:
-        level = clean_trl(trl, required=True)
-    except PostingError as exc:
-        raise ProviderError(exc.message, exc.field) from None
+        raise DomainError("服务完成后才能提升技术就绪度", "status")
+    level = clean_trl(trl, required=True)
     note = _text(evidence, "trl_evidence", "就绪度依据", required=True, max_len=500, min_len=4)
     if result.trl is not None and level <= result.trl:
-        raise ProviderError(f"新的级别须高于当前的 TRL {result.trl}", "trl")
+        raise DomainError(f"新的级别须高于当前的 TRL {result.trl}", "trl")
     if level > req.provider.stage_to + 1:
-        raise ProviderError(
+        raise DomainError(
             f"该机构服务到 TRL {req.provider.stage_to} 级，一次服务最多提升到 {req.provider.stage_to + 1} 级",
             "trl",
         )

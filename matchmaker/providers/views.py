@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from matchmaker.constants import REGIONS, TRL_LEVELS
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Field, Result
-from matchmaker.postings.services import PostingError
 from matchmaker.providers import export, services
 from matchmaker.providers.forms import DecideForm, RaiseTrlForm, RequestForm
 from matchmaker.providers.models import PROVIDER_TYPES, REQUEST_STATUSES, Provider, ServiceRequest
@@ -39,7 +39,7 @@ def index():
         try:
             filters = services.validate_filters(db.session, args)
             break
-        except PostingError as exc:
+        except DomainError as exc:
             problems.append(exc.message)
             args[exc.field or "q"] = ""
     page = db.paginate(
@@ -111,7 +111,7 @@ def new_request(provider_id: int, result_id: int):
     if form.validate_on_submit():
         try:
             req = services.submit_request(db.session, current_user, p, result, form.message.data)
-        except PostingError as exc:
+        except DomainError as exc:
             db.session.rollback()
             getattr(form, exc.field, form.message).errors.append(exc.message)
         else:
@@ -183,7 +183,7 @@ def decide(req_id: int, action: str):
     form = DecideForm()
     try:
         services.decide_request(db.session, current_user, req, action, form.reply.data)
-    except PostingError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
     else:
@@ -201,7 +201,7 @@ def raise_trl(req_id: int):
     form = RaiseTrlForm()
     try:
         services.raise_trl(db.session, current_user, req, form.trl.data, form.trl_evidence.data)
-    except PostingError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
     else:

@@ -59,12 +59,13 @@ def followups_command():
 @click.option("--seed", default=0, show_default=True, help="划分留出集的随机种子")
 def learn_command(seed):
     """从经纪人审核结果学习融合权重；只有在留出集上优于当前权重时才启用。"""
+    from matchmaker.errors import DomainError
     from matchmaker.extensions import db
-    from matchmaker.review.learning import LearnError, learn
+    from matchmaker.review.learning import learn
 
     try:
         out = learn(db.session, seed=seed)
-    except LearnError as exc:
+    except DomainError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     fmt = lambda v: "—" if v is None else f"{v:.4f}"  # noqa: E731

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matchmaker.errors import DomainError
 from matchmaker.review.models import LearnedWeights, Match
 
 MIN_DECISIONS = 10
@@ -49,10 +50,15 @@ def current_weights(session: Session) -> dict | None:
     return {**row.weights, "_intercept": row.intercept}
 
 
+def fused_score(components: dict, weights: dict) -> float:
+    """A learned linear fusion of score components (logistic regression's logit)."""
+    return float(weights.get("_intercept", 0.0)) + sum(
+        float(w) * float(components.get(name, 0.0)) for name, w in weights.items() if name != "_intercept"
+    )
+
+
 def _current_score(match: Match, weights: dict | None) -> float:
     if weights:
-        from matchmaker.review.services import fused_score
-
         return fused_score(match.components or {}, weights)
     return float(match.score or 0.0)
 
@@ -142,10 +148,6 @@ class LearnOutcome:
     n_test: int
 
 
-class LearnError(ValueError):
-    pass
-
-
 def learn(session: Session, seed: int = 0) -> LearnOutcome:
     """Fit fusion weights on decisions, compare on held-out decisions, save a new version.
 
@@ -157,18 +159,18 @@ def learn(session: Session, seed: int = 0) -> LearnOutcome:
     rows = labelled(session)
     labels = [int(m.decision == "accept") for m in rows]
     if len(rows) < MIN_DECISIONS or len(set(labels)) < 2 or min(labels.count(0), labels.count(1)) < 2:
-        raise LearnError(
+        raise DomainError(
             f"决策样本不足：需要至少 {MIN_DECISIONS} 条审核记录，且通过与不通过各至少 2 条"
             f"（当前 {labels.count(1)} 通过 / {labels.count(0)} 不通过）"
         )
     names = sorted({k for m in rows for k in (m.components or {})})
     if not names:
-        raise LearnError("推荐记录没有分项得分，无法学习权重")
+        raise DomainError("推荐记录没有分项得分，无法学习权重")
     X = [[float((m.components or {}).get(n, 0.0)) for n in names] for m in rows]
     idx = list(range(len(rows)))
     train, test = train_test_split(idx, test_size=TEST_SHARE, random_state=seed, stratify=labels)
     if len({labels[i] for i in test}) < 2:
-        raise LearnError("留出集中通过与不通过须各至少 1 条")
+        raise DomainError("留出集中通过与不通过须各至少 1 条")
     model = LogisticRegression(max_iter=1000)
     model.fit([X[i] for i in train], [labels[i] for i in train])
     weights_now = current_weights(session)

@@ -79,7 +79,7 @@ def seed(session: Session, seed_dir: Path | str, top: int = services.DEFAULT_TOP
             reason = "tech_mismatch"
         try:
             services.decide(session, match, broker, row["decision"], reason, row.get("note"))
-        except services.ReviewError as exc:
+        except services.DomainError as exc:
             log.warning("%s:%d %s", path, lineno, exc.message)
             out["skipped"] += 1
             continue

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, aliased
 from matchmaker.accounts import policy
 from matchmaker.accounts.models import User
 from matchmaker.accounts.services import audit
+from matchmaker.errors import DomainError
 from matchmaker.extensions import utcnow
 from matchmaker.matching import ranker
 from matchmaker.notifications.services import notify
 from matchmaker.postings.models import Field, Need, Result
+from matchmaker.review.learning import current_weights, fused_score
 from matchmaker.review.models import (
     CONTRACT_TYPES,
     REASONS,
@@ -50,15 +52,6 @@ TRANSITIONS = {
     "closed": set(),
 }
 OPEN_STAGES = ("proposed", "broker_review")
-PARTY_STAGES = ("confirmation", "negotiation", "signed", "registered", "closed")
-
-
-class ReviewError(ValueError):
-    """A problem the user can fix; the message is plain Chinese, `field` names the input."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
 
 
 # ---------------------------------------------------------------- permissions / 分级披露
@@ -177,17 +170,8 @@ class ProposeStats:
         self.new_pairs.extend(other.new_pairs)
 
 
-def fused_score(components: dict, weights: dict) -> float:
-    """A learned linear fusion of score components (logistic regression's logit)."""
-    return float(weights.get("_intercept", 0.0)) + sum(
-        float(w) * float(components.get(name, 0.0)) for name, w in weights.items() if name != "_intercept"
-    )
-
-
 def _ranked_results(session: Session, need: Need, top: int) -> list:
     """The ranker's top results for a need, re-ordered by learned weights when those won."""
-    from matchmaker.review.learning import current_weights
-
     weights = current_weights(session)
     pool = ranker.rank_results_for_need(session, need, top=top * 3 if weights else top)
     if pool:
@@ -323,16 +307,16 @@ def notify_new_proposals(session: Session, stats: ProposeStats) -> None:
 def add_manual(session: Session, need: Need, result: Result, user: User, note: str | None = None) -> Match:
     """经纪人手工添加: a pair the ranker missed. Recorded as source="manual" (a ranking miss)."""
     if not is_broker(user):
-        raise ReviewError("只有技术经纪人可以添加撮合", status=403)
+        raise DomainError("只有技术经纪人可以添加撮合", status=403)
     if not policy.in_scope(user, need):
-        raise ReviewError(OUT_OF_SCOPE, status=403)
+        raise DomainError(OUT_OF_SCOPE, status=403)
     if need.organization_id == result.organization_id:
-        raise ReviewError("需求与成果属于同一机构，无需撮合", "result_id")
+        raise DomainError("需求与成果属于同一机构，无需撮合", "result_id")
     existing = session.scalar(select(Match).where(Match.need_id == need.id, Match.result_id == result.id))
     if existing is not None:
         if existing.decision is not None or existing.stage not in OPEN_STAGES:
-            raise ReviewError(f"该需求与成果已有撮合记录（{existing.stage_label}）", "result_id", status=409)
-        raise ReviewError("该配对已在推荐列表中，请直接审核", "result_id", status=409)
+            raise DomainError(f"该需求与成果已有撮合记录（{existing.stage_label}）", "result_id", status=409)
+        raise DomainError("该配对已在推荐列表中，请直接审核", "result_id", status=409)
     match = Match(
         need_id=need.id,
         result_id=result.id,
@@ -474,21 +458,21 @@ def advance(
     """Move a match to another stage, checking the pipeline rules. Records who, when and why.
 
     签约 needs a contract type, amount (万元) and parties; 登记 needs the registration number;
-    关闭 needs a reason. Illegal jumps raise ReviewError with a Chinese message.
+    关闭 needs a reason. Illegal jumps raise DomainError with a Chinese message.
     """
     now = now or utcnow()
     if to_stage not in STAGES:
-        raise ReviewError(f"未知阶段：{to_stage}", "to_stage")
+        raise DomainError(f"未知阶段：{to_stage}", "to_stage")
     if not is_broker(user):
-        raise ReviewError("只有技术经纪人可以推进对接阶段", status=403)
+        raise DomainError("只有技术经纪人可以推进对接阶段", status=403)
     if not policy.can_review(user, match):
-        raise ReviewError(OUT_OF_SCOPE, status=403)
+        raise DomainError(OUT_OF_SCOPE, status=403)
     if to_stage not in TRANSITIONS.get(match.stage, set()):
         allowed = (
             "、".join(STAGES[s] for s in sorted(TRANSITIONS.get(match.stage, set()), key=list(STAGES).index))
             or "无"
         )
-        raise ReviewError(
+        raise DomainError(
             f"不能从「{match.stage_label}」直接进入「{STAGES[to_stage]}」；当前阶段可进入：{allowed}",
             "to_stage",
             status=409,
@@ -497,16 +481,16 @@ def advance(
     if to_stage == "confirmation":
         return decide(session, match, user, "accept", None, reason, now=now)
     if to_stage == "negotiation" and not match.released:
-        raise ReviewError("双方尚未都确认意向，不能进入对接洽谈", "to_stage", status=409)
+        raise DomainError("双方尚未都确认意向，不能进入对接洽谈", "to_stage", status=409)
     if to_stage == "closed":
         if not reason:
-            raise ReviewError("关闭撮合须填写原因", "reason")
+            raise DomainError("关闭撮合须填写原因", "reason")
         match.closed_reason = reason
     if to_stage == "signed":
         _sign(session, match, contract_type, amount_wan, signed_on or now.date(), buyer, seller)
     if to_stage == "registered":
         if not (registration_no or "").strip():
-            raise ReviewError("登记须填写技术合同认定登记号", "registration_no")
+            raise DomainError("登记须填写技术合同认定登记号", "registration_no")
         match.contract.registration_no = registration_no.strip()[:64]
         match.contract.registered_on = now.date()
     _record(session, match, to_stage, user, reason)
@@ -526,17 +510,17 @@ def advance(
 
 def _sign(session: Session, match: Match, contract_type, amount_wan, signed_on, buyer, seller) -> None:
     if contract_type not in CONTRACT_TYPES:
-        raise ReviewError("请选择合同类型（开发/转让/许可/咨询/服务）", "contract_type")
+        raise DomainError("请选择合同类型（开发/转让/许可/咨询/服务）", "contract_type")
     try:
         amount = float(amount_wan)
     except (TypeError, ValueError):
-        raise ReviewError("合同金额须为数字（万元）", "amount_wan") from None
+        raise DomainError("合同金额须为数字（万元）", "amount_wan") from None
     if not 0 < amount < 10_000_000:
-        raise ReviewError("合同金额须大于 0（单位：万元）", "amount_wan")
+        raise DomainError("合同金额须大于 0（单位：万元）", "amount_wan")
     buyer = (buyer or "").strip() or match.need.organization.name
     seller = (seller or "").strip() or (match.result.organization.name if match.result else "")
     if not seller:
-        raise ReviewError("请填写合同卖方（让与方/受托方）", "seller")
+        raise DomainError("请填写合同卖方（让与方/受托方）", "seller")
     session.add(
         Contract(
             match_id=match.id,
@@ -565,22 +549,22 @@ def decide(
 ) -> Match:
     """Accept or reject a proposal. Accepting asks both parties to confirm (双方确认)."""
     if not is_broker(user):
-        raise ReviewError("只有技术经纪人可以审核撮合", status=403)
+        raise DomainError("只有技术经纪人可以审核撮合", status=403)
     if not policy.can_review(user, match):
-        raise ReviewError(OUT_OF_SCOPE, status=403)
+        raise DomainError(OUT_OF_SCOPE, status=403)
     if decision not in ("accept", "reject"):
-        raise ReviewError("审核结论须为通过或不通过", "decision")
+        raise DomainError("审核结论须为通过或不通过", "decision")
     if reason_code not in (None, "") and reason_code not in REASONS:
-        raise ReviewError("请选择列表中的理由", "reason")
+        raise DomainError("请选择列表中的理由", "reason")
     reason_code = reason_code or None
     if decision == "reject" and not reason_code:
-        raise ReviewError("不通过须选择理由", "reason")
+        raise DomainError("不通过须选择理由", "reason")
     if reason_code == "other" and not (note or "").strip():
-        raise ReviewError("理由为「其他」时请填写说明", "note")
+        raise DomainError("理由为「其他」时请填写说明", "note")
     if match.decision is not None or match.stage not in OPEN_STAGES:
-        raise ReviewError(f"该撮合已审核（{match.stage_label}），不能重复审核", "decision", status=409)
+        raise DomainError(f"该撮合已审核（{match.stage_label}），不能重复审核", "decision", status=409)
     if match.result is None:
-        raise ReviewError("该撮合没有对应的科技成果", "decision")
+        raise DomainError("该撮合没有对应的科技成果", "decision")
     now = now or utcnow()
     note = (note or "").strip() or None
     match.decision, match.reason_code, match.decided_by_id, match.decided_at = (
@@ -632,15 +616,15 @@ def respond(
     """双方确认: one party confirms or declines. When both confirm, contacts are released and audited."""
     side = party_side(user, match)
     if side is None or match.decision != "accept":
-        raise ReviewError("您不是该撮合的当事方", status=403)
+        raise DomainError("您不是该撮合的当事方", status=403)
     if not awaits_confirmation(match):
-        raise ReviewError(f"该撮合当前处于「{match.stage_label}」，无需确认", "confirm", status=409)
+        raise DomainError(f"该撮合当前处于「{match.stage_label}」，无需确认", "confirm", status=409)
     if getattr(match, f"{side}_status") is not None:
-        raise ReviewError("您方已答复，不能重复确认", "confirm", status=409)
+        raise DomainError("您方已答复，不能重复确认", "confirm", status=409)
     now = now or utcnow()
     reason = (reason or "").strip() or None
     if not confirm and not reason:
-        raise ReviewError("婉拒须填写原因，对方会看到该原因", "reason")
+        raise DomainError("婉拒须填写原因，对方会看到该原因", "reason")
     setattr(match, f"{side}_status", "confirmed" if confirm else "declined")
     setattr(match, f"{side}_reason", reason)
     setattr(match, f"{side}_by_id", user.id)
@@ -750,11 +734,11 @@ def notify_due_follow_ups(session: Session, now: datetime | None = None) -> int:
 
 def complete_follow_up(session: Session, fu: FollowUp, user: User, note: str | None) -> FollowUp:
     if not is_broker(user):
-        raise ReviewError("只有技术经纪人可以记录回访", status=403)
+        raise DomainError("只有技术经纪人可以记录回访", status=403)
     if fu.done_at is not None:
-        raise ReviewError("该回访已完成", status=409)
+        raise DomainError("该回访已完成", status=409)
     if not (note or "").strip():
-        raise ReviewError("请填写回访记录", "note")
+        raise DomainError("请填写回访记录", "note")
     fu.done_at, fu.done_by_id, fu.note = utcnow(), user.id, note.strip()
     session.flush()
     return fu
@@ -776,7 +760,7 @@ class QueueFilter:
     def from_args(cls, args) -> QueueFilter:
         status = args.get("status") or "pending"
         if status not in cls.STATUSES and status not in STAGES:
-            raise ReviewError("状态筛选无效", "status")
+            raise DomainError("状态筛选无效", "status")
         region = args.get("region") or None
         return cls(
             field=args.get("field") or None,

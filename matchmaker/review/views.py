@@ -10,12 +10,13 @@ from sqlalchemy import or_, select
 
 from matchmaker.accounts.permissions import roles_required
 from matchmaker.constants import REGIONS
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Field, Need, Result
 from matchmaker.review import export, services
 from matchmaker.review.forms import DecisionForm, FollowUpForm, ManualMatchForm, RespondForm, StageForm
 from matchmaker.review.models import REASONS, STAGES, FollowUp, Match
-from matchmaker.review.services import QueueFilter, ReviewError
+from matchmaker.review.services import QueueFilter
 from matchmaker.security import is_db_id, safe_next
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -27,7 +28,7 @@ PICK_LIMIT = 10
 def _filter() -> QueueFilter:
     try:
         return QueueFilter.from_args(request.args)
-    except ReviewError as exc:
+    except DomainError as exc:
         abort(400, exc.message)
 
 
@@ -39,7 +40,7 @@ def _filter_choices() -> dict:
     return {"fields": fields, "regions": REGIONS, "statuses": statuses}
 
 
-def _fail(exc: ReviewError) -> None:
+def _fail(exc: DomainError) -> None:
     db.session.rollback()
     if exc.status == 403:
         abort(403, exc.message)
@@ -97,7 +98,7 @@ def decide():
                 db.session, match, current_user, form.decision.data, form.reason.data, form.note.data
             )
             done += 1
-    except ReviewError as exc:
+    except DomainError as exc:
         _fail(exc)
         return _back(url_for("review.queue"))
     db.session.commit()
@@ -128,7 +129,7 @@ def manual():
         if need and result:
             try:
                 match = services.add_manual(db.session, need, result, current_user, form.note.data)
-            except ReviewError as exc:
+            except DomainError as exc:
                 db.session.rollback()
                 getattr(form, {"result_id": "result"}.get(exc.field, "note")).errors.append(exc.message)
             else:
@@ -260,7 +261,7 @@ def stage(match_id):
             seller=form.seller.data,
             registration_no=form.registration_no.data,
         )
-    except ReviewError as exc:
+    except DomainError as exc:
         _fail(exc)
     else:
         db.session.commit()
@@ -279,7 +280,7 @@ def respond(match_id):
         return _back(url_for("review.mine"))
     try:
         services.respond(db.session, match, current_user, form.answer.data == "confirm", form.reason.data)
-    except ReviewError as exc:
+    except DomainError as exc:
         _fail(exc)
     else:
         db.session.commit()
@@ -294,7 +295,7 @@ def follow_up(follow_up_id):
     form = FollowUpForm()
     try:
         services.complete_follow_up(db.session, fu, current_user, form.note.data)
-    except ReviewError as exc:
+    except DomainError as exc:
         _fail(exc)
     else:
         db.session.commit()

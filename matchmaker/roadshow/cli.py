@@ -13,7 +13,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from matchmaker.roadshow.instance import DEFAULT_TIME_LIMIT, InstanceError
+from matchmaker.errors import DomainError
+from matchmaker.roadshow.instance import DEFAULT_TIME_LIMIT
 
 roadshow_cli = AppGroup("roadshow", help="龙子湖科创路演：排程与实例生成")
 
@@ -54,7 +55,7 @@ def plan_command(path: str, time_limit: float, workers: int | None, as_json: boo
         _fail("求解时限必须大于 0 秒", "time_limit", as_json)
     try:
         answer = plan(data, time_limit=time_limit, workers=workers)
-    except InstanceError as exc:
+    except DomainError as exc:
         _fail(exc.message, exc.field, as_json)
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))

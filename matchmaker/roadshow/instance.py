@@ -1,7 +1,7 @@
 """Roadshow planning instance (路演排程实例): parsing and validation of the JSON contract.
 
 The format is documented in docs/roadshow.md. `parse_instance(data)` turns the raw JSON
-object into typed dataclasses or raises `InstanceError` naming the field at fault, in Chinese.
+object into typed dataclasses or raises `DomainError` naming the field at fault, in Chinese.
 Plain Python; used by the CLI, the web feature and the benchmark alike.
 """
 
@@ -12,18 +12,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date as Date
 
+from matchmaker.errors import DomainError
+
 DEFAULT_MU = 10.0  # weight of one displaced published talk when re-planning
 DEFAULT_TIME_LIMIT = 10.0  # seconds
 ANY = "*"  # wildcard in `cities` and session `fields`
-
-
-class InstanceError(ValueError):
-    """Bad instance: `message` in Chinese, `field` is the JSON path at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(f"{field}: {message}" if field else message)
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -130,7 +123,7 @@ _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(:00)?$")
 
 def parse_time(value, path: str) -> int:
     if not isinstance(value, str) or not _TIME.match(value.strip()):
-        raise InstanceError("时间格式应为 HH:MM（如 09:30）", path)
+        raise DomainError("时间格式应为 HH:MM（如 09:30）", path)
     hours, minutes = value.strip().split(":")[:2]
     return int(hours) * 60 + int(minutes)
 
@@ -143,7 +136,7 @@ def _date(value, path: str) -> str:
     try:
         return Date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):
-        raise InstanceError("日期格式应为 YYYY-MM-DD", path) from None
+        raise DomainError("日期格式应为 YYYY-MM-DD", path) from None
 
 
 def _str(obj: dict, key: str, path: str) -> str:
@@ -151,17 +144,17 @@ def _str(obj: dict, key: str, path: str) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        raise InstanceError("必填，应为非空字符串", f"{path}.{key}")
+        raise DomainError("必填，应为非空字符串", f"{path}.{key}")
     return value.strip()
 
 
 def _number(value, path: str, minimum: float | None = 0.0, integer: bool = False):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InstanceError("应为数字", path)
+        raise DomainError("应为数字", path)
     if integer and int(value) != value:
-        raise InstanceError("应为整数", path)
+        raise DomainError("应为整数", path)
     if minimum is not None and value < minimum:
-        raise InstanceError(f"不能小于 {minimum:g}", path)
+        raise DomainError(f"不能小于 {minimum:g}", path)
     return int(value) if integer else float(value)
 
 
@@ -170,20 +163,20 @@ def _list(obj: dict, key: str, path: str, required: bool = True) -> list | None:
     if value is None and not required:
         return None
     if not isinstance(value, list):
-        raise InstanceError("必填，应为数组" if required else "应为数组", f"{path}.{key}" if path else key)
+        raise DomainError("必填，应为数组" if required else "应为数组", f"{path}.{key}" if path else key)
     return value
 
 
 def _obj(value, path: str) -> dict:
     if not isinstance(value, dict):
-        raise InstanceError("应为对象", path)
+        raise DomainError("应为对象", path)
     return value
 
 
 def _unique_id(raw: dict, path: str, seen: set[str], label: str) -> str:
     value = _str(raw, "id", path)
     if value in seen:
-        raise InstanceError(f"{label}编号 {value} 重复", f"{path}.id")
+        raise DomainError(f"{label}编号 {value} 重复", f"{path}.id")
     seen.add(value)
     return value
 
@@ -195,18 +188,18 @@ def _placements(items: list, path: str, inst: Instance) -> list[Placement]:
         raw = _obj(raw, p)
         cand, sess, room = _str(raw, "candidate", p), _str(raw, "session", p), _str(raw, "room", p)
         if cand not in inst.candidate_by_id:
-            raise InstanceError(f"候选项目 {cand} 不存在", f"{p}.candidate")
+            raise DomainError(f"候选项目 {cand} 不存在", f"{p}.candidate")
         session = inst.session_by_id.get(sess)
         if session is None:
-            raise InstanceError(f"专场 {sess} 不存在", f"{p}.session")
+            raise DomainError(f"专场 {sess} 不存在", f"{p}.session")
         if room not in {r.id for r in session.rooms}:
-            raise InstanceError(f"专场 {sess} 没有会场 {room}", f"{p}.room")
+            raise DomainError(f"专场 {sess} 没有会场 {room}", f"{p}.room")
         out.append(Placement(cand, sess, room, parse_time(raw.get("start"), f"{p}.start")))
     return out
 
 
 def parse_instance(data) -> Instance:
-    """Validate the raw JSON object; raise InstanceError naming the field at fault."""
+    """Validate the raw JSON object; raise DomainError naming the field at fault."""
     data = _obj(data, "instance")
     sessions: list[SessionSpec] = []
     seen: set[str] = set()
@@ -216,7 +209,7 @@ def parse_instance(data) -> Instance:
         sid = _unique_id(raw, p, seen, "专场")
         start, end = parse_time(raw.get("start"), f"{p}.start"), parse_time(raw.get("end"), f"{p}.end")
         if end <= start:
-            raise InstanceError("结束时间必须晚于开始时间", f"{p}.end")
+            raise DomainError("结束时间必须晚于开始时间", f"{p}.end")
         slot = _number(raw.get("slot_minutes"), f"{p}.slot_minutes", 1, integer=True)
         rooms, room_ids = [], set()
         for j, rr in enumerate(_list(raw, "rooms", p)):
@@ -225,14 +218,14 @@ def parse_instance(data) -> Instance:
             rid = _unique_id(rr, rp, room_ids, "会场")
             rooms.append(Room(rid, _number(rr.get("capacity", 0), f"{rp}.capacity", 0, integer=True)))
         if not rooms:
-            raise InstanceError("每个专场至少要有一个会场", f"{p}.rooms")
+            raise DomainError("每个专场至少要有一个会场", f"{p}.rooms")
         fields = _list(raw, "fields", p, required=False)
         if isinstance(raw.get("theme"), list):  # a theme given as several fields
             fields = fields or raw["theme"]
             raw = raw | {"theme": "、".join(map(str, raw["theme"]))}
         theme = _str(raw, "theme", p)
         if fields is not None and not all(isinstance(f, str) and f for f in fields):
-            raise InstanceError("应为字符串数组", f"{p}.fields")
+            raise DomainError("应为字符串数组", f"{p}.fields")
         sessions.append(
             SessionSpec(
                 sid,
@@ -263,12 +256,12 @@ def parse_instance(data) -> Instance:
                 w = _obj(w, wp)
                 ws, we = parse_time(w.get("start"), f"{wp}.start"), parse_time(w.get("end"), f"{wp}.end")
                 if we <= ws:
-                    raise InstanceError("结束时间必须晚于开始时间", f"{wp}.end")
+                    raise DomainError("结束时间必须晚于开始时间", f"{wp}.end")
                 day = _date(w["date"], f"{wp}.date") if w.get("date") is not None else None
                 windows.append(Window(day, ws, we))
         cities = _list(raw, "cities", p, required=False)
         if cities is not None and not all(isinstance(c, str) and c for c in cities):
-            raise InstanceError("应为字符串数组", f"{p}.cities")
+            raise DomainError("应为字符串数组", f"{p}.cities")
         candidates.append(
             CandidateSpec(
                 cid,
@@ -306,7 +299,7 @@ def parse_instance(data) -> Instance:
         raw = _obj(raw, p)
         ent, cand = _str(raw, "enterprise", p), _str(raw, "candidate", p)
         if cand not in inst.candidate_by_id:
-            raise InstanceError(f"候选项目 {cand} 不存在", f"{p}.candidate")
+            raise DomainError(f"候选项目 {cand} 不存在", f"{p}.candidate")
         score = _number(raw.get("score"), f"{p}.score", 0)
         row = inst.interest.setdefault(cand, {})
         row[ent] = max(score, row.get(ent, 0.0))
@@ -317,6 +310,6 @@ def parse_instance(data) -> Instance:
         if isinstance(previous, dict):  # accept a previous `plan` output as is
             previous = previous.get("assignments")
         if not isinstance(previous, list):
-            raise InstanceError("应为数组（上次发布的日程）", "previous")
+            raise DomainError("应为数组（上次发布的日程）", "previous")
         inst.previous = _placements(previous, "previous", inst)
     return inst

@@ -692,7 +692,7 @@ def plan(
 ) -> dict:
     """Solve a JSON instance; return the `roadshow plan` answer (see docs/roadshow.md).
 
-    Raises InstanceError on bad input. `progress` gets {objective, bound, seconds} on every
+    Raises DomainError on bad input. `progress` gets {objective, bound, seconds} on every
     improving solution (used by the web background job). `formulation="previous"` runs the
     model before idle slots and cross-session clashes were handled (for the benchmark).
     """

@@ -7,16 +7,16 @@ Plain Python on a SQLAlchemy session; no request context. Services flush, caller
 from __future__ import annotations
 
 import logging
-import threading
 import time as clock
 from collections import defaultdict
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from matchmaker.accounts.models import User
+from matchmaker.errors import DomainError
 from matchmaker.extensions import utcnow
 from matchmaker.matching.ranker import RELEVANCE_GAP, rank_needs_for_result, rank_results_for_need
 from matchmaker.notifications.services import notify
@@ -40,14 +40,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 RANK_DEPTH = 200  # needs looked at per result when measuring demand
 
 
-class RoadshowError(ValueError):
-    """A refused roadshow action: Chinese message and the form/API field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
 def hhmm(t: time) -> str:
     return t.strftime("%H:%M")
 
@@ -56,7 +48,7 @@ def to_time(value: str, field: str = "start") -> time:
     try:
         minutes = parse_time(value, field)
     except ValueError:
-        raise RoadshowError("时间格式应为 HH:MM", field) from None
+        raise DomainError("时间格式应为 HH:MM", field) from None
     return time(minutes // 60, minutes % 60)
 
 
@@ -153,11 +145,11 @@ def nominate(
 ) -> Candidate:
     """提名候选项目 (or accept a suggestion)."""
     if any(c.result_id == result.id for c in roadshow.candidates):
-        raise RoadshowError("该成果已是本届路演的候选项目", "result_id")
+        raise DomainError("该成果已是本届路演的候选项目", "result_id")
     if result.status != "published":
-        raise RoadshowError("只能提名已发布的科技成果", "result_id")
+        raise DomainError("只能提名已发布的科技成果", "result_id")
     if not 5 <= minutes <= 120:
-        raise RoadshowError("报告时长应在 5 到 120 分钟之间", "minutes")
+        raise DomainError("报告时长应在 5 到 120 分钟之间", "minutes")
     presenter = (
         presenter
         or result.contact_name
@@ -196,7 +188,7 @@ def _in_published(db: DbSession, **where) -> bool:
 def remove_candidate(db: DbSession, candidate: Candidate) -> None:
     """Withdraw a candidate (and its draft talks); refused while it is in the published schedule."""
     if _in_published(db, candidate_id=candidate.id):
-        raise RoadshowError("该项目在已发布日程中，请先在新版日程中移出并发布", "candidate_id")
+        raise DomainError("该项目在已发布日程中，请先在新版日程中移出并发布", "candidate_id")
     db.execute(delete(Talk).where(Talk.candidate_id == candidate.id))
     db.delete(candidate)
     db.flush()
@@ -205,9 +197,9 @@ def remove_candidate(db: DbSession, candidate: Candidate) -> None:
 def remove_session(db: DbSession, session: Session) -> None:
     """Delete a session with its draft talks; refused while it has published talks or registrations."""
     if _in_published(db, session_id=session.id):
-        raise RoadshowError("该专场在已发布日程中，不能删除", "session_id")
+        raise DomainError("该专场在已发布日程中，不能删除", "session_id")
     if db.scalar(select(Registration.id).where(Registration.session_id == session.id).limit(1)):
-        raise RoadshowError("该专场已有企业报名，不能删除", "session_id")
+        raise DomainError("该专场已有企业报名，不能删除", "session_id")
     db.execute(delete(Talk).where(Talk.session_id == session.id))
     db.delete(session)
     db.flush()
@@ -344,11 +336,11 @@ def queue_solve(
 ) -> ScheduleVersion:
     """Create the draft a background solve will fill; pins come from the current draft."""
     if not roadshow.sessions:
-        raise RoadshowError("请先添加专场", "sessions")
+        raise DomainError("请先添加专场", "sessions")
     if not roadshow.candidates:
-        raise RoadshowError("请先提名候选项目", "candidates")
+        raise DomainError("请先提名候选项目", "candidates")
     if not 1 <= time_limit <= 120:
-        raise RoadshowError("求解时限应在 1 到 120 秒之间", "time_limit")
+        raise DomainError("求解时限应在 1 到 120 秒之间", "time_limit")
     draft = latest(roadshow, "draft")
     version = new_version(db, roadshow, user, job_status="queued")
     version.solve = {
@@ -454,28 +446,38 @@ def run_plan(db: DbSession, version_id: int) -> bool:
     return True
 
 
-def _job(app, version_id: int) -> None:
-    from matchmaker.extensions import db
-
-    with app.app_context():
-        try:
-            run_plan(db.session, version_id)
-        except Exception as exc:  # the job must record its failure for the UI
-            log.exception("roadshow solve %s failed", version_id)
-            db.session.rollback()
-            version = db.session.get(ScheduleVersion, version_id)
-            version.job_status, version.job_error = "failed", str(exc)[:2000]
-            version.progress = {"phase": "failed", "error": str(exc)[:500]}
-            db.session.commit()
+def run_plan_job(db: DbSession, version_id: int) -> None:
+    """The worker's solve task: run_plan, recording a failure on the version for the UI."""
+    try:
+        run_plan(db, version_id)
+    except Exception as exc:
+        log.exception("roadshow solve %s failed", version_id)
+        db.rollback()
+        version = db.get(ScheduleVersion, version_id)
+        version.job_status, version.job_error = "failed", str(exc)[:2000]
+        version.progress = {"phase": "failed", "error": str(exc)[:500]}
+        db.commit()
 
 
-def start_background_solve(app, version_id: int) -> threading.Thread:
-    """Run the solve in a thread with its own app context (never inside the request)."""
-    thread = threading.Thread(
-        target=_job, args=(app, version_id), name=f"roadshow-solve-{version_id}", daemon=True
+STALLED_AFTER = timedelta(minutes=10)  # solves are capped at 120 s; silence this long means lost
+
+
+def resume_stalled_solves(db: DbSession) -> str:
+    """Scheduled: solve versions whose job was lost (queue down, worker killed mid-solve).
+    A running solve records progress at least every few seconds, so silence means it died."""
+    cutoff = utcnow() - STALLED_AFTER
+    ids = list(
+        db.scalars(
+            select(ScheduleVersion.id).where(
+                ScheduleVersion.job_status.in_(("queued", "running")),
+                or_(ScheduleVersion.progress_at.is_(None), ScheduleVersion.progress_at < cutoff),
+                ScheduleVersion.created_at < cutoff,
+            )
+        )
     )
-    thread.start()
-    return thread
+    for version_id in ids:
+        run_plan_job(db, version_id)
+    return f"恢复 {len(ids)} 个中断的排程求解"
 
 
 def job_state(version: ScheduleVersion) -> dict:
@@ -497,7 +499,7 @@ def job_state(version: ScheduleVersion) -> dict:
 
 def _draft(version: ScheduleVersion) -> None:
     if version.status != "draft" or version.job_status not in ("done", "failed"):
-        raise RoadshowError("只能调整已完成求解的草稿日程", "version")
+        raise DomainError("只能调整已完成求解的草稿日程", "version")
 
 
 def place_talk(
@@ -513,13 +515,13 @@ def place_talk(
     broker sees the checker's warnings and decides."""
     _draft(version)
     if session.roadshow_id != version.roadshow_id or candidate.roadshow_id != version.roadshow_id:
-        raise RoadshowError("专场或项目不属于本届路演", "session")
+        raise DomainError("专场或项目不属于本届路演", "session")
     if room not in {r["id"] for r in session.rooms}:
-        raise RoadshowError("该专场没有这个会场", "room")
+        raise DomainError("该专场没有这个会场", "room")
     begin = to_time(start)
     minutes = begin.hour * 60 + begin.minute + candidate.minutes
     if minutes >= 24 * 60:
-        raise RoadshowError("报告结束时间超过当天", "start")
+        raise DomainError("报告结束时间超过当天", "start")
     talk = next((t for t in version.talks if t.candidate_id == candidate.id), None)
     if talk is None:
         talk = Talk(candidate=candidate)
@@ -556,12 +558,14 @@ def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
     enterprises interested in those talks are notified (inbox + email outbox)."""
     _draft(version)
     if not version.talks:
-        raise RoadshowError("日程为空，不能发布", "version")
+        raise DomainError("日程为空，不能发布", "version", status=409)
     roadshow = version.roadshow
     # Idle slots and co-interest clashes are warnings: a broker may publish with them.
     problems = [p for p in conflicts(roadshow, version) if p["severity"] == "error"]
     if problems:
-        raise RoadshowError(f"日程仍有 {len(problems)} 处冲突，请先解决：{problems[0]['detail']}", "version")
+        raise DomainError(
+            f"日程仍有 {len(problems)} 处冲突，请先解决：{problems[0]['detail']}", "version", status=409
+        )
     previous = latest(roadshow, "published")
     before = (
         {t.candidate_id: (t.session_id, t.room, t.start_time) for t in previous.talks} if previous else {}
@@ -720,20 +724,20 @@ def ics(talks: list[Talk], name: str) -> bytes:
 def register(db: DbSession, session: Session, user: User) -> Registration:
     """报名: one seat per user and session; capacity is the rooms' seats."""
     if user.role != "enterprise":
-        raise RoadshowError("只有企业用户可以报名", "user")
+        raise DomainError("只有企业用户可以报名", "user")
     if latest(session.roadshow, "published") is None:
-        raise RoadshowError("日程尚未发布，暂不能报名", "session")
+        raise DomainError("日程尚未发布，暂不能报名", "session")
     if session.date < datetime.now(TZ).date():
-        raise RoadshowError("该专场已结束，不能报名", "session")
+        raise DomainError("该专场已结束，不能报名", "session")
     if db.scalar(
         select(Registration.id).where(Registration.session_id == session.id, Registration.user_id == user.id)
     ):
-        raise RoadshowError("您已报名该专场", "session")
+        raise DomainError("您已报名该专场", "session", status=409)
     # Lock the session row on PostgreSQL so two last-seat requests cannot both pass.
     db.execute(select(Session.id).where(Session.id == session.id).with_for_update())
     taken = db.scalar(select(func.count(Registration.id)).where(Registration.session_id == session.id))
     if taken >= session.capacity:
-        raise RoadshowError(f"该专场名额已满（{session.capacity} 人）", "session")
+        raise DomainError(f"该专场名额已满（{session.capacity} 人）", "session", status=409)
     reg = Registration(session=session, user_id=user.id, organization_id=user.organization_id)
     db.add(reg)
     db.flush()
@@ -745,7 +749,7 @@ def unregister(db: DbSession, session: Session, user: User) -> None:
         select(Registration).where(Registration.session_id == session.id, Registration.user_id == user.id)
     )
     if reg is None:
-        raise RoadshowError("您没有报名该专场", "session")
+        raise DomainError("您没有报名该专场", "session", status=404)
     db.delete(reg)
     db.flush()
 
@@ -774,15 +778,15 @@ def record_intent(
     if version is None or not any(
         t.candidate_id == candidate.id and t.session_id == session.id for t in version.talks
     ):
-        raise RoadshowError("该项目没有在本专场的已发布日程中", "candidate_id")
+        raise DomainError("该项目没有在本专场的已发布日程中", "candidate_id")
     if need.status != "open":
-        raise RoadshowError("该技术需求已关闭", "need_id")
+        raise DomainError("该技术需求已关闭", "need_id")
     if db.scalar(
         select(Intent.id).where(
             Intent.session_id == session.id, Intent.candidate_id == candidate.id, Intent.need_id == need.id
         )
     ):
-        raise RoadshowError("该意向已登记", "need_id")
+        raise DomainError("该意向已登记", "need_id")
     interest = next((i for i in candidate.interests if i.organization_id == need.organization_id), None)
     match = create_intent_match(db, need, candidate.result, interest.score if interest else 0.0, note, user)
     intent = Intent(

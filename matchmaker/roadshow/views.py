@@ -17,8 +17,10 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from matchmaker import jobs
 from matchmaker.accounts.permissions import roles_required
 from matchmaker.accounts.services import audit
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Field, Need, Result
 from matchmaker.roadshow import services
@@ -39,7 +41,6 @@ from matchmaker.roadshow.models import (
     Session,
     Talk,
 )
-from matchmaker.roadshow.services import RoadshowError
 
 bp = Blueprint("roadshow", __name__, url_prefix="/roadshow")
 STAFF = ("broker", "admin")
@@ -64,7 +65,7 @@ def _flash_errors(form) -> None:
     flash("；".join(f"{form[k].label.text}：{v[0]}" for k, v in form.errors.items()), "danger")
 
 
-def _refused(exc: RoadshowError) -> None:
+def _refused(exc: DomainError) -> None:
     db.session.rollback()
     flash(exc.message, "danger")
 
@@ -195,7 +196,7 @@ def nominate(roadshow_id):
             availability=form.parsed_windows,
             cities=form.parsed_cities,
         )
-    except RoadshowError as exc:
+    except DomainError as exc:
         _refused(exc)
     else:
         db.session.commit()
@@ -210,7 +211,7 @@ def accept_suggestion(roadshow_id, result_id):
     result = db.session.get(Result, result_id) or abort(404)
     try:
         services.nominate(db.session, roadshow, result, current_user, source="suggested")
-    except RoadshowError as exc:
+    except DomainError as exc:
         _refused(exc)
     else:
         db.session.commit()
@@ -227,7 +228,7 @@ def remove_candidate(roadshow_id, candidate_id):
         abort(404)
     try:
         services.remove_candidate(db.session, cand)
-    except RoadshowError as exc:
+    except DomainError as exc:
         _refused(exc)
     else:
         db.session.commit()
@@ -244,7 +245,7 @@ def remove_session(roadshow_id, session_id):
         abort(404)
     try:
         services.remove_session(db.session, session)
-    except RoadshowError as exc:
+    except DomainError as exc:
         _refused(exc)
     else:
         db.session.commit()
@@ -262,12 +263,12 @@ def solve(roadshow_id):
         return redirect(url_for("roadshow.edition", roadshow_id=roadshow.id))
     try:
         version = services.queue_solve(db.session, roadshow, current_user, float(form.time_limit.data))
-    except RoadshowError as exc:
+    except DomainError as exc:
         _refused(exc)
         return redirect(url_for("roadshow.edition", roadshow_id=roadshow.id))
     audit(db.session, "roadshow.solve", current_user, f"roadshow:{roadshow.id}", f"version {version.number}")
     db.session.commit()  # the job reads the committed draft
-    services.start_background_solve(current_app._get_current_object(), version.id)
+    jobs.submit(current_app._get_current_object(), "roadshow.solve", version.id)
     return redirect(url_for("roadshow.version", roadshow_id=roadshow.id, version_id=version.id))
 
 
@@ -316,7 +317,7 @@ def _place_args(roadshow: Roadshow, form: PlaceForm):
         or cand.roadshow_id != roadshow.id
         or session.roadshow_id != roadshow.id
     ):
-        raise RoadshowError("项目或专场不存在", "candidate_id")
+        raise DomainError("项目或专场不存在", "candidate_id")
     return cand, session
 
 
@@ -341,7 +342,7 @@ def place(roadshow_id, version_id):
                 form.start.data.strip(),
                 pinned=form.pinned.data,
             )
-        except RoadshowError as exc:
+        except DomainError as exc:
             _refused(exc)
         else:
             problems = services.conflicts(roadshow, version)
@@ -375,7 +376,7 @@ def check(roadshow_id, version_id):
         change = {"candidate": cand.id, "session": session.id, "room": data["room"], "start": data["start"]}
     except StopIteration:
         return jsonify({"error": {"message": "项目或专场不存在", "field": "candidate"}}), 400
-    except RoadshowError as exc:
+    except DomainError as exc:
         return jsonify({"error": {"message": exc.message, "field": exc.field}}), 400
     return jsonify({"conflicts": services.conflicts(roadshow, version, change)})
 
@@ -390,7 +391,7 @@ def unplace(roadshow_id, version_id, talk_id):
         abort(404)
     try:
         services.remove_talk(db.session, version, talk)
-    except RoadshowError as exc:
+    except DomainError as exc:
         _refused(exc)
     else:
         db.session.commit()
@@ -416,7 +417,7 @@ def publish(roadshow_id, version_id):
     version = _version(roadshow, version_id)
     try:
         summary = services.publish(db.session, version, current_user)
-    except RoadshowError as exc:
+    except DomainError as exc:
         _refused(exc)
         return redirect(url_for("roadshow.version", roadshow_id=roadshow.id, version_id=version.id))
     audit(
@@ -502,7 +503,7 @@ def _seat(session_id: int, action, done: str):
     session = db.session.get(Session, session_id) or abort(404)
     try:
         action(db.session, session, current_user)
-    except RoadshowError as exc:
+    except DomainError as exc:
         _refused(exc)
     else:
         db.session.commit()
@@ -544,7 +545,7 @@ def session_page(session_id):
         else:
             try:
                 services.record_intent(db.session, session, cand, need, form.note.data or "", current_user)
-            except RoadshowError as exc:
+            except DomainError as exc:
                 db.session.rollback()
                 getattr(form, exc.field, form.need_id).errors.append(exc.message)
             else:

@@ -14,16 +14,16 @@ from sqlalchemy.orm import Session
 
 from matchmaker.accounts.models import Organization, User
 from matchmaker.accounts.services import audit
+from matchmaker.errors import DomainError
 from matchmaker.notifications.services import notify
 from matchmaker.postings.models import Result
 from matchmaker.postings.services import (
-    PostingError,
     _amount,
+    _common,
     _deadline,
-    _email,
     _flatten_contact,
-    _phone,
     _text,
+    clean_status,
     find_field,
     normalize_region,
     split_list,
@@ -39,60 +39,27 @@ from matchmaker.scenarios.models import (
 )
 
 
-class ScenarioError(PostingError):
-    """Invalid scenario or application data; `field` names the key at fault."""
-
-
 def clean_scenario(session: Session, data: dict, *, partial: bool = False) -> dict:
-    out: dict[str, Any] = {}
-    try:
-        data = _flatten_contact(data)
-        if not partial or "title" in data:
-            out["title"] = _text(
-                data.get("title"), "title", "场景名称", required=True, max_len=200, min_len=4
-            )
-        if not partial or "description" in data:
-            out["description"] = _text(
-                data.get("description"), "description", "场景描述", required=True, max_len=10000, min_len=10
-            )
-        if not partial or "field" in data:
-            out["field"] = find_field(session, data.get("field"))
-        if "keywords" in data:
-            out["keywords"] = split_list(data["keywords"], "keywords", "关键词", max_items=20, max_len=30)
-        if "place" in data:
-            out["place"] = _text(data["place"], "place", "场景地点", max_len=200)
-        if "region" in data:
-            out["region"] = normalize_region(data["region"])
-        if "budget_wan" in data:
-            out["budget_wan"] = _amount(data["budget_wan"], "budget_wan", "预算")
-        for key in ("period_start", "period_end"):
-            if key in data:
-                out[key] = _deadline(data[key], key)
-        if out.get("period_start") and out.get("period_end") and out["period_start"] > out["period_end"]:
-            raise ScenarioError("结束日期不能早于开始日期", "period_end")
-        if "offers" in data:
-            offers = split_list(data["offers"], "offers", "场景提供")
-            for o in offers:
-                if o not in SCENARIO_OFFERS:
-                    raise ScenarioError(f"场景提供“{o}”无效，可选：{'、'.join(SCENARIO_OFFERS)}", "offers")
-            out["offers"] = offers
-        if "requirements" in data:
-            out["requirements"] = _text(data["requirements"], "requirements", "技术要求", max_len=5000) or ""
-        if "contact_name" in data:
-            out["contact_name"] = _text(data["contact_name"], "contact_name", "联系人", max_len=100)
-        if "contact_phone" in data:
-            out["contact_phone"] = _phone(data["contact_phone"], "contact_phone")
-        if "contact_email" in data:
-            out["contact_email"] = _email(data["contact_email"], "contact_email")
-        if "status" in data:
-            if data["status"] not in SCENARIO_STATUSES:
-                raise ScenarioError(f"状态“{data['status']}”无效", "status")
-            out["status"] = data["status"]
-    except ScenarioError:
-        raise
-    except PostingError as exc:
-        raise ScenarioError(exc.message, exc.field) from None
-    return out
+    data = _flatten_contact(data)
+    out = _common(session, data, partial, title_label="场景名称", description_label="场景描述")
+    if "place" in data:
+        out["place"] = _text(data["place"], "place", "场景地点", max_len=200)
+    if "budget_wan" in data:
+        out["budget_wan"] = _amount(data["budget_wan"], "budget_wan", "预算")
+    for key in ("period_start", "period_end"):
+        if key in data:
+            out[key] = _deadline(data[key], key)
+    if out.get("period_start") and out.get("period_end") and out["period_start"] > out["period_end"]:
+        raise DomainError("结束日期不能早于开始日期", "period_end")
+    if "offers" in data:
+        offers = split_list(data["offers"], "offers", "场景提供")
+        for o in offers:
+            if o not in SCENARIO_OFFERS:
+                raise DomainError(f"场景提供“{o}”无效，可选：{'、'.join(SCENARIO_OFFERS)}", "offers")
+        out["offers"] = offers
+    if "requirements" in data:
+        out["requirements"] = _text(data["requirements"], "requirements", "技术要求", max_len=5000) or ""
+    return out | clean_status(data, SCENARIO_STATUSES)
 
 
 def can_publish(user) -> bool:
@@ -118,7 +85,7 @@ def create_scenario(
 ) -> Scenario:
     attrs = clean_scenario(session, data)
     if external_id and session.scalar(select(Scenario.id).where(Scenario.external_id == external_id)):
-        raise ScenarioError(f"编号 {external_id} 已存在", "id")
+        raise DomainError(f"编号 {external_id} 已存在", "id")
     obj = Scenario(
         external_id=external_id or f"S-{uuid.uuid4().hex[:12]}", organization=organization, owner=owner
     )
@@ -144,13 +111,10 @@ def list_query(filters: dict, include_closed: bool = False) -> Select:
 
 def validate_filters(session: Session, args: dict) -> dict:
     out: dict[str, Any] = {}
-    try:
-        if args.get("field"):
-            out["field"] = find_field(session, args["field"])
-        if args.get("region"):
-            out["region"] = normalize_region(args["region"])
-    except PostingError as exc:
-        raise ScenarioError(exc.message, exc.field) from None
+    if args.get("field"):
+        out["field"] = find_field(session, args["field"])
+    if args.get("region"):
+        out["region"] = normalize_region(args["region"])
     return out
 
 
@@ -195,12 +159,12 @@ def apply(
     if not getattr(user, "is_authenticated", False):
         raise PermissionError
     if scenario.status != "open":
-        raise ScenarioError("该场景已截止申报", "scenario")
+        raise DomainError("该场景已截止申报", "scenario")
     if user.organization_id == scenario.organization_id:
-        raise ScenarioError("不能申报本机构发布的场景", "scenario")
+        raise DomainError("不能申报本机构发布的场景", "scenario")
     text = _text(proposal, "proposal", "申报方案", required=True, max_len=5000, min_len=20)
     if result is not None and result.organization_id != user.organization_id and not user.is_staff:
-        raise ScenarioError("只能以本机构的成果申报", "result")
+        raise DomainError("只能以本机构的成果申报", "result")
     if session.scalar(
         select(Application.id).where(
             Application.scenario_id == scenario.id,
@@ -208,7 +172,7 @@ def apply(
             Application.status != "rejected",
         )
     ):
-        raise ScenarioError("本机构已申报该场景", "scenario")
+        raise DomainError("本机构已申报该场景", "scenario")
     app = Application(
         scenario=scenario, result=result, organization_id=user.organization_id, applicant=user, proposal=text
     )
@@ -232,9 +196,9 @@ def advance(session: Session, user: User, app: Application, status: str, note: A
     if not can_manage(user, app.scenario):
         raise PermissionError
     if status not in APPLICATION_STATUSES:
-        raise ScenarioError(f"状态“{status}”无效", "status")
+        raise DomainError(f"状态“{status}”无效", "status")
     if status not in NEXT_STATUSES[app.status]:
-        raise ScenarioError(
+        raise DomainError(
             f"当前为“{APPLICATION_STATUSES[app.status]}”，不能改为“{APPLICATION_STATUSES[status]}”", "status"
         )
     text = _text(note, "note", "说明", required=status in ("rejected", "demonstration"), max_len=2000)

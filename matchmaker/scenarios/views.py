@@ -9,9 +9,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Field, Result
-from matchmaker.postings.services import PostingError
 from matchmaker.providers import export
 from matchmaker.scenarios import services
 from matchmaker.scenarios.forms import AdvanceForm, ApplyForm, ScenarioForm
@@ -50,7 +50,7 @@ def new():
             obj = services.create_scenario(
                 db.session, data, organization=current_user.organization, owner=current_user
             )
-        except PostingError as exc:
+        except DomainError as exc:
             db.session.rollback()
             getattr(form, exc.field or "title", form.title).errors.append(exc.message)
         else:
@@ -110,7 +110,7 @@ def apply(scenario_id: int):
         result = db.session.get(Result, int(form.result.data)) if (form.result.data or "").isdigit() else None
         try:
             app = services.apply(db.session, current_user, s, form.proposal.data, result)
-        except PostingError as exc:
+        except DomainError as exc:
             db.session.rollback()
             getattr(form, exc.field or "proposal", form.proposal).errors.append(exc.message)
         else:
@@ -154,7 +154,7 @@ def advance(app_id: int, status: str):
     form = AdvanceForm()
     try:
         services.advance(db.session, current_user, app, status, form.note.data)
-    except PostingError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
     else:

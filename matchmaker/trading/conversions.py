@@ -16,8 +16,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from matchmaker.accounts.models import User
 from matchmaker.accounts.services import audit
 from matchmaker.challenges.models import Milestone, Project
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db, utcnow
-from matchmaker.trading.services import TradingError
 
 CONVERSION_STATUSES = {"pending": "待转股", "converted": "已转股"}
 
@@ -50,36 +50,36 @@ class Conversion(db.Model):
 def add_clause(session: Session, user: User, project: Project, data: dict) -> Conversion:
     """约定拨投结合条款 (brokers/admins): milestone, fund, amount and share."""
     if user.role not in ("broker", "admin"):
-        raise TradingError("只有技术经纪人或管理员可以约定拨投结合条款", status=403)
+        raise DomainError("只有技术经纪人或管理员可以约定拨投结合条款", status=403)
     try:
         milestone = session.get(Milestone, int(data.get("milestone_id")))
     except (TypeError, ValueError):
         milestone = None
     if milestone is None or milestone.project_id != project.id:
-        raise TradingError("请选择本项目的一个里程碑", "milestone_id")
+        raise DomainError("请选择本项目的一个里程碑", "milestone_id")
     if milestone.status == "passed":
-        raise TradingError("该里程碑已通过验收，不能再约定转股", "milestone_id", status=409)
+        raise DomainError("该里程碑已通过验收，不能再约定转股", "milestone_id", status=409)
     if session.scalar(select(Conversion.id).where(Conversion.milestone_id == milestone.id)):
-        raise TradingError("该里程碑已有拨投结合条款", "milestone_id", status=409)
+        raise DomainError("该里程碑已有拨投结合条款", "milestone_id", status=409)
     fund = str(data.get("fund_name") or "").strip()
     if not fund:
-        raise TradingError("请填写持股基金名称", "fund_name")
+        raise DomainError("请填写持股基金名称", "fund_name")
     try:
         amount = float(data.get("amount_wan"))
     except (TypeError, ValueError):
-        raise TradingError("转股金额须为数字（万元）", "amount_wan") from None
+        raise DomainError("转股金额须为数字（万元）", "amount_wan") from None
     committed = sum(
         c.amount_wan for c in session.scalars(select(Conversion).where(Conversion.project_id == project.id))
     )
     grant = float(project.funding_wan or 0)
     if amount <= 0 or (grant and committed + amount > grant + 1e-9):
-        raise TradingError(f"转股金额须大于 0 且合计不超过立项经费 {grant:g} 万元", "amount_wan")
+        raise DomainError(f"转股金额须大于 0 且合计不超过立项经费 {grant:g} 万元", "amount_wan")
     try:
         share = float(data.get("share_pct"))
     except (TypeError, ValueError):
-        raise TradingError("持股比例须为数字（%）", "share_pct") from None
+        raise DomainError("持股比例须为数字（%）", "share_pct") from None
     if not 0 < share <= 100:
-        raise TradingError("持股比例须大于 0 且不超过 100（%）", "share_pct")
+        raise DomainError("持股比例须大于 0 且不超过 100（%）", "share_pct")
     clause = Conversion(
         project_id=project.id,
         milestone_id=milestone.id,

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from matchmaker.accounts.models import Organization, User
 from matchmaker.accounts.services import audit
 from matchmaker.constants import REGIONS
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db, utcnow
 from matchmaker.postings.models import Result
-from matchmaker.trading.services import TradingError
 
 FUND_TYPES = {"angel": "天使投资", "vc": "风险投资（VC）", "pe": "私募股权（PE）", "guidance": "政府引导基金"}
 INTEREST_STAGES = {
@@ -111,9 +111,9 @@ def _int(data: dict, name: str, label: str, lo: int, hi: int, default: int) -> i
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise TradingError(f"{label}须为 {lo} 到 {hi} 的整数", name) from None
+        raise DomainError(f"{label}须为 {lo} 到 {hi} 的整数", name) from None
     if isinstance(raw, bool) or not lo <= value <= hi:
-        raise TradingError(f"{label}须为 {lo} 到 {hi} 的整数", name)
+        raise DomainError(f"{label}须为 {lo} 到 {hi} 的整数", name)
     return value
 
 
@@ -124,42 +124,42 @@ def _opt_money(data: dict, name: str, label: str) -> float | None:
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise TradingError(f"{label}须为数字（万元）", name) from None
+        raise DomainError(f"{label}须为数字（万元）", name) from None
     if isinstance(raw, bool) or not 0 < value < 10_000_000:
-        raise TradingError(f"{label}须大于 0（万元）", name)
+        raise DomainError(f"{label}须大于 0（万元）", name)
     return round(value, 2)
 
 
 def save_investor(session: Session, user: User, data: dict, investor: Investor | None = None) -> Investor:
     """登记/修改投资机构画像: the investor itself, or a broker/admin on its behalf."""
     if investor is not None and not (user.role in ("broker", "admin") or investor.user_id == user.id):
-        raise TradingError("无权修改该投资机构", status=403)
+        raise DomainError("无权修改该投资机构", status=403)
     if investor is None and user.role not in ("investor", "broker", "admin"):
-        raise TradingError("只有投资机构用户或技术经纪人可以登记投资机构", status=403)
+        raise DomainError("只有投资机构用户或技术经纪人可以登记投资机构", status=403)
     name = str(data.get("name") or (user.organization.name if user.role == "investor" else "")).strip()
     if not name:
-        raise TradingError("请填写投资机构名称", "name")
+        raise DomainError("请填写投资机构名称", "name")
     fund_type = data.get("fund_type")
     if fund_type not in FUND_TYPES:
-        raise TradingError("基金类型须为 angel（天使）、vc、pe 或 guidance（政府引导基金）", "fund_type")
+        raise DomainError("基金类型须为 angel（天使）、vc、pe 或 guidance（政府引导基金）", "fund_type")
     trl_min = _int(data, "trl_min", "最低技术就绪度", 1, 9, 1)
     trl_max = _int(data, "trl_max", "最高技术就绪度", 1, 9, 9)
     if trl_min > trl_max:
-        raise TradingError("最低技术就绪度不能高于最高技术就绪度", "trl_min")
+        raise DomainError("最低技术就绪度不能高于最高技术就绪度", "trl_min")
     tmin = _opt_money(data, "ticket_min_wan", "单笔投资下限")
     tmax = _opt_money(data, "ticket_max_wan", "单笔投资上限")
     if tmin is not None and tmax is not None and tmin > tmax:
-        raise TradingError("单笔投资下限不能高于上限", "ticket_min_wan")
+        raise DomainError("单笔投资下限不能高于上限", "ticket_min_wan")
     regions = data.get("regions") or []
     if not isinstance(regions, list) or any(r not in REGIONS for r in regions):
-        raise TradingError("地区须为河南省地市或济源示范区、航空港区", "regions")
+        raise DomainError("地区须为河南省地市或济源示范区、航空港区", "regions")
     fields = data.get("fields") or []
     if not isinstance(fields, list) or not all(isinstance(x, str) and x.strip() for x in fields):
-        raise TradingError("领域须为领域名称的列表", "fields")
+        raise DomainError("领域须为领域名称的列表", "fields")
     if investor is None:
         org_id = user.organization_id if user.role == "investor" else data.get("organization_id")
         if org_id is None or session.get(Organization, org_id) is None:
-            raise TradingError("请指定投资机构所属机构 organization_id", "organization_id")
+            raise DomainError("请指定投资机构所属机构 organization_id", "organization_id")
         investor = Investor(organization_id=org_id, user_id=user.id if user.role == "investor" else None)
         session.add(investor)
     investor.name, investor.fund_type = name[:200], fund_type
@@ -319,14 +319,14 @@ def record_interest(
 ) -> Interest:
     """意向: the investor itself or a broker records an interest in a result."""
     if not (user.role in ("broker", "admin") or investor.user_id == user.id):
-        raise TradingError("只有该投资机构或技术经纪人可以登记投资意向", status=403)
+        raise DomainError("只有该投资机构或技术经纪人可以登记投资意向", status=403)
     existing = session.scalar(
         select(Interest).where(
             Interest.investor_id == investor.id, Interest.result_id == result.id, Interest.stage != "dropped"
         )
     )
     if existing is not None:
-        raise TradingError(f"已有进行中的投资意向（{existing.stage_label}）", "result_id", status=409)
+        raise DomainError(f"已有进行中的投资意向（{existing.stage_label}）", "result_id", status=409)
     now = utcnow()
     interest = Interest(
         investor_id=investor.id,
@@ -361,16 +361,16 @@ def move_interest(
 ) -> Interest:
     """约谈 → 尽调 → 投资 / 放弃, each move dated; 投资 needs the amount (万元) and share (%)."""
     if not (user.role in ("broker", "admin") or interest.investor.user_id == user.id):
-        raise TradingError("无权推进该投资意向", status=403)
+        raise DomainError("无权推进该投资意向", status=403)
     if to_stage not in INTEREST_STAGES:
-        raise TradingError(
+        raise DomainError(
             "阶段须为 meeting（约谈）、diligence（尽调）、invested（投资）或 dropped（放弃）", "to_stage"
         )
     if to_stage not in NEXT_STAGES[interest.stage]:
         allowed = (
             "、".join(INTEREST_STAGES[s] for s in INTEREST_STAGES if s in NEXT_STAGES[interest.stage]) or "无"
         )
-        raise TradingError(
+        raise DomainError(
             f"不能从「{interest.stage_label}」进入「{INTEREST_STAGES[to_stage]}」；可进入：{allowed}",
             "to_stage",
             status=409,
@@ -378,16 +378,16 @@ def move_interest(
     if to_stage == "invested":
         amount = _opt_money({"amount_wan": amount_wan}, "amount_wan", "投资金额")
         if amount is None:
-            raise TradingError("投资须填写投资金额（万元）", "amount_wan")
+            raise DomainError("投资须填写投资金额（万元）", "amount_wan")
         try:
             share = float(share_pct)
         except (TypeError, ValueError):
-            raise TradingError("投资须填写持股比例（%）", "share_pct") from None
+            raise DomainError("投资须填写持股比例（%）", "share_pct") from None
         if not 0 < share <= 100:
-            raise TradingError("持股比例须大于 0 且不超过 100（%）", "share_pct")
+            raise DomainError("持股比例须大于 0 且不超过 100（%）", "share_pct")
         interest.amount_wan, interest.share_pct = amount, round(share, 3)
     if to_stage == "dropped" and not (note or "").strip():
-        raise TradingError("放弃须填写原因", "note")
+        raise DomainError("放弃须填写原因", "note")
     interest.stage = to_stage
     interest.history = list(interest.history or []) + [
         {

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from matchmaker.accounts.models import User
 from matchmaker.accounts.services import audit
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db, utcnow
 from matchmaker.postings.models import Result
-from matchmaker.trading.services import TradingError
 
 OWNERSHIP_MODES = {"unit": "单位所有", "personal": "赋权个人所有", "long_term_use": "长期使用权"}
 MAX_TERM_YEARS = 50
@@ -58,35 +58,35 @@ def can_edit_rights(user, result: Result) -> bool:
 
 def _shares(raw) -> list[dict]:
     if not isinstance(raw, list) or not raw:
-        raise TradingError("赋权个人所有须列出每位完成人及其份额", "inventor_shares")
+        raise DomainError("赋权个人所有须列出每位完成人及其份额", "inventor_shares")
     out, seen = [], set()
     for item in raw:
         name = str((item or {}).get("name") or "").strip() if isinstance(item, dict) else ""
         if not name:
-            raise TradingError("每位完成人须填写姓名", "inventor_shares")
+            raise DomainError("每位完成人须填写姓名", "inventor_shares")
         if name in seen:
-            raise TradingError(f"完成人「{name}」重复", "inventor_shares")
+            raise DomainError(f"完成人「{name}」重复", "inventor_shares")
         seen.add(name)
         try:
             share = float(item.get("share_pct"))
         except (TypeError, ValueError):
-            raise TradingError(f"「{name}」的份额须为数字（%）", "inventor_shares") from None
+            raise DomainError(f"「{name}」的份额须为数字（%）", "inventor_shares") from None
         if not 0 < share <= 100:
-            raise TradingError(f"「{name}」的份额须大于 0 且不超过 100（%）", "inventor_shares")
+            raise DomainError(f"「{name}」的份额须大于 0 且不超过 100（%）", "inventor_shares")
         out.append({"name": name[:100], "share_pct": round(share, 2)})
     total = sum(round(s["share_pct"] * 100) for s in out)
     if total != 100 * 100:
-        raise TradingError(f"完成人份额合计须为 100%，现为 {total / 100:g}%", "inventor_shares")
+        raise DomainError(f"完成人份额合计须为 100%，现为 {total / 100:g}%", "inventor_shares")
     return out
 
 
 def set_rights(session: Session, user: User, result: Result, data: dict) -> Rights:
     """登记/修改赋权信息, audited with the before and after state."""
     if not can_edit_rights(user, result):
-        raise TradingError("只有成果所属单位或技术经纪人可以修改权属信息", status=403)
+        raise DomainError("只有成果所属单位或技术经纪人可以修改权属信息", status=403)
     mode = data.get("ownership_mode") or "unit"
     if mode not in OWNERSHIP_MODES:
-        raise TradingError(
+        raise DomainError(
             "权属方式须为 unit（单位所有）、personal（赋权个人所有）或 long_term_use（长期使用权）",
             "ownership_mode",
         )
@@ -97,9 +97,9 @@ def set_rights(session: Session, user: User, result: Result, data: dict) -> Righ
         try:
             term = int(raw)
         except (TypeError, ValueError):
-            raise TradingError("长期使用权须填写期限（年，整数）", "use_term_years") from None
+            raise DomainError("长期使用权须填写期限（年，整数）", "use_term_years") from None
         if isinstance(raw, bool) or not 1 <= term <= MAX_TERM_YEARS:
-            raise TradingError(f"长期使用权期限须为 1 到 {MAX_TERM_YEARS} 年", "use_term_years")
+            raise DomainError(f"长期使用权期限须为 1 到 {MAX_TERM_YEARS} 年", "use_term_years")
     carrier = str(data.get("carrier_company") or "").strip() or None
     rights = session.scalar(select(Rights).where(Rights.result_id == result.id))
     before = rights_dict(rights) if rights else None
@@ -147,7 +147,7 @@ def rights_query(
     query = select(Rights).join(Result).order_by(Result.id)
     if mode:
         if mode not in OWNERSHIP_MODES:
-            raise TradingError("权属方式须为 unit、personal 或 long_term_use", "mode")
+            raise DomainError("权属方式须为 unit、personal 或 long_term_use", "mode")
         query = query.where(Rights.ownership_mode == mode)
     if separately_managed is not None:
         query = query.where(Rights.separately_managed.is_(separately_managed))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.accounts.models import User
 from matchmaker.accounts.services import audit
+from matchmaker.errors import DomainError
 from matchmaker.extensions import utcnow
 from matchmaker.notifications.services import notify
 from matchmaker.postings.models import Need, Result
@@ -23,14 +24,6 @@ from matchmaker.trading.models import CONTRACT_TYPES, MODES, Auction, Bid, Depos
 
 MAX_WAN = 10_000_000
 MAX_EXTEND_MINUTES = 120
-
-
-class TradingError(ValueError):
-    """A problem the user can fix; Chinese message, the field at fault and an HTTP status."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
 
 
 def is_broker(user) -> bool:
@@ -46,18 +39,18 @@ def _money(data: dict, name: str, label: str, *, required: bool = True, allow_ze
     raw = data.get(name)
     if raw is None or raw == "":
         if required:
-            raise TradingError(f"请填写{label}（万元）", name)
+            raise DomainError(f"请填写{label}（万元）", name)
         return None
     if isinstance(raw, bool):
-        raise TradingError(f"{label}须为数字（万元）", name)
+        raise DomainError(f"{label}须为数字（万元）", name)
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise TradingError(f"{label}须为数字（万元）", name) from None
+        raise DomainError(f"{label}须为数字（万元）", name) from None
     if value != value or value < 0 or (value == 0 and not allow_zero) or value >= MAX_WAN:
-        raise TradingError(f"{label}须大于 0 且小于 {MAX_WAN} 万元", name)
+        raise DomainError(f"{label}须大于 0 且小于 {MAX_WAN} 万元", name)
     if abs(value * 100 - round(value * 100)) > 1e-6:
-        raise TradingError(f"{label}最多保留两位小数（万元）", name)
+        raise DomainError(f"{label}最多保留两位小数（万元）", name)
     return round(value, 2)
 
 
@@ -66,11 +59,11 @@ def _when(data: dict, name: str, label: str) -> datetime:
     if isinstance(raw, datetime):
         return raw.replace(tzinfo=None) if raw.tzinfo is None else _to_utc(raw)
     if not raw or not isinstance(raw, str):
-        raise TradingError(f"请填写{label}（ISO 8601 时间，如 2026-12-01T10:00:00Z）", name)
+        raise DomainError(f"请填写{label}（ISO 8601 时间，如 2026-12-01T10:00:00Z）", name)
     try:
         value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise TradingError(f"{label}格式不正确，应为 ISO 8601 时间，如 2026-12-01T10:00:00Z", name) from None
+        raise DomainError(f"{label}格式不正确，应为 ISO 8601 时间，如 2026-12-01T10:00:00Z", name) from None
     return _to_utc(value) if value.tzinfo else value
 
 
@@ -101,11 +94,11 @@ class AuctionInput:
         now = now or utcnow()
         mode = data.get("mode") or "auction"
         if mode not in MODES:
-            raise TradingError("交易方式须为 auction（竞价拍卖）或 listing（挂牌交易）", "mode")
+            raise DomainError("交易方式须为 auction（竞价拍卖）或 listing（挂牌交易）", "mode")
         try:
             result_id = int(data.get("result_id"))
         except (TypeError, ValueError):
-            raise TradingError("请填写科技成果编号 result_id（整数）", "result_id") from None
+            raise DomainError("请填写科技成果编号 result_id（整数）", "result_id") from None
         label = "起拍价" if mode == "auction" else "挂牌价"
         reserve = _money(data, "reserve_wan", label)
         increment = _money(data, "increment_wan", "加价幅度", required=mode == "auction")
@@ -114,25 +107,25 @@ class AuctionInput:
         starts_at = _when(data, "starts_at", "开始时间") if data.get("starts_at") else now
         ends_at = _when(data, "ends_at", "结束时间")
         if ends_at <= starts_at:
-            raise TradingError("结束时间须晚于开始时间", "ends_at")
+            raise DomainError("结束时间须晚于开始时间", "ends_at")
         if ends_at <= now:
-            raise TradingError("结束时间须晚于当前时间", "ends_at")
+            raise DomainError("结束时间须晚于当前时间", "ends_at")
         raw_extend = data.get("extend_minutes", 5 if mode == "auction" else 0)
         try:
             extend = int(raw_extend)
         except (TypeError, ValueError):
-            raise TradingError("延时分钟数须为整数", "extend_minutes") from None
+            raise DomainError("延时分钟数须为整数", "extend_minutes") from None
         if isinstance(raw_extend, bool) or not 0 <= extend <= MAX_EXTEND_MINUTES:
-            raise TradingError(f"延时分钟数须在 0 到 {MAX_EXTEND_MINUTES} 之间", "extend_minutes")
+            raise DomainError(f"延时分钟数须在 0 到 {MAX_EXTEND_MINUTES} 之间", "extend_minutes")
         contract_type = data.get("contract_type") or "transfer"
         if contract_type not in CONTRACT_TYPES:
-            raise TradingError("合同类型须为 transfer（技术转让）或 license（技术许可）", "contract_type")
+            raise DomainError("合同类型须为 transfer（技术转让）或 license（技术许可）", "contract_type")
         session_id = data.get("session_id")
         if session_id not in (None, ""):
             try:
                 session_id = int(session_id)
             except (TypeError, ValueError):
-                raise TradingError("路演专场编号 session_id 须为整数", "session_id") from None
+                raise DomainError("路演专场编号 session_id 须为整数", "session_id") from None
         else:
             session_id = None
         return cls(
@@ -153,21 +146,21 @@ class AuctionInput:
 def create_auction(session: Session, user: User, data: dict, now: datetime | None = None) -> Auction:
     """挂牌 / 发起竞价: a broker lists a published result for trade."""
     if not is_broker(user):
-        raise TradingError("只有技术经纪人或管理员可以发起挂牌或竞价", status=403)
+        raise DomainError("只有技术经纪人或管理员可以发起挂牌或竞价", status=403)
     form = AuctionInput.parse(data, now)
     result = session.get(Result, form.result_id)
     if result is None or result.status != "published":
-        raise TradingError("科技成果不存在或未发布", "result_id", status=404 if result is None else 400)
+        raise DomainError("科技成果不存在或未发布", "result_id", status=404 if result is None else 400)
     live = session.scalar(
         select(Auction.id).where(Auction.result_id == result.id, Auction.status == "active")
     )
     if live is not None:
-        raise TradingError(f"该成果已有进行中的挂牌/竞价（编号 {live}）", "result_id", status=409)
+        raise DomainError(f"该成果已有进行中的挂牌/竞价（编号 {live}）", "result_id", status=409)
     if form.session_id is not None:
         from matchmaker.roadshow.models import Session as RoadshowSession
 
         if session.get(RoadshowSession, form.session_id) is None:
-            raise TradingError("路演专场不存在", "session_id", status=404)
+            raise DomainError("路演专场不存在", "session_id", status=404)
     auction = Auction(
         result_id=result.id,
         mode=form.mode,
@@ -246,32 +239,32 @@ PHASES = {"pending": "未开始", "open": "竞价中", "due": "已截止，待�
 def place_bid(session: Session, auction_id: int, user: User, amount, now: datetime | None = None) -> Bid:
     """出价 / 摘牌. Call in a fresh transaction: it locks the auction row until the commit."""
     if not can_bid(user):
-        raise TradingError("只有通过认证的企业用户可以出价", status=403)
+        raise DomainError("只有通过认证的企业用户可以出价", status=403)
     amount_wan = _money({"amount_wan": amount}, "amount_wan", "出价")
     auction = lock_auction(session, auction_id)
     if auction is None:
-        raise TradingError("挂牌/竞价不存在", status=404)
+        raise DomainError("挂牌/竞价不存在", status=404)
     now = now or utcnow()
     state = phase(auction, now)
     if state == "withdrawn":
-        raise TradingError("该挂牌已撤牌，不能出价", "amount_wan", status=409)
+        raise DomainError("该挂牌已撤牌，不能出价", "amount_wan", status=409)
     if state in ("sold", "unsold", "due"):
-        raise TradingError("竞价已结束，不能出价", "amount_wan", status=409)
+        raise DomainError("竞价已结束，不能出价", "amount_wan", status=409)
     if state == "pending":
-        raise TradingError(
+        raise DomainError(
             f"竞价尚未开始（开始时间 {auction.starts_at:%Y-%m-%d %H:%M} UTC）", "amount_wan", status=409
         )
     if auction.result.organization_id == user.organization_id:
-        raise TradingError("不能对本机构的成果出价", "amount_wan", status=403)
+        raise DomainError("不能对本机构的成果出价", "amount_wan", status=403)
     if auction.deposit_required and not session.scalar(
         select(Deposit.id).where(
             Deposit.auction_id == auction.id, Deposit.organization_id == user.organization_id
         )
     ):
-        raise TradingError("须先缴纳保证金（由技术经纪人登记）后才能出价", "amount_wan", status=403)
+        raise DomainError("须先缴纳保证金（由技术经纪人登记）后才能出价", "amount_wan", status=403)
     if auction.mode == "listing":
         if cents(amount_wan) != cents(auction.reserve_wan):
-            raise TradingError(f"挂牌交易须按挂牌价 {auction.reserve_wan} 万元摘牌", "amount_wan")
+            raise DomainError(f"挂牌交易须按挂牌价 {auction.reserve_wan} 万元摘牌", "amount_wan")
     else:
         low = minimum_bid(auction)
         if cents(amount_wan) < cents(low):
@@ -279,7 +272,7 @@ def place_bid(session: Session, auction_id: int, user: User, amount, now: dateti
                 msg = f"出价不能低于起拍价 {low} 万元"
             else:
                 msg = f"出价须至少为 {low} 万元（当前价 {auction.current_wan} 万元 + 加价幅度 {auction.increment_wan} 万元）"
-            raise TradingError(msg, "amount_wan", status=409)
+            raise DomainError(msg, "amount_wan", status=409)
     extended = False
     if auction.extend_minutes and auction.ends_at - now < timedelta(minutes=auction.extend_minutes):
         # 延时: a bid in the last N minutes moves the end to N minutes after it.
@@ -313,7 +306,7 @@ def place_bid(session: Session, auction_id: int, user: User, amount, now: dateti
     return bid
 
 
-def audit_rejected_bid(session: Session, auction_id: int, user: User, amount, error: TradingError) -> None:
+def audit_rejected_bid(session: Session, auction_id: int, user: User, amount, error: DomainError) -> None:
     """A refused bid is audited too (after the bid's own transaction rolled back)."""
     audit(session, "auction.bid_rejected", user, f"auction:{auction_id}", f"出价 {amount!r}：{error.message}")
 
@@ -321,16 +314,16 @@ def audit_rejected_bid(session: Session, auction_id: int, user: User, amount, er
 def record_deposit(session: Session, auction: Auction, user: User, organization_id: int) -> Deposit:
     """登记保证金 for one enterprise."""
     if not is_broker(user):
-        raise TradingError("只有技术经纪人可以登记保证金", status=403)
+        raise DomainError("只有技术经纪人可以登记保证金", status=403)
     from matchmaker.accounts.models import Organization
 
     org = session.get(Organization, organization_id)
     if org is None or org.type != "企业":
-        raise TradingError("企业不存在", "organization_id", status=404)
+        raise DomainError("企业不存在", "organization_id", status=404)
     if session.scalar(
         select(Deposit.id).where(Deposit.auction_id == auction.id, Deposit.organization_id == org.id)
     ):
-        raise TradingError("该企业的保证金已登记", "organization_id", status=409)
+        raise DomainError("该企业的保证金已登记", "organization_id", status=409)
     dep = Deposit(auction_id=auction.id, organization_id=org.id, recorded_by_id=user.id)
     session.add(dep)
     session.flush()
@@ -343,17 +336,17 @@ def withdraw(
 ) -> Auction:
     """撤牌: only before any bid, with a reason."""
     if not is_broker(user):
-        raise TradingError("只有技术经纪人或管理员可以撤牌", status=403)
+        raise DomainError("只有技术经纪人或管理员可以撤牌", status=403)
     auction = lock_auction(session, auction_id)
     if auction is None:
-        raise TradingError("挂牌/竞价不存在", status=404)
+        raise DomainError("挂牌/竞价不存在", status=404)
     reason = (reason or "").strip()
     if not reason:
-        raise TradingError("撤牌须填写原因", "reason")
+        raise DomainError("撤牌须填写原因", "reason")
     if auction.status != "active":
-        raise TradingError(f"该挂牌/竞价已{auction.status_label}，不能撤牌", "reason", status=409)
+        raise DomainError(f"该挂牌/竞价已{auction.status_label}，不能撤牌", "reason", status=409)
     if auction.bid_count:
-        raise TradingError("已有出价，不能撤牌；请等待竞价结束", "reason", status=409)
+        raise DomainError("已有出价，不能撤牌；请等待竞价结束", "reason", status=409)
     auction.status = "withdrawn"
     auction.withdrawn_reason = reason[:1000]
     auction.closed_at = now or utcnow()
@@ -370,10 +363,10 @@ def close_auction(
     if auction.status != "active":
         return auction
     if auction.mode == "auction" and now < auction.ends_at:
-        raise TradingError("竞价尚未结束", "ends_at", status=409)
+        raise DomainError("竞价尚未结束", "ends_at", status=409)
     broker = actor if is_broker(actor) else auction.created_by
     if broker is None or not is_broker(broker):
-        raise TradingError("成交需由技术经纪人确认，请指定经纪人", "actor", status=409)
+        raise DomainError("成交需由技术经纪人确认，请指定经纪人", "actor", status=409)
     auction.closed_at = now
     result = auction.result
     if not auction.bids:
@@ -499,6 +492,29 @@ def due_auctions(session: Session, now: datetime | None = None) -> list[Auction]
             .order_by(Auction.id)
         )
     )
+
+
+def close_due_auctions(session: Session) -> str:
+    """结束到期竞价: 成交公示 or 流拍 for every auction past its end. Each closing commits on
+    its own, so one that cannot close (no broker to confirm) leaves the others closed; the
+    worker runs this every minute (`flask auctions close-due` does the same)."""
+    ids = [a.id for a in due_auctions(session)]
+    session.rollback()
+    done = {"sold": 0, "unsold": 0}
+    failed = []
+    for auction_id in ids:
+        auction = lock_auction(session, auction_id)
+        try:
+            close_auction(session, auction)
+        except DomainError as exc:
+            session.rollback()
+            failed.append(f"竞价 {auction_id} 未能结束：{exc.message}")
+            continue
+        session.commit()
+        if auction.status in done:
+            done[auction.status] += 1
+    summary = f"已结束 {done['sold'] + done['unsold']} 场：成交 {done['sold']}，流拍 {done['unsold']}"
+    return "；".join([summary, *failed])
 
 
 def time_left_seconds(auction: Auction, now: datetime | None = None) -> int:

@@ -11,7 +11,6 @@ from matchmaker.extensions import db
 from matchmaker.trading import export, services
 from matchmaker.trading.forms import AuctionForm
 from matchmaker.trading.models import MODES, STATUSES, Auction
-from matchmaker.trading.services import TradingError
 from matchmaker.webforms import save_form
 
 bp = Blueprint("trading", __name__, url_prefix="/trading")
@@ -85,7 +84,7 @@ def new():
     if request.method == "GET" and request.args.get("result_id", "").isdigit():
         form.result_id.data = int(request.args["result_id"])
     created = save_form(
-        form, lambda: services.create_auction(db.session, current_user, form.data_for_service()), TradingError
+        form, lambda: services.create_auction(db.session, current_user, form.data_for_service())
     )
     if created is not None:
         return redirect(url_for("trading.auction", auction_id=created.id))

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from matchmaker.accounts.models import AuditLog, User
-from matchmaker.extensions import utcnow
 from matchmaker.postings.models import Field, Need
 from tests.postings.conftest import field_errors
 
@@ -116,12 +115,13 @@ def test_disable_enable_and_unlock(client, login, people, db, app):
     resp = other.post("/login", data={"email": target.email, "password": "Passw0rd-Test"})
     assert "账号已停用" in resp.get_data(as_text=True)
     client.post(f"/admin/users/{target.id}/active", data={"active": "1"})
-    target = db.session.get(User, target.id)
-    target.locked_until, target.failed_logins = utcnow().replace(year=2099), 3
-    db.session.commit()
+    for _ in range(app.config["MAX_FAILED_LOGINS"]):
+        other.post("/login", data={"email": target.email, "password": "wrong-password"})
+    locked = other.post("/login", data={"email": target.email, "password": "Passw0rd-Test"})
+    assert locked.status_code == 200 and "已暂时锁定" in locked.get_data(as_text=True)
+    assert "已锁定" in client.get("/admin/users").get_data(as_text=True)
     client.post(f"/admin/users/{target.id}/unlock")
-    db.session.expire_all()
-    assert db.session.get(User, target.id).locked_until is None
+    assert "已锁定" not in client.get("/admin/users").get_data(as_text=True)
     assert other.post("/login", data={"email": target.email, "password": "Passw0rd-Test"}).status_code == 302
     assert [
         len(audited(db, a)) for a in ("admin_disable_user", "admin_enable_user", "admin_unlock_user")

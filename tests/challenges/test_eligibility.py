@@ -6,7 +6,7 @@ import pytest
 
 from matchmaker.challenges import services
 from matchmaker.challenges.models import Answer
-from matchmaker.challenges.services import ChallengeError
+from matchmaker.errors import DomainError
 from tests import factories as f
 from tests.challenges.conftest import answer, raise_and_publish
 
@@ -14,7 +14,7 @@ from tests.challenges.conftest import answer, raise_and_publish
 def test_common_challenge_needs_three_units(db, world):
     c = raise_and_publish(db, world, type="common")
     assert c.min_units == 3
-    with pytest.raises(ChallengeError) as err:
+    with pytest.raises(DomainError) as err:
         answer(db, world.researcher, c, members=world.partners[:1])
     assert (
         err.value.field == "consortium"
@@ -27,7 +27,7 @@ def test_common_challenge_needs_three_units(db, world):
 
 
 def test_common_floor_cannot_be_lowered(db, world):
-    with pytest.raises(ChallengeError, match="不少于 3 家单位") as err:
+    with pytest.raises(DomainError, match="不少于 3 家单位") as err:
         services.raise_challenge(
             db.session, world.enterprise, world.need, type="common", targets=["x"], min_units=2
         )
@@ -41,27 +41,27 @@ def test_enterprise_challenge_accepts_a_single_unit(db, world):
 
 def test_duplicate_member_rejected(db, world):
     c = raise_and_publish(db, world, type="common")
-    with pytest.raises(ChallengeError, match="联合体成员重复：河南省科学院测试"):
+    with pytest.raises(DomainError, match="联合体成员重复：河南省科学院测试"):
         answer(db, world.researcher, c, members=[world.partners[0], world.partners[0], world.partners[1]])
-    with pytest.raises(ChallengeError, match="联合体成员重复：郑州大学测试"):
+    with pytest.raises(DomainError, match="联合体成员重复：郑州大学测试"):
         answer(db, world.researcher, c, members=[world.researcher.organization, *world.partners])
 
 
 def test_owner_cannot_answer_its_own_list(db, world):
     c = raise_and_publish(db, world)
-    with pytest.raises(ChallengeError, match="出题企业不能揭自己的榜"):
+    with pytest.raises(DomainError, match="出题企业不能揭自己的榜"):
         answer(db, world.researcher, c, members=[world.enterprise.organization])
 
 
 def test_deadline(db, world):
     c = raise_and_publish(db, world, deadline=date.today() + timedelta(days=3))
-    with pytest.raises(ChallengeError, match="揭榜已于"):
+    with pytest.raises(DomainError, match="揭榜已于"):
         answer(db, world.researcher, c, today=date.today() + timedelta(days=4))
     assert answer(db, world.researcher, c, today=date.today() + timedelta(days=3)).id
 
 
 def test_deadline_in_the_past_rejected_when_raising(db, world):
-    with pytest.raises(ChallengeError, match="不能早于今天"):
+    with pytest.raises(DomainError, match="不能早于今天"):
         services.raise_challenge(
             db.session, world.enterprise, world.need, targets=["x"], deadline=date.today() - timedelta(days=1)
         )
@@ -73,7 +73,7 @@ def test_deadline_in_the_past_rejected_when_raising(db, world):
 def test_status_must_be_open(db, world, status):
     c = raise_and_publish(db, world)
     c.status = status
-    with pytest.raises(ChallengeError, match="不接受揭榜"):
+    with pytest.raises(DomainError, match="不接受揭榜"):
         answer(db, world.researcher, c)
 
 
@@ -81,15 +81,15 @@ def test_one_answer_per_lead_unit(db, world):
     c = raise_and_publish(db, world)
     answer(db, world.researcher, c)
     colleague = f.user("researcher", org=world.researcher.organization)
-    with pytest.raises(ChallengeError, match="已提交过"):
+    with pytest.raises(DomainError, match="已提交过"):
         answer(db, colleague, c, title="第二份")
 
 
 def test_targets_required_and_type_checked(db, world):
-    with pytest.raises(ChallengeError) as err:
+    with pytest.raises(DomainError) as err:
         services.raise_challenge(db.session, world.enterprise, world.need, targets=["  "])
     assert err.value.field == "targets"
-    with pytest.raises(ChallengeError) as err:
+    with pytest.raises(DomainError) as err:
         services.raise_challenge(db.session, world.enterprise, world.need, type="other", targets=["x"])
     assert err.value.field == "type"
 
@@ -100,12 +100,12 @@ def test_milestone_lines_are_parsed_with_line_numbers(db):
         ("2027-06-30", "完成中试"),
         ("2027-12-31", "产线验证"),
     ]
-    with pytest.raises(ChallengeError, match="第 2 行须以日期开头"):
+    with pytest.raises(DomainError, match="第 2 行须以日期开头"):
         services.parse_milestones("2027-06-30 完成中试\n明年 产线验证")
 
 
 def test_unknown_consortium_org_named(db):
-    with pytest.raises(ChallengeError, match="机构“不存在的研究院”未在平台注册"):
+    with pytest.raises(DomainError, match="机构“不存在的研究院”未在平台注册"):
         services.resolve_organizations(db.session, ["不存在的研究院"])
 
 
@@ -148,5 +148,5 @@ def test_withdraw_and_resubmit(db, world, client, login):
     b = answer(db, world.researcher, c, title="重写后的方案")
     services.transition(db.session, c, "reviewing", world.admin)
     assert [g.answer.id for g in services.aggregate(c)] == [b.id]
-    with pytest.raises(ChallengeError, match="不能再撤回"):
+    with pytest.raises(DomainError, match="不能再撤回"):
         services.withdraw_answer(db.session, b, world.researcher)

@@ -6,7 +6,8 @@ import pytest
 
 from matchmaker.challenges import services
 from matchmaker.challenges.models import Review
-from matchmaker.challenges.services import ChallengeError, plan_reviewers
+from matchmaker.challenges.services import plan_reviewers
+from matchmaker.errors import DomainError
 from matchmaker.postings.models import Expert
 from tests import factories as f
 from tests.challenges.conftest import answer, raise_and_publish
@@ -48,7 +49,7 @@ def test_conflicted_reviewers_excluded(db, world):
 
 def test_not_enough_conflict_free_reviewers(db, world):
     c, (a,) = _reviewing(db, world)
-    with pytest.raises(ChallengeError, match="可用的无利益冲突评审专家不足 6 位") as err:
+    with pytest.raises(DomainError, match="可用的无利益冲突评审专家不足 6 位") as err:
         services.assign_reviewers(db.session, c, world.admin, per_answer=6, max_load=5)
     assert err.value.field == "per_answer"
     assert db.session.query(Review).count() == 0
@@ -69,7 +70,7 @@ def test_load_is_capped_and_balanced(db, world):
 
 def test_cap_too_low_is_an_error(db, world):
     c, _ = _reviewing(db, world, n_answers=6)
-    with pytest.raises(ChallengeError, match="请放宽评审上限"):
+    with pytest.raises(DomainError, match="请放宽评审上限"):
         services.assign_reviewers(db.session, c, world.admin, per_answer=2, max_load=2)  # 12 > 5×2
 
 
@@ -103,13 +104,13 @@ def test_hardest_answer_staffed_first(db, world):
 def test_scores_validated_and_aggregated_with_spread(db, world):
     c, (a,) = _reviewing(db, world)
     reviews = services.assign_reviewers(db.session, c, world.admin, per_answer=3, max_load=5)
-    with pytest.raises(ChallengeError, match="“技术先进性”的分数须在 0 到 100 之间"):
+    with pytest.raises(DomainError, match="“技术先进性”的分数须在 0 到 100 之间"):
         services.submit_review(db.session, reviews[0], reviews[0].expert.user, dict(SCORES, advancement=120))
-    with pytest.raises(ChallengeError, match="请为“经济效益”打分"):
+    with pytest.raises(DomainError, match="请为“经济效益”打分"):
         services.submit_review(
             db.session, reviews[0], reviews[0].expert.user, {"advancement": 1, "feasibility": 1, "team": 1}
         )
-    with pytest.raises(ChallengeError, match="只能提交分配给自己的评审"):
+    with pytest.raises(DomainError, match="只能提交分配给自己的评审"):
         services.submit_review(db.session, reviews[0], world.admin, SCORES)
     totals = []
     for n, r in enumerate(reviews):
@@ -127,7 +128,7 @@ def test_scores_validated_and_aggregated_with_spread(db, world):
 
 def test_award_creates_project_with_milestones(db, world):
     c, answers = _reviewing(db, world, n_answers=2)
-    with pytest.raises(ChallengeError, match="尚无专家评分"):
+    with pytest.raises(DomainError, match="尚无专家评分"):
         services.award_project(db.session, c, answers[0], world.admin)
     for r in services.assign_reviewers(db.session, c, world.admin, per_answer=1, max_load=5):
         services.submit_review(db.session, r, r.expert.user, SCORES)
@@ -138,7 +139,7 @@ def test_award_creates_project_with_milestones(db, world):
         "产线验证",
     ]
     assert [a.status for a in answers] == ["winner", "not_selected"]
-    with pytest.raises(ChallengeError):
+    with pytest.raises(DomainError):
         services.award_project(db.session, c, answers[1], world.admin)
 
 

@@ -7,7 +7,8 @@ import pytest
 from matchmaker.accounts.models import AuditLog
 from matchmaker.challenges import services
 from matchmaker.challenges.models import CHALLENGE_STATUSES, Challenge
-from matchmaker.challenges.services import TRANSITIONS, ChallengeError
+from matchmaker.challenges.services import TRANSITIONS
+from matchmaker.errors import DomainError
 from tests.challenges.conftest import answer, raise_and_publish
 
 ALL = list(CHALLENGE_STATUSES)
@@ -73,7 +74,7 @@ def test_legal_transition(db, world, src, dst):
 def test_illegal_transition_rejected_in_chinese(db, world, src, dst):
     c = _challenge(db, world, src)
     before = len(c.transitions)
-    with pytest.raises(ChallengeError) as err:
+    with pytest.raises(DomainError) as err:
         services.transition(db.session, c, dst, world.admin, "试图跳步")
     assert err.value.field == "to_status"
     assert f"不能从“{CHALLENGE_STATUSES[src]}”变更为“{CHALLENGE_STATUSES[dst]}”" in err.value.message
@@ -82,13 +83,13 @@ def test_illegal_transition_rejected_in_chinese(db, world, src, dst):
 
 def test_unknown_status_rejected(db, world):
     c = _challenge(db, world)
-    with pytest.raises(ChallengeError, match="目标状态无效"):
+    with pytest.raises(DomainError, match="目标状态无效"):
         services.transition(db.session, c, "done", world.admin)
 
 
 def test_withdraw_needs_a_reason(db, world):
     c = _challenge(db, world, "published")
-    with pytest.raises(ChallengeError, match="撤榜须填写原因"):
+    with pytest.raises(DomainError, match="撤榜须填写原因"):
         services.transition(db.session, c, "withdrawn", world.admin, " ")
     services.transition(db.session, c, "withdrawn", world.admin, "企业自行解决")
     assert c.status == "withdrawn"
@@ -96,10 +97,10 @@ def test_withdraw_needs_a_reason(db, world):
 
 def test_review_needs_answers_and_approval_needs_a_project(db, world):
     c = _challenge(db, world, "bidding")
-    with pytest.raises(ChallengeError, match="尚无揭榜方案"):
+    with pytest.raises(DomainError, match="尚无揭榜方案"):
         services.transition(db.session, c, "reviewing", world.admin)
     c.status = "reviewing"
-    with pytest.raises(ChallengeError, match="选定中标方案"):
+    with pytest.raises(DomainError, match="选定中标方案"):
         services.transition(db.session, c, "approved", world.admin)
 
 
@@ -108,10 +109,10 @@ def test_acceptance_needs_every_milestone_passed(db, world):
     _satisfy(db, world, c, "approved")
     project = services.award_project(db.session, c, c.answers[0], world.admin)
     services.accept_milestone(db.session, project.milestones[0], world.admin, True, "按期完成")
-    with pytest.raises(ChallengeError, match="里程碑未通过验收"):
+    with pytest.raises(DomainError, match="里程碑未通过验收"):
         services.transition(db.session, c, "accepted", world.admin)
     services.accept_milestone(db.session, project.milestones[1], world.admin, False, "指标未达到")
-    with pytest.raises(ChallengeError):
+    with pytest.raises(DomainError):
         services.transition(db.session, c, "accepted", world.admin)
     services.accept_milestone(db.session, project.milestones[1], world.admin, True, "整改后达到")
     services.transition(db.session, c, "accepted", world.admin, "结题")

@@ -6,15 +6,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from matchmaker.postings import import_jobs
+from matchmaker import jobs
 from matchmaker.postings.importer import XLSX_COLUMNS, xlsx_template
 from matchmaker.postings.models import ImportJob, Need, Result
 
 
 def _join():
-    for thread in list(import_jobs.threads):
-        thread.join(timeout=120)
-    import_jobs.threads.clear()
+    jobs.wait_inline()
 
 
 def _upload(client, name, data):

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from matchmaker.config import PROJECT_ROOT
-from matchmaker.postings.services import PostingError, clean_trl
+from matchmaker.errors import DomainError
+from matchmaker.postings.services import clean_trl
 from tests import factories as f
 
 
 @pytest.mark.parametrize("value", ["0", "10", "3.5", "高", True, -1])
 def test_clean_trl_rejects_levels_outside_one_to_nine(value):
-    with pytest.raises(PostingError) as exc:
+    with pytest.raises(DomainError) as exc:
         clean_trl(value)
     assert exc.value.field == "trl"
 

@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from matchmaker.review.learning import LearnError, current_weights, evaluate_feedback, learn
+from matchmaker.errors import DomainError
+from matchmaker.review.learning import current_weights, evaluate_feedback, learn
 from matchmaker.review.models import LearnedWeights, Match
 from tests import factories as f
 
@@ -60,7 +61,7 @@ def test_learned_weights_not_used_when_not_better(db):
 
 def test_learn_needs_enough_decisions(db):
     _decisions(db, label_from="dense", n=4)
-    with pytest.raises(LearnError, match="决策样本不足"):
+    with pytest.raises(DomainError, match="决策样本不足"):
         learn(db.session)
 
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from matchmaker.accounts.models import AuditLog
+from matchmaker.errors import DomainError
 from matchmaker.extensions import utcnow
 from matchmaker.notifications.models import Notification
 from matchmaker.review import services
 from matchmaker.review.models import FollowUp, Match, StageChange
-from matchmaker.review.services import ReviewError
 from tests import factories as f
 
 
@@ -67,23 +67,23 @@ def test_manual_match_is_recorded_as_ranking_miss(db, deal):
     other = f.result("玉米秸秆饲料化加工", field_name="食品加工")
     m = services.add_manual(db.session, deal.need, other, deal.broker, "企业提到副产品利用")
     assert m.source == "manual" and m.stage == "proposed"
-    with pytest.raises(ReviewError, match="已在推荐列表"):
+    with pytest.raises(DomainError, match="已在推荐列表"):
         services.add_manual(db.session, deal.need, deal.result, deal.broker)
-    with pytest.raises(ReviewError) as exc:
+    with pytest.raises(DomainError) as exc:
         services.add_manual(db.session, deal.need, other, deal.enterprise)
     assert exc.value.status == 403
 
 
 def test_only_brokers_decide_and_reasons_are_checked(db, deal):
-    with pytest.raises(ReviewError) as exc:
+    with pytest.raises(DomainError) as exc:
         services.decide(db.session, deal.match, deal.enterprise, "accept", None)
     assert exc.value.status == 403
-    with pytest.raises(ReviewError, match="不通过须选择理由"):
+    with pytest.raises(DomainError, match="不通过须选择理由"):
         services.decide(db.session, deal.match, deal.broker, "reject", None)
-    with pytest.raises(ReviewError, match="其他"):
+    with pytest.raises(DomainError, match="其他"):
         services.decide(db.session, deal.match, deal.broker, "reject", "other", "")
     services.decide(db.session, deal.match, deal.broker, "accept", None)
-    with pytest.raises(ReviewError, match="不能重复审核"):
+    with pytest.raises(DomainError, match="不能重复审核"):
         services.decide(db.session, deal.match, deal.broker, "reject", "price")
 
 
@@ -121,7 +121,7 @@ def test_release_only_when_both_confirm_and_is_audited(db, deal):
 
 def test_decline_needs_reason_and_other_side_sees_it(db, deal):
     services.decide(db.session, deal.match, deal.broker, "accept", None)
-    with pytest.raises(ReviewError, match="婉拒须填写原因"):
+    with pytest.raises(DomainError, match="婉拒须填写原因"):
         services.respond(db.session, deal.match, deal.researcher, False, "")
     services.respond(db.session, deal.match, deal.researcher, False, "团队本年度排期已满")
     db.session.commit()
@@ -130,31 +130,31 @@ def test_decline_needs_reason_and_other_side_sees_it(db, deal):
         select(Notification).where(Notification.user_id == deal.enterprise.id, Notification.kind == "stage")
     )
     assert "团队本年度排期已满" in note.body
-    with pytest.raises(ReviewError):
+    with pytest.raises(DomainError):
         services.respond(db.session, deal.match, deal.outsider, True)
 
 
 def test_illegal_stage_jumps_are_rejected_with_clear_error(db, deal):
-    with pytest.raises(ReviewError, match="不能从「推荐」直接进入「签约」"):
+    with pytest.raises(DomainError, match="不能从「推荐」直接进入「签约」"):
         services.advance(
             db.session, deal.match, "signed", deal.broker, contract_type="license", amount_wan=50
         )
     services.decide(db.session, deal.match, deal.broker, "accept", None)
-    with pytest.raises(ReviewError, match="双方尚未都确认意向"):
+    with pytest.raises(DomainError, match="双方尚未都确认意向"):
         services.advance(db.session, deal.match, "negotiation", deal.broker)
-    with pytest.raises(ReviewError, match="不能从「双方确认」直接进入「登记」"):
+    with pytest.raises(DomainError, match="不能从「双方确认」直接进入「登记」"):
         services.advance(db.session, deal.match, "registered", deal.broker)
-    with pytest.raises(ReviewError, match="关闭撮合须填写原因"):
+    with pytest.raises(DomainError, match="关闭撮合须填写原因"):
         services.advance(db.session, deal.match, "closed", deal.broker, "")
-    with pytest.raises(ReviewError, match="未知阶段"):
+    with pytest.raises(DomainError, match="未知阶段"):
         services.advance(db.session, deal.match, "won", deal.broker)
 
 
 def test_full_pipeline_records_who_when_why_and_contract(db, deal):
     _both_confirm(db, deal)
-    with pytest.raises(ReviewError, match="合同类型"):
+    with pytest.raises(DomainError, match="合同类型"):
         services.advance(db.session, deal.match, "signed", deal.broker, amount_wan=80)
-    with pytest.raises(ReviewError, match="金额"):
+    with pytest.raises(DomainError, match="金额"):
         services.advance(
             db.session, deal.match, "signed", deal.broker, contract_type="license", amount_wan="abc"
         )
@@ -165,7 +165,7 @@ def test_full_pipeline_records_who_when_why_and_contract(db, deal):
     c = deal.match.contract
     assert c.amount_wan == 80 and c.type_label == "技术许可"
     assert c.buyer == "郑州精密机械有限公司" and c.seller == "郑州大学机械学院"
-    with pytest.raises(ReviewError, match="登记号"):
+    with pytest.raises(DomainError, match="登记号"):
         services.advance(db.session, deal.match, "registered", deal.broker)
     services.advance(db.session, deal.match, "registered", deal.broker, registration_no="410100-2026-0001")
     db.session.commit()
@@ -179,7 +179,7 @@ def test_full_pipeline_records_who_when_why_and_contract(db, deal):
     ]
     last = deal.match.changes[-2]
     assert last.user_id == deal.broker.id and last.reason == "许可合同已签" and last.at is not None
-    with pytest.raises(ReviewError, match="当前阶段可进入：无"):
+    with pytest.raises(DomainError, match="当前阶段可进入：无"):
         services.advance(db.session, deal.match, "closed", deal.broker, "x")
 
 
@@ -267,5 +267,5 @@ def test_roadshow_intent_parties_can_still_release_contacts(db, deal, as_user):
     assert match.released and match.stage == "negotiation"
     assert [c.to_stage for c in match.changes].count("negotiation") == 1
     assert RESULT_PHONE in ent.get("/review/mine").get_data(as_text=True)
-    with pytest.raises(ReviewError):
+    with pytest.raises(DomainError):
         services.respond(db.session, match, deal.enterprise, True)

@@ -47,3 +47,32 @@ def test_run_plan_commits_the_draft_and_is_idempotent(world, app):
         other.dispose()
     assert services.run_plan(db.session, vid) is False  # a repeated job changes nothing
     assert len(db.session.get(ScheduleVersion, vid).talks) == 4
+
+
+def test_with_a_worker_the_solve_is_a_queued_job_not_a_thread_in_the_web_process(world, app, tmp_path):
+    """JOBS=worker: the request only enqueues; the worker's huey runs the solve (issue 10)."""
+    from datetime import timedelta
+
+    from matchmaker import jobs
+
+    app.config.update(JOBS="worker", QUEUE_FILE=tmp_path / "huey.db")
+    version = services.queue_solve(db.session, world["roadshow"], world["broker"], 5)
+    db.session.commit()
+    vid = version.id
+    jobs.submit(app, "roadshow.solve", vid)
+    huey = jobs.get_huey(app)
+    assert huey.pending_count() == 1
+    db.session.expire_all()
+    assert db.session.get(ScheduleVersion, vid).job_status == "queued"  # nothing ran in this process
+    huey.execute(huey.dequeue())  # what the consumer thread does
+    db.session.expire_all()
+    assert db.session.get(ScheduleVersion, vid).job_status == "done"
+
+    # a job lost with the queue (killed worker) is resumed by the scheduled check
+    lost = services.queue_solve(db.session, world["roadshow"], world["broker"], 5)
+    lost.created_at -= timedelta(hours=1)
+    db.session.commit()
+    lost_id = lost.id
+    assert services.resume_stalled_solves(db.session) == "恢复 1 个中断的排程求解"
+    db.session.expire_all()
+    assert db.session.get(ScheduleVersion, lost_id).job_status == "done"

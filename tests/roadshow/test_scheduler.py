@@ -7,9 +7,10 @@ import json
 
 import pytest
 
+from matchmaker.errors import DomainError
 from matchmaker.roadshow import checker
 from matchmaker.roadshow.generate import generate
-from matchmaker.roadshow.instance import InstanceError, parse_instance
+from matchmaker.roadshow.instance import parse_instance
 from matchmaker.roadshow.scheduler import plan
 
 
@@ -350,7 +351,7 @@ def test_replanning_moves_as_few_talks_as_possible():
 def test_bad_instances_name_the_field(mutate, field):
     inst = small()
     mutate(inst)
-    with pytest.raises(InstanceError) as err:
+    with pytest.raises(DomainError) as err:
         parse_instance(inst)
     assert err.value.field == field
     assert any("\u4e00" <= ch <= "\u9fff" for ch in err.value.message)

@@ -9,12 +9,12 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.notifications.models import EmailOutbox, Notification
 from matchmaker.review.models import Match
 from matchmaker.roadshow import checker, services
 from matchmaker.roadshow.models import Registration, Session
-from matchmaker.roadshow.services import RoadshowError
 from tests import factories
 
 
@@ -90,7 +90,7 @@ def test_manual_adjustment_shows_conflicts_and_blocks_publish(planned, client, l
         follow_redirects=True,
     )
     assert "冲突" in resp.get_data(as_text=True)
-    with pytest.raises(RoadshowError):
+    with pytest.raises(DomainError):
         services.publish(db.session, draft, planned["broker"])
     db.session.rollback()
 
@@ -168,9 +168,9 @@ def test_registration_capacity(planned, client, login):
     users = planned["enterprises"] + [factories.user("enterprise")]
     for u in users[:3]:
         services.register(db.session, session, u)
-    with pytest.raises(RoadshowError, match="名额已满"):
+    with pytest.raises(DomainError, match="名额已满"):
         services.register(db.session, session, users[3])
-    with pytest.raises(RoadshowError, match="已报名"):
+    with pytest.raises(DomainError, match="已报名"):
         services.register(db.session, session, users[0])
     db.session.commit()
     login(users[3])
@@ -337,7 +337,7 @@ def test_withdrawing_candidates_and_sessions(planned, client, login):
 def test_no_registration_after_the_session(planned):
     session = planned["session"]
     session.date = session.date.replace(year=2020)
-    with pytest.raises(RoadshowError, match="已结束"):
+    with pytest.raises(DomainError, match="已结束"):
         services.register(db.session, session, planned["enterprises"][0])
 
 
