@@ -46,10 +46,31 @@ def get_huey(app: Flask):
 
         return pipeline.drain(app)
 
+    @huey.periodic_task(crontab(hour="1", minute="5"), name="filings.remind")
+    def filings_remind_task():
+        # 成果登记逾期提醒, daily at 09:05 Beijing time (01:05 UTC); idempotent per day, like
+        # `flask filings remind`.
+        return remind_overdue_filings(app)
+
     tasks["index.drain"], tasks["index.poll"] = drain_task, poll_task
+    tasks["filings.remind"] = filings_remind_task
     huey.matchmaker_tasks = tasks
     app.extensions[KEY] = huey
     return huey
+
+
+def remind_overdue_filings(app: Flask) -> int:
+    """Send today's overdue-filing reminders (成果登记逾期提醒) and commit."""
+    from matchmaker.extensions import db
+    from matchmaker.filings.services import remind_overdue
+
+    with app.app_context():
+        try:
+            sent = remind_overdue(db.session, app.config["FILING_DEADLINE_DAYS"])
+            db.session.commit()
+        finally:
+            db.session.remove()
+    return sent
 
 
 def backend(app: Flask) -> str:
