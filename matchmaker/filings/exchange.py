@@ -15,7 +15,14 @@ from matchmaker.accounts.models import User
 from matchmaker.exports import safe_row
 from matchmaker.extensions import utcnow
 from matchmaker.filings.models import CATEGORIES, PATENT_STATUSES, PROGRAMMES, TRANSFER_INTENTIONS
-from matchmaker.filings.services import LABELS, FilingError, create_filing, patents_text, to_dict
+from matchmaker.filings.services import (
+    LABELS,
+    FilingError,
+    check_filing,
+    create_filing,
+    patents_text,
+    to_dict,
+)
 
 FORMAT = "matchmaker.result-filings"
 VERSION = 1
@@ -256,21 +263,17 @@ def read_workbook(content: bytes) -> list[tuple[int, dict]]:
 
 
 def import_filings(session: Session, user: User, rows: list[tuple[int, dict]]) -> list:
-    """Create (and submit) one filing per row, all or nothing; errors name line and field."""
+    """Create (and submit) one filing per row, all or nothing: every row is checked first
+    (errors name line and field), and only a clean file is written."""
     errors: list[str] = []
-    created = []
-    outer = session.begin_nested()
     for line, data in rows:
         try:
-            with session.begin_nested():
-                created.append(create_filing(session, user, data, submit=True))
+            check_filing(session, user, data, submit=True)
         except FilingError as exc:
             label = LABELS.get(exc.field or "", exc.field or "")
             errors.append(
                 f"第 {line} 行（{label}）：{exc.message}" if label else f"第 {line} 行：{exc.message}"
             )
     if errors:
-        outer.rollback()
         raise FilingImportError(errors)
-    outer.commit()
-    return created
+    return [create_filing(session, user, data, submit=True) for _, data in rows]

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker.accounts.models import Organization, User
@@ -259,8 +258,9 @@ def check_complete(filing: ResultFiling) -> None:
         raise FilingError(f"登记信息不完整，缺少：{names}", missing[0])
 
 
-def organization_for(session: Session, user: User, name: Any) -> Organization:
-    """Researchers file for their own organisation; an admin names the undertaking unit."""
+def organization_for(session: Session, user: User, name: Any, *, create: bool = True) -> Organization:
+    """Researchers file for their own organisation; an admin names the undertaking unit (a new
+    name is created, or, when `create` is false, left transient for a dry run)."""
     if user.role != "admin":
         name = _t(name, "organization", "承担单位", max_len=200)
         if name and name != user.organization.name:
@@ -269,6 +269,11 @@ def organization_for(session: Session, user: User, name: Any) -> Organization:
     name = _t(name, "organization", "承担单位", max_len=200)
     if not name:
         raise FilingError("登记信息不完整，缺少：承担单位", "organization")
+    org = session.scalar(select(Organization).where(Organization.name == name))
+    if org is not None:
+        return org
+    if not create:
+        return Organization(name=name, type=postings.org_type_for("result", name))
     try:
         return postings.get_or_create_organization(session, name, kind="result")
     except PostingError as exc:
@@ -286,18 +291,35 @@ def _apply(session: Session, filing: ResultFiling, data: dict, *, partial: bool)
         filing.result = _link_result(session, data.get("result"), filing.organization)
 
 
-def create_filing(session: Session, user: User, data: dict, *, submit: bool = False) -> ResultFiling:
-    """A new filing (草稿, or 已提交 when `submit`: then it must be complete)."""
+def prepare_filing(session: Session, user: User, data: dict, *, create_org: bool = True) -> ResultFiling:
+    """A validated filing not yet added to the session (the import's dry run uses it too)."""
     if not can_file(user):
         raise FilingError("只有高校、科研院所的科研人员可以登记成果", "organization")
-    organization = organization_for(session, user, data.get("organization"))
+    organization = organization_for(session, user, data.get("organization"), create=create_org)
     filing = ResultFiling(
         organization=organization, submitter=user if user.role != "admin" else None, status="draft"
     )
-    _apply(session, filing, data, partial=False)
-    session.add(filing)
+    attrs = clean_filing(session, data)
+    for key, value in attrs.items():
+        setattr(filing, key, value)
+    if "result" in data:
+        filing.result = _link_result(session, data.get("result"), organization)
+    return filing
+
+
+def check_filing(session: Session, user: User, data: dict, *, submit: bool = True) -> None:
+    """Validate without writing anything (used by the import before it writes)."""
+    filing = prepare_filing(session, user, data, create_org=False)
     if submit:
         check_complete(filing)
+
+
+def create_filing(session: Session, user: User, data: dict, *, submit: bool = False) -> ResultFiling:
+    """A new filing (草稿, or 已提交 when `submit`: then it must be complete)."""
+    filing = prepare_filing(session, user, data)
+    if submit:
+        check_complete(filing)
+    session.add(filing)
     session.flush()
     audit(session, "filing_create", user, target=f"filing:{filing.id}", detail=filing.title)
     if submit:
@@ -337,11 +359,14 @@ def next_registration_no(session: Session, year: int) -> str:
     (PostgreSQL) or the write lock (SQLite) until the transaction ends, so concurrent
     acceptances are serialised and never share a number."""
     if session.scalar(select(FilingCounter.year).where(FilingCounter.year == year)) is None:
-        try:
-            with session.begin_nested():
-                session.add(FilingCounter(year=year, last=0))
-        except IntegrityError:
-            pass  # another transaction created the year's row first
+        # INSERT … ON CONFLICT DO NOTHING: a concurrent first-of-the-year insert is no error (no
+        # savepoint: releasing one would run the after-commit pipeline inside this transaction).
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        session.execute(insert(FilingCounter).values(year=year, last=0).on_conflict_do_nothing())
     session.execute(
         update(FilingCounter).where(FilingCounter.year == year).values(last=FilingCounter.last + 1)
     )
