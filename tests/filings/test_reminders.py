@@ -32,6 +32,8 @@ def test_overdue_list_and_reminders_once_a_day(app, db, researcher, admin, as_cl
     assert "逾期未交的成果" in page and "尚在期限内的成果" not in page and "已经提交的成果" not in page
     assert "30 天" in page  # 120 days after acceptance, 90 allowed
     assert as_client(researcher).get("/filings/overdue").status_code == 403
+    listing = as_client(admin).get("/filings/").get_data(as_text=True)
+    assert "逾期未登记" in listing and "汇交导出 Excel" in listing and "逾期未交的成果" in listing
 
     runner = app.test_cli_runner()
     out = runner.invoke(args=["filings", "remind"])
