@@ -22,6 +22,7 @@ BLUEPRINTS = [
     "matchmaker.providers.views",
     "matchmaker.scenarios.views",
     "matchmaker.trading.views",
+    "matchmaker.filings.views",
     "matchmaker.api",
     "matchmaker.jobs.views",
 ]
@@ -37,6 +38,7 @@ CLI_MODULES = [
     "matchmaker.jobs.cli",
     "matchmaker.providers.cli",
     "matchmaker.trading.cli",
+    "matchmaker.filings.cli",
     "matchmaker.store.cli",  # after matching.cli: adds to its `index` group
 ]
 
@@ -56,6 +58,7 @@ MODEL_MODULES = [
     "matchmaker.trading.investors",
     "matchmaker.trading.rights",
     "matchmaker.trading.conversions",
+    "matchmaker.filings.models",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →
@@ -135,6 +138,7 @@ SCHEDULE = [
     ("auctions.close_due", "* * * * *", "matchmaker.trading.services:close_due_auctions"),
     ("needs.close_expired", "5 16 * * *", "matchmaker.postings.services:close_expired_needs_job"),
     ("roadshow.resume_solves", "* * * * *", "matchmaker.roadshow.services:resume_stalled_solves"),
+    ("filings.remind", "5 1 * * *", "matchmaker.filings.services:remind_overdue_job"),
 ]
 
 # Long actions the web hands to the worker (后台任务), as (name, "module:function"). Each is

@@ -82,6 +82,10 @@ class Config:
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None
 
+        # 成果登记汇交: days after project acceptance (项目验收) within which a result must be filed
+        # (docs/filings.md); past it the filing is listed as overdue and reminded daily.
+        self.FILING_DEADLINE_DAYS = int(env("MATCHMAKER_FILING_DEADLINE_DAYS", "90"))
+
         # Email outbox: off unless an SMTP host is configured.
         self.SMTP_HOST = env("MATCHMAKER_SMTP_HOST", "")
         self.SMTP_PORT = int(env("MATCHMAKER_SMTP_PORT", "25"))

@@ -197,5 +197,6 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 # Broker/admin workspaces (经纪人工作台、管理): parties reach only their own match pages there.
-STAFF_PREFIXES = ("admin.", "review.")
+# 成果登记汇交: review, overdue list and 汇交 export are the provincial admin's.
+STAFF_PREFIXES = ("admin.", "review.", "filings.admin_", "api.registrations_admin")
 PARTY_ENDPOINTS = frozenset({"review.detail", "review.respond", "review.mine"})

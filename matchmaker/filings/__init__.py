@@ -1,0 +1,1 @@
+"""成果登记汇交: results registration from funded projects (ResultFiling)."""
