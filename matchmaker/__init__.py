@@ -22,6 +22,8 @@ BLUEPRINTS = [
     "matchmaker.providers.views",
     "matchmaker.scenarios.views",
     "matchmaker.trading.views",
+    "matchmaker.contact.views",
+    "matchmaker.following.views",
     "matchmaker.api",
     "matchmaker.jobs.views",
 ]
@@ -37,6 +39,7 @@ CLI_MODULES = [
     "matchmaker.jobs.cli",
     "matchmaker.providers.cli",
     "matchmaker.trading.cli",
+    "matchmaker.following.cli",
     "matchmaker.store.cli",  # after matching.cli: adds to its `index` group
 ]
 
@@ -56,6 +59,8 @@ MODEL_MODULES = [
     "matchmaker.trading.investors",
     "matchmaker.trading.rights",
     "matchmaker.trading.conversions",
+    "matchmaker.contact.models",
+    "matchmaker.following.models",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →
@@ -64,6 +69,7 @@ PIPELINE = [
     "matchmaker.matching.hooks:index_changes",
     "matchmaker.review.hooks:propose_changes",
     "matchmaker.review.hooks:notify_changes",
+    "matchmaker.following.hooks:alert_subscribers",
 ]
 
 

@@ -46,7 +46,20 @@ def get_huey(app: Flask):
 
         return pipeline.drain(app)
 
+    @huey.periodic_task(crontab(day_of_week="1", hour="0", minute="30"), name="following.digest")
+    def digest_task():
+        # 每周订阅摘要, Monday 08:30 Beijing time; idempotent per ISO week like the CLI.
+        from matchmaker.extensions import db
+        from matchmaker.following.services import send_digests
+
+        with app.app_context():
+            n = send_digests(db.session, app.config)
+            db.session.commit()
+            db.session.remove()
+        return n
+
     tasks["index.drain"], tasks["index.poll"] = drain_task, poll_task
+    tasks["following.digest"] = digest_task
     huey.matchmaker_tasks = tasks
     app.extensions[KEY] = huey
     return huey
