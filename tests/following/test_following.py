@@ -180,3 +180,16 @@ def test_high_match_alert_for_subscribers(db, app):
     assert made == 1
     alert = db.session.scalar(select(Alert).where(Alert.reason == "match", Alert.subscription_id == sub.id))
     assert "聚晶金刚石刀具" in alert.title and alert.sent_at is not None
+
+
+def test_weekly_digest_is_a_periodic_worker_job(db, app):
+    from matchmaker.jobs import get_huey
+
+    ent = f.user("enterprise")
+    services.create_subscription(db.session, ent, {"keywords": ["激光"], "frequency": "weekly"})
+    db.session.commit()
+    f.result("激光熔覆修复轧辊")
+    db.session.commit()
+    task = get_huey(app).matchmaker_tasks["following.digest"]
+    assert task.call_local() == 1
+    assert task.call_local() == 0  # same week: nothing twice
