@@ -21,9 +21,12 @@ def _contact_helpers():
         """For the posting page: may this user press 我要对接, and any open request already made."""
         if post is None or post.kind not in services.KINDS or not current_user.is_authenticated:
             return {"show": False, "existing": None}
+        existing = services.existing_for(db.session, current_user, post)
+        details = services.contact_details(current_user, existing) if existing is not None else {}
         return {
             "show": services.may_request(current_user, post),
-            "existing": services.existing_for(db.session, current_user, post),
+            "existing": existing,
+            "posting_contact": details.get("posting") if existing is not None and existing.accepted else None,
         }
 
     return {"contact_state": contact_state}

@@ -55,6 +55,8 @@ def test_enterprise_contacts_a_result_then_talks_after_consent(db, parties, logi
     login(p.enterprise)
     page = client.get(f"/contact/{req.id}").get_data(as_text=True)
     assert RESULT_PHONE in page and "欢迎来实验室参观" in page
+    # After consent the posting page shows the requester the contact too.
+    assert 'data-testid="contact-released"' in client.get(f"/results/{p.result.id}").get_data(as_text=True)
     assert len(_notes(db, p.enterprise, "contact_accepted")) == 1
     # An outsider sees nothing of it.
     client.post("/logout")
@@ -139,6 +141,7 @@ def test_posting_page_shows_button_and_hides_contact(db, parties, login, client)
     client.post(f"/contact/new/result/{p.result.id}", data={"message": "你好"})
     page = client.get(f"/results/{p.result.id}").get_data(as_text=True)
     assert 'data-testid="contact-existing"' in page and "待对方答复" in page
+    assert RESULT_PHONE not in page
 
 
 def test_api_parity(db, parties, app):
