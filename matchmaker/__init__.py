@@ -23,6 +23,8 @@ BLUEPRINTS = [
     "matchmaker.scenarios.views",
     "matchmaker.trading.views",
     "matchmaker.filings.views",
+    "matchmaker.contact.views",
+    "matchmaker.following.views",
     "matchmaker.api",
     "matchmaker.jobs.views",
 ]
@@ -39,6 +41,7 @@ CLI_MODULES = [
     "matchmaker.providers.cli",
     "matchmaker.trading.cli",
     "matchmaker.filings.cli",
+    "matchmaker.following.cli",
     "matchmaker.store.cli",  # after matching.cli: adds to its `index` group
 ]
 
@@ -59,6 +62,8 @@ MODEL_MODULES = [
     "matchmaker.trading.rights",
     "matchmaker.trading.conversions",
     "matchmaker.filings.models",
+    "matchmaker.contact.models",
+    "matchmaker.following.models",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →
@@ -67,6 +72,7 @@ PIPELINE = [
     "matchmaker.matching.hooks:index_changes",
     "matchmaker.review.hooks:propose_changes",
     "matchmaker.review.hooks:notify_changes",
+    "matchmaker.following.hooks:alert_subscribers",
 ]
 
 
@@ -139,6 +145,7 @@ SCHEDULE = [
     ("needs.close_expired", "5 16 * * *", "matchmaker.postings.services:close_expired_needs_job"),
     ("roadshow.resume_solves", "* * * * *", "matchmaker.roadshow.services:resume_stalled_solves"),
     ("filings.remind", "5 1 * * *", "matchmaker.filings.services:remind_overdue_job"),
+    ("following.digest", "30 0 * * 1", "matchmaker.following.services:send_digests_job"),
 ]
 
 # Long actions the web hands to the worker (后台任务), as (name, "module:function"). Each is

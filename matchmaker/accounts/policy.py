@@ -146,6 +146,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "api.result_rights",
         "api.scenario_matches",
         "jobs.healthz",
+        # One-click unsubscribe from an alert email: the signed token is the permission.
+        "following.unsubscribe_token",
         "providers.detail",
         "providers.export_providers",
         "providers.index",

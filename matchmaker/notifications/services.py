@@ -9,16 +9,23 @@ from matchmaker.notifications.models import EmailOutbox, Notification
 
 
 def notify(
-    session: Session, user: User, kind: str, title: str, body: str = "", link: str | None = None
+    session: Session,
+    user: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
+    email_footer: str = "",
 ) -> Notification:
-    """Write an inbox entry and queue an email (instant or for the weekly digest). Flushes only."""
+    """Write an inbox entry and queue an email (instant or for the weekly digest). Flushes only.
+    `email_footer` goes into the email only (e.g. a one-click unsubscribe link)."""
     note = Notification(user_id=user.id, kind=kind, title=title, body=body, link=link)
     session.add(note)
     session.add(
         EmailOutbox(
             to_address=user.email,
             subject=f"[技术转移撮合平台] {title}",
-            body=body + (f"\n\n查看: {link}" if link else ""),
+            body=body + (f"\n\n查看: {link}" if link else "") + email_footer,
             digest=(user.digest == "weekly"),
             user_id=user.id,
         )
