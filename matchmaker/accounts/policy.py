@@ -146,6 +146,10 @@ PUBLIC_ENDPOINTS = frozenset(
         "api.result_rights",
         "api.scenario_matches",
         "jobs.healthz",
+        # 附件: listed and downloaded under the posting's own visibility (policy "view").
+        "attachments.download",
+        "api.list_attachments",
+        "api.download_attachment",
         "providers.detail",
         "providers.export_providers",
         "providers.index",
