@@ -44,12 +44,14 @@ def _dict(obj, att: Attachment) -> dict:
 
 @bp.get(BASE)
 def list_attachments(plural: str, ref: str):
+    """附件列表"""
     obj = _load(_kind(plural), ref)
     return jsonify({"items": [_dict(obj, a) for a in obj.attachments]})
 
 
 @bp.post(BASE)
 def upload_attachment(plural: str, ref: str):
+    """上传附件 (multipart/form-data: file, patent_certificate)"""
     obj = _editable(plural, ref)
     upload = request.files.get("file")
     if upload is None:
@@ -75,14 +77,35 @@ def upload_attachment(plural: str, ref: str):
     return jsonify(_dict(obj, att)), 201
 
 
+upload_attachment.openapi_request = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary", "description": services.ACCEPTED},
+                "patent_certificate": {"type": "boolean", "description": "专利证书"},
+            },
+        }
+    }
+}
+
+
 @bp.get(f"{BASE}/<int:attachment_id>")
 def download_attachment(plural: str, ref: str, attachment_id: int):
+    """下载附件 (always as a download, X-Content-Type-Options: nosniff)"""
     obj = _load(_kind(plural), ref)
     return download_response(_attachment(obj, attachment_id))
 
 
+download_attachment.openapi_response = {
+    t.content_type: {"schema": {"type": "string", "format": "binary"}} for t in services.TYPES.values()
+}
+
+
 @bp.delete(f"{BASE}/<int:attachment_id>")
 def delete_attachment(plural: str, ref: str, attachment_id: int):
+    """删除附件"""
     obj = _editable(plural, ref)
     services.delete_attachment(db.session, _attachment(obj, attachment_id), current_user)
     db.session.commit()
