@@ -37,7 +37,7 @@ def posted_token() -> str | None:
 
 def already_saved(label: str):
     """A redirect to the record this POST's token already made, or None."""
-    done = services.saved_url(db.session, posted_token())
+    done = services.saved_url(db.session, posted_token(), current_user)
     if done is None:
         return None
     flash(f"该{label}已保存过，未重复创建", "info")
@@ -63,9 +63,13 @@ def once(label: str):
             except IntegrityError:  # the same token committed a moment ago by a parallel request
                 db.session.rollback()
                 done = already_saved(label)
-                if done is None:
+                if done is not None:
+                    return done
+                if services.saved_url(db.session, posted_token()) is None:
                     raise
-                return done
+                # Someone else's used token (copied form): never their record; a fresh form.
+                flash("该表单已失效，请重新填写", "warning")
+                return redirect(request.full_path)
 
         return wrapped
 

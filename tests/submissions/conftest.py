@@ -3,6 +3,8 @@
 
 import pytest
 
+from tests.postings.conftest import fields, people  # noqa: F401  (fixtures)
+
 
 @pytest.fixture(autouse=True)
 def _no_inline_indexing(app):

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from matchmaker.postings.models import Expert, Field, Need, Result
 from tests.factories import PASSWORD
-from tests.postings.conftest import fields, people  # noqa: F401,F811  (fixtures)
 
 TOKEN = re.compile(r'name="submit_token" type="hidden" value="([0-9a-f]{32})"')
 
@@ -235,7 +234,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_same_token_twice_makes_one_record_and_shows_it(app, people, db, name):  # noqa: F811
+def test_same_token_twice_makes_one_record_and_shows_it(app, people, db, name):
     role, setup, model = CASES[name]
     model = _model(model) if isinstance(model, str) else model
     page_url, post_url, data = setup(db, people)
@@ -263,3 +262,21 @@ def test_same_token_twice_makes_one_record_and_shows_it(app, people, db, name): 
     # A fresh form (a new token) makes a new record.
     fresh = TOKEN.search(client.get(page_url).get_data(as_text=True)).group(1)
     assert fresh != token.group(1)
+
+
+def test_a_token_never_leads_to_another_accounts_record(app, people, db):
+    form = CASES["need"][1](db, people)[2]
+    clients = {}
+    for role in ("enterprise", "other_enterprise"):
+        clients[role] = app.test_client()
+        clients[role].post("/login", data={"email": people[role].email, "password": PASSWORD})
+    token = TOKEN.search(clients["enterprise"].get("/needs/new").get_data(as_text=True)).group(1)
+    first = clients["enterprise"].post("/needs/new", data=form | {"submit_token": token})
+    assert first.status_code == 302
+    copied = clients["other_enterprise"].post("/needs/new", data=form | {"submit_token": token})
+    assert copied.status_code == 302 and copied.headers["Location"] != first.headers["Location"]
+    assert "该表单已失效" in clients["other_enterprise"].get(copied.headers["Location"]).get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Need.id)).where(Need.title == form["title"])) == 1
