@@ -27,6 +27,7 @@ BLUEPRINTS = [
     "matchmaker.following.views",
     "matchmaker.api",
     "matchmaker.jobs.views",
+    "matchmaker.attachments.views",
 ]
 
 # Each module exposes `register(app)` adding its click commands.
@@ -43,6 +44,7 @@ CLI_MODULES = [
     "matchmaker.filings.cli",
     "matchmaker.following.cli",
     "matchmaker.store.cli",  # after matching.cli: adds to its `index` group
+    "matchmaker.attachments.cli",
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.
@@ -64,6 +66,7 @@ MODEL_MODULES = [
     "matchmaker.filings.models",
     "matchmaker.contact.models",
     "matchmaker.following.models",
+    "matchmaker.attachments.models",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →

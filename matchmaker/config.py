@@ -79,6 +79,10 @@ class Config:
         self.LOCKOUT = timedelta(minutes=int(env("MATCHMAKER_LOCKOUT_MINUTES", "15")))
         # Request-size limit: bodies and uploads above it answer 413 before they are parsed.
         self.MAX_CONTENT_LENGTH = int(env("MATCHMAKER_MAX_REQUEST_MB", "16")) * 1024 * 1024
+        # 附件: files on postings, stored under generated names in this directory.
+        self.UPLOAD_DIR = Path(env("MATCHMAKER_UPLOAD_DIR", instance / "uploads"))
+        self.ATTACHMENT_MAX_BYTES = int(env("MATCHMAKER_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024
+        self.ATTACHMENT_MAX_COUNT = int(env("MATCHMAKER_ATTACHMENTS_PER_POSTING", "10"))
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None
 

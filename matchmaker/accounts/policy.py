@@ -148,6 +148,10 @@ PUBLIC_ENDPOINTS = frozenset(
         "jobs.healthz",
         # One-click unsubscribe from an alert email: the signed token is the permission.
         "following.unsubscribe_token",
+        # 附件: listed and downloaded under the posting's own visibility (policy "view").
+        "attachments.download",
+        "api.list_attachments",
+        "api.download_attachment",
         "providers.detail",
         "providers.export_providers",
         "providers.index",

@@ -11,6 +11,7 @@ csrf.exempt(bp)
 
 # Each module registers its routes on bp.
 from matchmaker.api import (  # noqa: E402
+    attachments,  # noqa: E402,F401
     challenges,  # noqa: E402,F401
     contact,  # noqa: E402,F401
     errors,  # noqa: E402,F401

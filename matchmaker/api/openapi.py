@@ -143,7 +143,10 @@ def build_spec(app) -> dict:
                 op["responses"]["204"] = {"description": "已删除"}
             if method in ("POST", "PUT", "PATCH"):
                 schema = _model_schema(model, components) if model else {"type": "object"}
-                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+                content = getattr(view, "openapi_request", None) or {"application/json": {"schema": schema}}
+                op["requestBody"] = {"required": True, "content": content}
+            if getattr(view, "openapi_response", None):  # a file download, not JSON
+                op["responses"]["200"] = {"description": "成功", "content": view.openapi_response}
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.1.0",

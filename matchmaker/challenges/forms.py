@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from matchmaker.challenges.models import CHALLENGE_TYPES, RUBRIC, TOPIC_STATUSES
 from matchmaker.challenges.suggest import GRANULARITY
 from matchmaker.constants import REGIONS
+from matchmaker.submissions.web import OnceForm
 
 REQUIRED = "此项必填"
 REGION_CHOICES = [("", "（不限）")] + [(r, r) for r in REGIONS]
@@ -29,7 +30,7 @@ def lines(text: str | None) -> list[str]:
     return [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
 
 
-class TopicForm(FlaskForm):
+class TopicForm(OnceForm, FlaskForm):
     title = StringField(
         "题目名称",
         validators=[DataRequired(REQUIRED), Length(max=200)],
@@ -59,7 +60,7 @@ class SuggestForm(FlaskForm):
     )
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(OnceForm, FlaskForm):
     """企业出题: a minimal need form (the postings area owns the full one)."""
 
     title = StringField("问题标题", validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -77,7 +78,7 @@ class QuestionForm(FlaskForm):
     submit = SubmitField("发布问题")
 
 
-class ChallengeForm(FlaskForm):
+class ChallengeForm(OnceForm, FlaskForm):
     """出题 → 榜单."""
 
     title = StringField("榜单名称", validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -104,7 +105,7 @@ class TransitionForm(FlaskForm):
     submit = SubmitField("变更状态")
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(OnceForm, FlaskForm):
     """人才答题: 揭榜方案."""
 
     title = StringField("方案名称", validators=[DataRequired(REQUIRED), Length(max=200)])

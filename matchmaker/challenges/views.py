@@ -44,6 +44,7 @@ from matchmaker.challenges.suggest import GRANULARITY, suggest_topics
 from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Expert, Field, Need, Result
+from matchmaker.submissions import web as submissions
 
 bp = Blueprint("challenges", __name__, url_prefix="/challenges")
 
@@ -145,6 +146,7 @@ def index():
 
 @bp.route("/topics/new", methods=["GET", "POST"])
 @roles_required("admin")
+@submissions.once("题目")
 def topic_new():
     return _topic_form(None)
 
@@ -156,6 +158,7 @@ def topic_edit(topic_id):
 
 
 def _topic_form(topic):
+    creating = topic is None
     form = TopicForm(obj=topic)
     form.field_id.choices = [(f.id, f.name) for f in _fields()]
     if topic is None and request.method == "GET":
@@ -177,6 +180,8 @@ def _topic_form(topic):
                 topic=topic,
             )
             moved = services.attach_needs(db.session, topic, need_ids)
+            if creating:
+                submissions.claim(url_for(".topic_detail", topic_id=topic.id))
             db.session.commit()
             flash("题目已保存" + (f"，已归入 {moved} 个问题" if moved else ""), "success")
             return redirect(url_for(".topic_detail", topic_id=topic.id))
@@ -243,6 +248,7 @@ def topic_trace_xlsx(topic_id):
 
 @bp.route("/questions/new", methods=["GET", "POST"])
 @roles_required("enterprise", "admin", "broker")
+@submissions.once("问题")
 def question_new():
     form = QuestionForm()
     form.field_id.choices = [(f.id, f.name) for f in _fields()]
@@ -268,6 +274,7 @@ def question_new():
                 budget_wan=_decimal(form.budget_wan),
                 deadline=form.deadline.data,
             )
+            submissions.claim(url_for(".challenge_new", need_id=need.id))
             db.session.commit()
             flash("问题已发布，可以继续将其提升为揭榜挂帅榜单", "success")
             return redirect(url_for(".challenge_new", need_id=need.id))
@@ -278,6 +285,7 @@ def question_new():
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@submissions.once("榜单")
 def challenge_new():
     need = _get(Need, request.args.get("need_id", type=int) or 0)
     if not services.can_raise(current_user, need):
@@ -301,6 +309,7 @@ def challenge_new():
                 min_units=form.min_units.data,
                 eligibility=form.eligibility.data or "",
             )
+            submissions.claim(url_for(".challenge_detail", challenge_id=challenge.id))
             db.session.commit()
             flash("榜单已提交，进入“征集”阶段，等待省科技厅/技术经纪人论证", "success")
             return redirect(url_for(".challenge_detail", challenge_id=challenge.id))
@@ -424,6 +433,7 @@ def challenge_award(challenge_id):
 
 @bp.route("/<int:challenge_id>/answer", methods=["GET", "POST"])
 @roles_required("researcher", "enterprise")
+@submissions.once("揭榜方案")
 def answer_new(challenge_id):
     challenge = _get(Challenge, challenge_id)
     if not _visible(challenge):
@@ -456,6 +466,7 @@ def answer_new(challenge_id):
                 consortium_name=form.consortium_name.data or "",
                 expert_id=form.expert_id.data or None,
             )
+            submissions.claim(url_for(".answer_detail", answer_id=answer.id))
             db.session.commit()
             flash("揭榜方案已提交", "success")
             return redirect(url_for(".answer_detail", answer_id=answer.id))

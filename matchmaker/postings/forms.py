@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -25,6 +24,7 @@ from matchmaker.constants import (
     TRANSFER_MODES,
     TRL_LEVELS,
 )
+from matchmaker.submissions.web import OnceForm
 
 LIST_HINT = "多个用逗号或顿号分隔，例如：热误差、数控机床"
 
@@ -44,8 +44,9 @@ def _select(label, choices, placeholder=None, **kw):
 ON_BEHALF_HINT = "技术经纪人、管理员代为发布时填写；机构不存在时自动创建"
 
 
-class _PostingForm(FlaskForm):
-    submit_token = HiddenField()  # one-time token of a create form (防重复提交)
+class _PostingForm(OnceForm, FlaskForm):
+    """Create and edit; the one-time token (防重复提交) only matters on create."""
+
     organization = StringField("发布机构", description=ON_BEHALF_HINT)
     title = StringField("标题", validators=[DataRequired("标题不能为空")])
     description = TextAreaField("描述", validators=[DataRequired("描述不能为空")])
@@ -102,10 +103,9 @@ class NeedForm(_PostingForm):
     submit = SubmitField("保存")
 
 
-class ExpertForm(FlaskForm):
+class ExpertForm(OnceForm, FlaskForm):
     """专家人才."""
 
-    submit_token = HiddenField()
     organization = StringField("所在机构", description=ON_BEHALF_HINT)
     name = StringField("姓名", validators=[DataRequired("姓名不能为空")])
     title = StringField("职称", description="如 教授、研究员、高级工程师")

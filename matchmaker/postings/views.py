@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from matchmaker import jobs
 from matchmaker.accounts.permissions import (
@@ -29,7 +28,7 @@ from matchmaker.postings import services
 from matchmaker.postings.forms import FORMS
 from matchmaker.postings.models import Field, Result
 from matchmaker.postings.services import STATUS_CHOICES
-from matchmaker.submissions import services as submissions
+from matchmaker.submissions import web as submissions
 from matchmaker.webforms import save_form
 
 bp = Blueprint("postings", __name__, url_prefix="")
@@ -196,14 +195,8 @@ def _save(kind: Kind, form, write):
 
 
 def new_view(kind: Kind):
+    """Create, with the one-time token of matchmaker.submissions.web (防重复提交)."""
     form = _form(kind)
-    token = form.submit_token.data if request.method == "POST" else None
-    done = submissions.saved_url(db.session, token)
-    if done:  # Back + 保存, or the second click of a double click
-        flash(f"该{kind.label}已保存过，未重复创建", "info")
-        return redirect(done)
-    if request.method == "GET":
-        form.submit_token.data = submissions.new_token()
 
     def create(data):
         on_behalf = getattr(form, "organization", None)
@@ -212,18 +205,10 @@ def new_view(kind: Kind):
         )
         obj = services.create_posting(db.session, kind.name, data, organization=org, owner=current_user)
         _audit_staff_change("posting_create", obj)
-        submissions.claim(db.session, token, current_user, _detail_url(obj))
+        submissions.claim(_detail_url(obj))
         return obj
 
-    try:
-        obj = _save(kind, form, create)
-    except IntegrityError:  # the same token committed a moment ago by a parallel request
-        db.session.rollback()
-        done = submissions.saved_url(db.session, token)
-        if done is None:
-            raise
-        flash(f"该{kind.label}已保存过，未重复创建", "info")
-        return redirect(done)
+    obj = _save(kind, form, create)
     if obj is not None:
         flash(f"{kind.label}已保存", "success")
         return redirect(_detail_url(obj))
@@ -277,7 +262,9 @@ def _register(kind: Kind) -> None:
     bp.add_url_rule(
         f"{base}/new",
         f"{n}_new",
-        roles_required(kind.creator_role, "broker", "admin")(lambda: new_view(kind)),
+        roles_required(kind.creator_role, "broker", "admin")(
+            submissions.once(kind.label)(lambda: new_view(kind))
+        ),
         methods=["GET", "POST"],
     )
     bp.add_url_rule(f"{base}/{arg}", f"{n}_detail", lambda **kw: detail_view(kind, kw[f"{n}_id"]))

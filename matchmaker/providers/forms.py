@@ -7,9 +7,10 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired
 
 from matchmaker.constants import TRL_LEVELS
+from matchmaker.submissions.web import OnceForm
 
 
-class RequestForm(FlaskForm):
+class RequestForm(OnceForm, FlaskForm):
     """申请服务."""
 
     message = TextAreaField(

@@ -16,6 +16,7 @@ from matchmaker.providers import export, services
 from matchmaker.providers.forms import DecideForm, RaiseTrlForm, RequestForm
 from matchmaker.providers.models import PROVIDER_TYPES, REQUEST_STATUSES, Provider, ServiceRequest
 from matchmaker.providers.ranking import rank_providers_for_result
+from matchmaker.submissions import web as submissions
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def detail(provider_id: int):
 
 @bp.route("/<int:provider_id>/request/<int:result_id>", methods=["GET", "POST"])
 @login_required
+@submissions.once("服务申请")
 def new_request(provider_id: int, result_id: int):
     p = _provider(provider_id)
     result = db.session.get(Result, result_id)
@@ -115,6 +117,7 @@ def new_request(provider_id: int, result_id: int):
             db.session.rollback()
             getattr(form, exc.field, form.message).errors.append(exc.message)
         else:
+            submissions.claim(url_for("providers.request_detail", req_id=req.id))
             db.session.commit()
             flash("申请已提交，等待机构受理", "success")
             return redirect(url_for("providers.request_detail", req_id=req.id))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.accounts.models import User
+from matchmaker.errors import DomainError
 from matchmaker.matching import ranker
 from matchmaker.postings.models import Need, Result
 from matchmaker.review import hooks, services
@@ -79,7 +80,7 @@ def seed(session: Session, seed_dir: Path | str, top: int = services.DEFAULT_TOP
             reason = "tech_mismatch"
         try:
             services.decide(session, match, broker, row["decision"], reason, row.get("note"))
-        except services.DomainError as exc:
+        except DomainError as exc:
             log.warning("%s:%d %s", path, lineno, exc.message)
             out["skipped"] += 1
             continue

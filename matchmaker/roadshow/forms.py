@@ -20,11 +20,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from matchmaker.roadshow.models import SESSION_KINDS
+from matchmaker.submissions.web import OnceForm
 
 _WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*[-–~至]\s*(\d{1,2}:\d{2})$")
 
 
-class RoadshowForm(FlaskForm):
+class RoadshowForm(OnceForm, FlaskForm):
     title = StringField(
         "届次名称",
         validators=[DataRequired("请填写名称"), Length(max=200)],

@@ -41,6 +41,7 @@ from matchmaker.roadshow.models import (
     Session,
     Talk,
 )
+from matchmaker.submissions import web as submissions
 
 bp = Blueprint("roadshow", __name__, url_prefix="/roadshow")
 STAFF = ("broker", "admin")
@@ -84,6 +85,7 @@ def index():
 
 @bp.route("/new", methods=["POST"])
 @roles_required(*STAFF)
+@submissions.once("路演届次")
 def create():
     form = RoadshowForm()
     if not form.validate_on_submit():
@@ -94,6 +96,7 @@ def create():
     db.session.add(roadshow)
     db.session.flush()
     audit(db.session, "roadshow.create", current_user, f"roadshow:{roadshow.id}", roadshow.title)
+    submissions.claim(url_for("roadshow.edition", roadshow_id=roadshow.id))
     db.session.commit()
     flash("已创建路演届次，请添加专场与候选项目", "success")
     return redirect(url_for("roadshow.edition", roadshow_id=roadshow.id))

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired
 
 from matchmaker.constants import REGIONS
 from matchmaker.scenarios.models import SCENARIO_OFFERS
+from matchmaker.submissions.web import OnceForm
 
 
 class _Checkboxes(SelectMultipleField):
@@ -15,7 +16,7 @@ class _Checkboxes(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ScenarioForm(FlaskForm):
+class ScenarioForm(OnceForm, FlaskForm):
     """发布应用场景."""
 
     title = StringField("场景名称", validators=[DataRequired("场景名称不能为空")])
@@ -34,7 +35,7 @@ class ScenarioForm(FlaskForm):
     submit = SubmitField("发布")
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(OnceForm, FlaskForm):
     """申报: a proposal, optionally with one of the firm's results."""
 
     result = SelectField("申报成果", choices=[], validate_choice=False)

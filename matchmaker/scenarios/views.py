@@ -17,6 +17,7 @@ from matchmaker.scenarios import services
 from matchmaker.scenarios.forms import AdvanceForm, ApplyForm, ScenarioForm
 from matchmaker.scenarios.models import APPLICATION_STATUSES, NEXT_STATUSES, Application, Scenario
 from matchmaker.scenarios.ranking import rank_results_for_scenario
+from matchmaker.submissions import web as submissions
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@submissions.once("应用场景")
 def new():
     if not services.can_publish(current_user):
         abort(403)
@@ -45,7 +47,7 @@ def new():
         for f in db.session.scalars(select(Field).where(Field.active).order_by(Field.sort_order))
     ]
     if form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submit")}
+        data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submit", "submit_token")}
         try:
             obj = services.create_scenario(
                 db.session, data, organization=current_user.organization, owner=current_user
@@ -54,6 +56,7 @@ def new():
             db.session.rollback()
             getattr(form, exc.field or "title", form.title).errors.append(exc.message)
         else:
+            submissions.claim(url_for("scenarios.detail", scenario_id=obj.id))
             db.session.commit()
             flash("应用场景已发布", "success")
             return redirect(url_for("scenarios.detail", scenario_id=obj.id))
@@ -97,6 +100,7 @@ def detail(scenario_id: int):
 
 @bp.route("/<int:scenario_id>/apply", methods=["GET", "POST"])
 @login_required
+@submissions.once("申报")
 def apply(scenario_id: int):
     s = _scenario(scenario_id)
     form = ApplyForm()
@@ -114,6 +118,7 @@ def apply(scenario_id: int):
             db.session.rollback()
             getattr(form, exc.field or "proposal", form.proposal).errors.append(exc.message)
         else:
+            submissions.claim(url_for("scenarios.trace", app_id=app.id))
             db.session.commit()
             flash("申报已提交", "success")
             return redirect(url_for("scenarios.trace", app_id=app.id))

@@ -24,12 +24,15 @@ def valid(token: str | None) -> bool:
     return bool(token) and len(token) == TOKEN_LEN and all(c in "0123456789abcdef" for c in token)
 
 
-def saved_url(session: Session, token: str | None) -> str | None:
-    """The page of the record this token already created, if any."""
+def saved_url(session: Session, token: str | None, user=None) -> str | None:
+    """The page of the record this token already created, if any (for `user`, when given:
+    a token never sends someone to another account's record)."""
     if not valid(token):
         return None
     used = session.get(SubmitToken, token)
-    return used.url if used is not None else None
+    if used is None or (user is not None and used.user_id != getattr(user, "id", None)):
+        return None
+    return used.url
 
 
 def claim(session: Session, token: str | None, user, url: str) -> None:

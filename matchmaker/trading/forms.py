@@ -6,10 +6,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, DecimalField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, Optional
 
+from matchmaker.submissions.web import OnceForm
 from matchmaker.trading.models import CONTRACT_TYPES, MODES
 
 
-class AuctionForm(FlaskForm):
+class AuctionForm(OnceForm, FlaskForm):
     result_id = IntegerField("科技成果编号", validators=[InputRequired("请填写科技成果编号")])
     mode = SelectField("交易方式", choices=list(MODES.items()), default="auction")
     reserve_wan = DecimalField("起拍价 / 挂牌价（万元）", places=2, validators=[InputRequired("请填写价格")])

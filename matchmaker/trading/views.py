@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from matchmaker.accounts.permissions import roles_required
 from matchmaker.extensions import db
+from matchmaker.submissions import web as submissions
 from matchmaker.trading import export, services
 from matchmaker.trading.forms import AuctionForm
 from matchmaker.trading.models import MODES, STATUSES, Auction
@@ -79,13 +80,18 @@ def auction(auction_id: int):
 
 @bp.route("/auctions/new", methods=["GET", "POST"])
 @roles_required("broker", "admin")
+@submissions.once("拍卖/挂牌")
 def new():
     form = AuctionForm()
     if request.method == "GET" and request.args.get("result_id", "").isdigit():
         form.result_id.data = int(request.args["result_id"])
-    created = save_form(
-        form, lambda: services.create_auction(db.session, current_user, form.data_for_service())
-    )
+
+    def create():
+        auction = services.create_auction(db.session, current_user, form.data_for_service())
+        submissions.claim(url_for("trading.auction", auction_id=auction.id))
+        return auction
+
+    created = save_form(form, create)
     if created is not None:
         return redirect(url_for("trading.auction", auction_id=created.id))
     return render_template("trading/new.html", form=form)
