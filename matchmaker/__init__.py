@@ -22,6 +22,7 @@ BLUEPRINTS = [
     "matchmaker.providers.views",
     "matchmaker.scenarios.views",
     "matchmaker.trading.views",
+    "matchmaker.dashboards.views",
     "matchmaker.api",
     "matchmaker.jobs.views",
 ]
@@ -56,6 +57,7 @@ MODEL_MODULES = [
     "matchmaker.trading.investors",
     "matchmaker.trading.rights",
     "matchmaker.trading.conversions",
+    "matchmaker.dashboards.models",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →

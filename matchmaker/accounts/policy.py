@@ -197,5 +197,5 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 # Broker/admin workspaces (经纪人工作台、管理): parties reach only their own match pages there.
-STAFF_PREFIXES = ("admin.", "review.")
+STAFF_PREFIXES = ("admin.", "review.", "dashboards.", "api.dashboards_")
 PARTY_ENDPOINTS = frozenset({"review.detail", "review.respond", "review.mine"})

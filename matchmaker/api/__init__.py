@@ -12,6 +12,7 @@ csrf.exempt(bp)
 # Each module registers its routes on bp.
 from matchmaker.api import (  # noqa: E402
     challenges,  # noqa: E402,F401
+    dashboards,  # noqa: E402,F401
     errors,  # noqa: E402,F401
     matching,  # noqa: E402,F401
     openapi,  # noqa: E402,F401

@@ -1,0 +1,49 @@
+"""JSON API for the dashboards (数据看板): /api/v1/dashboards (all figures) and
+/api/v1/dashboards/<chart> (one figure's records). Same filters as the pages: from, to, field, city, days.
+Admins and brokers only; others get 403 (anonymous 401)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+from flask_login import current_user
+
+from matchmaker.api import bp
+from matchmaker.api.errors import ApiError
+from matchmaker.dashboards import services
+from matchmaker.dashboards.services import DashboardError
+from matchmaker.extensions import db
+
+
+def _guard() -> services.Filters:
+    if not current_user.is_authenticated:
+        raise ApiError("请先登录", status=401)
+    if not services.can_see(current_user):
+        raise ApiError("只有管理员和技术经纪人可以查看数据看板", status=403)
+    try:
+        return services.parse_filters(request.args)
+    except DashboardError as exc:
+        raise ApiError(exc.message, exc.field, status=exc.status) from None
+
+
+@bp.get("/dashboards")
+def dashboards_summary():
+    flt = _guard()
+    return jsonify(services.summary(db.session, flt, current_user))
+
+
+@bp.get("/dashboards/<any(funnel, unmet, duration, efficiency, brokers, centres, activity):chart>")
+def dashboards_records(chart: str):
+    flt = _guard()
+    try:
+        result = services.drill(db.session, chart, flt, request.args, current_user)
+    except DashboardError as exc:
+        raise ApiError(exc.message, exc.field, status=exc.status) from None
+    return jsonify(
+        {
+            "title": result.title,
+            "total": result.total,
+            "headers": result.headers,
+            "rows": result.rows,
+            "links": [url_for(endpoint, **kw) for endpoint, kw in result.links],
+        }
+    )

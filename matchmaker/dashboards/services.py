@@ -1,0 +1,814 @@
+"""数据看板 (dashboards from records): every figure is a SQL aggregate over the records of other
+areas (需求、撮合、阶段记录、合同、场景、服务、投资意向), grouped in the database.
+
+Units and definitions (口径):
+- 漏斗 counts 技术需求 (needs): a need counts at a step when at least one of its matches reached it.
+  posting = needs published in the filter; proposed = has a match; released = a broker accepted one
+  (经纪人审核通过，推送双方确认); contact = contacts were exchanged (released_at); negotiation, signed,
+  registered = the stage history (stage_changes) shows a match entering that stage.
+- 未满足需求热力图: open needs published at least N days ago with no accepted match, by field × city.
+- 时长: days from a need's publication to its first match / first exchange of contacts / first signed
+  contract. Median and P90 are nearest-rank (the value at position ceil(p·n) of the sorted list), the
+  same on PostgreSQL (percentile_disc) and SQLite.
+- 供需对接效率 (headline): of the needs published at least 90 days ago, the share whose contacts were
+  exchanged within 90 days of publication.
+
+Plain Python without request context; the views, the API and the bench call the same functions, and
+each figure's drill-down selects the records by the same conditions as the figure.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, cast, exists, extract, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.types import DateTime
+
+from matchmaker.accounts import policy
+from matchmaker.accounts.models import Organization, User
+from matchmaker.extensions import utcnow
+from matchmaker.localtime import LOCAL_TZ
+from matchmaker.postings.models import Field, Need, Result
+from matchmaker.providers.models import Provider, ServiceRequest
+from matchmaker.review.models import Contract, Match, StageChange
+from matchmaker.scenarios.models import Application, Scenario
+from matchmaker.trading.investors import Interest
+
+STEPS = {
+    "posting": "发布需求",
+    "proposed": "推荐撮合",
+    "released": "审核通过",
+    "contact": "交换联系方式",
+    "negotiation": "对接洽谈",
+    "signed": "签约",
+    "registered": "合同登记",
+}
+HISTORY_STEPS = ("negotiation", "signed", "registered")
+# Duration buckets in days: [lo, hi).
+BUCKETS = [
+    (0, 1, "1 天内"),
+    (1, 7, "1–7 天"),
+    (7, 30, "7–30 天"),
+    (30, 90, "30–90 天"),
+    (90, None, "90 天以上"),
+]
+DURATIONS = {"first_match": "首次推荐撮合", "contact": "交换联系方式", "contract": "签订合同"}
+EFFICIENCY_DAYS = 90
+NO_CITY = "未填"
+ACTIVITIES = {
+    "scenarios": "应用场景发布",
+    "applications": "场景揭榜申请",
+    "service_requests": "科技服务委托",
+    "interests": "投资意向",
+}
+CHARTS = ("funnel", "unmet", "duration", "efficiency", "brokers", "centres", "activity")
+DRILL_LIMIT = 500
+
+
+class DashboardError(Exception):
+    def __init__(self, message: str, field: str | None = None, status: int = 400):
+        super().__init__(message)
+        self.message, self.field, self.status = message, field, status
+
+
+@dataclass(frozen=True)
+class Filters:
+    """看板筛选: period (local dates, inclusive), field, city, and N days for unmet demand."""
+
+    start: date | None = None
+    end: date | None = None
+    field_id: int | None = None
+    city: str | None = None
+    days: int = 30
+
+    def args(self) -> dict:
+        """As query arguments (for links: drill-downs and exports keep the same filters)."""
+        out = {}
+        if self.start:
+            out["from"] = self.start.isoformat()
+        if self.end:
+            out["to"] = self.end.isoformat()
+        if self.field_id:
+            out["field"] = self.field_id
+        if self.city:
+            out["city"] = self.city
+        if self.days != 30:
+            out["days"] = self.days
+        return out
+
+    def but(self, **kw) -> Filters:
+        return replace(self, **kw)
+
+
+def _date_arg(args, name: str) -> date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise DashboardError(f"日期格式应为 YYYY-MM-DD：{raw[:20]}", name) from None
+
+
+def parse_filters(args) -> Filters:
+    """Filters from query arguments `from`, `to`, `field`, `city`, `days`; errors name the argument."""
+    start, end = _date_arg(args, "from"), _date_arg(args, "to")
+    if start and end and start > end:
+        raise DashboardError("起始日期不能晚于结束日期", "from")
+    field_id = None
+    raw = (args.get("field") or "").strip()
+    if raw:
+        if not raw.isdigit() or not 0 < int(raw) < 2**31:
+            raise DashboardError("领域参数无效", "field")
+        field_id = int(raw)
+    city = (args.get("city") or "").strip() or None
+    if city is not None and len(city) > 20:
+        raise DashboardError("地市参数过长", "city")
+    days = 30
+    raw = (args.get("days") or "").strip()
+    if raw:
+        if not raw.isdigit() or not 0 <= int(raw) <= 3650:
+            raise DashboardError("天数须为 0–3650 的整数", "days")
+        days = int(raw)
+    return Filters(start, end, field_id, city, days)
+
+
+def _utc_bound(day: date) -> datetime:
+    """Local midnight of `day` as a naive UTC time (stored times are UTC)."""
+    return datetime.combine(day, time(), LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+
+
+def _conds(flt: Filters, field_col, region_col, created_col) -> list:
+    out = []
+    if flt.start:
+        out.append(created_col >= _utc_bound(flt.start))
+    if flt.end:
+        out.append(created_col < _utc_bound(flt.end + timedelta(days=1)))
+    if flt.field_id:
+        out.append(field_col == flt.field_id)
+    if flt.city == NO_CITY:
+        out.append(region_col.is_(None))
+    elif flt.city:
+        out.append(region_col == flt.city)
+    return out
+
+
+def need_conds(flt: Filters) -> list:
+    return _conds(flt, Need.field_id, Need.region, Need.created_at)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _days(session: Session, later, earlier):
+    """Days between two timestamps (fractional), in the database's own arithmetic."""
+    if _dialect(session) == "postgresql":
+        return extract("epoch", cast(later, DateTime) - cast(earlier, DateTime)) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+# ---------------------------------------------------------------- funnel / 漏斗
+
+
+def funnel(session: Session, flt: Filters) -> list[dict]:
+    conds = need_conds(flt)
+    posting = session.scalar(select(func.count()).select_from(Need).where(*conds)) or 0
+    per_need = (
+        select(
+            Match.need_id,
+            func.max(case((Match.decision == "accept", 1), else_=0)).label("acc"),
+            func.max(case((Match.released_at.is_not(None), 1), else_=0)).label("rel"),
+        )
+        .join(Need, Need.id == Match.need_id)
+        .where(*conds)
+        .group_by(Match.need_id)
+        .subquery()
+    )
+    proposed, released, contact = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(per_need.c.acc), 0),
+            func.coalesce(func.sum(per_need.c.rel), 0),
+        )
+    ).one()
+    pairs = (
+        select(StageChange.to_stage, Match.need_id)
+        .join(Match, Match.id == StageChange.match_id)
+        .join(Need, Need.id == Match.need_id)
+        .where(StageChange.to_stage.in_(HISTORY_STEPS), *conds)
+        .distinct()
+        .subquery()
+    )
+    history = dict(session.execute(select(pairs.c.to_stage, func.count()).group_by(pairs.c.to_stage)).all())
+    counts = {
+        "posting": posting,
+        "proposed": proposed,
+        "released": int(released),
+        "contact": int(contact),
+        **{s: history.get(s, 0) for s in HISTORY_STEPS},
+    }
+    return [
+        {
+            "step": key,
+            "label": label,
+            "count": counts[key],
+            "rate": round(counts[key] / posting, 4) if posting else None,
+        }
+        for key, label in STEPS.items()
+    ]
+
+
+def step_need_ids(flt: Filters, step: str):
+    """The needs behind one funnel step (a select of Need.id)."""
+    if step not in STEPS:
+        raise DashboardError(f"未知漏斗环节：{step[:20]}", "step")
+    conds = need_conds(flt)
+    if step == "posting":
+        return select(Need.id).where(*conds)
+    matched = select(Match.need_id).join(Need, Need.id == Match.need_id).where(*conds)
+    if step == "released":
+        matched = matched.where(Match.decision == "accept")
+    elif step == "contact":
+        matched = matched.where(Match.released_at.is_not(None))
+    elif step in HISTORY_STEPS:
+        matched = matched.join(StageChange, StageChange.match_id == Match.id).where(
+            StageChange.to_stage == step
+        )
+    return matched
+
+
+# ---------------------------------------------------------------- unmet demand / 未满足需求
+
+
+def _unmet_conds(flt: Filters, now: datetime) -> list:
+    accepted = select(Match.id).where(Match.need_id == Need.id, Match.decision == "accept")
+    return [
+        *need_conds(flt),
+        Need.status == "open",
+        Need.created_at <= now - timedelta(days=flt.days),
+        ~exists(accepted),
+    ]
+
+
+def unmet(session: Session, flt: Filters, now: datetime | None = None) -> dict:
+    """Field × city counts of open needs without an accepted match after N days."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Need.field_id, Need.region, func.count())
+        .where(*_unmet_conds(flt, now))
+        .group_by(Need.field_id, Need.region)
+    ).all()
+    names = dict(
+        session.execute(select(Field.id, Field.name).where(Field.id.in_({r[0] for r in rows}))).all()
+    )
+    cells = [
+        {"field_id": fid, "field": names.get(fid, str(fid)), "city": region or NO_CITY, "count": n}
+        for fid, region, n in rows
+    ]
+    cells.sort(key=lambda c: (-c["count"], c["field"], c["city"]))
+    fields = sorted({c["field"] for c in cells})
+    cities = sorted({c["city"] for c in cells})
+    return {
+        "days": flt.days,
+        "total": sum(c["count"] for c in cells),
+        "fields": fields,
+        "cities": cities,
+        "cells": cells,
+    }
+
+
+def unmet_need_ids(flt: Filters, now: datetime | None = None):
+    return select(Need.id).where(*_unmet_conds(flt, now or utcnow()))
+
+
+# ---------------------------------------------------------------- durations / 时长
+
+
+def _duration_subquery(session: Session, flt: Filters, kind: str):
+    """One row per need: need_id and d, the days from publication to its first <kind>."""
+    conds = need_conds(flt)
+    if kind == "first_match":
+        first = func.min(Match.created_at)
+        q = select(
+            Match.need_id.label("need_id"), _days(session, first, func.min(Need.created_at)).label("d")
+        )
+        q = q.join(Need, Need.id == Match.need_id)
+    elif kind == "contact":
+        first = func.min(Match.released_at)
+        q = select(
+            Match.need_id.label("need_id"), _days(session, first, func.min(Need.created_at)).label("d")
+        )
+        q = q.join(Need, Need.id == Match.need_id).where(Match.released_at.is_not(None))
+    elif kind == "contract":
+        first = func.min(Contract.signed_on)
+        q = select(
+            Match.need_id.label("need_id"), _days(session, first, func.min(Need.created_at)).label("d")
+        )
+        q = q.join(Need, Need.id == Match.need_id).join(Contract, Contract.match_id == Match.id)
+    else:
+        raise DashboardError(f"未知时长指标：{kind[:20]}", "kind")
+    return q.where(*conds).group_by(Match.need_id).subquery()
+
+
+def _bucket_cond(col, index: int):
+    lo, hi, _ = BUCKETS[index]
+    return and_(col >= lo, col < hi) if hi is not None else col >= lo
+
+
+def _percentiles(session: Session, sub, n: int, ps=(0.5, 0.9)) -> list[float | None]:
+    if not n:
+        return [None for _ in ps]
+    if _dialect(session) == "postgresql":
+        row = session.execute(select(*[func.percentile_disc(p).within_group(sub.c.d) for p in ps])).one()
+        return [round(float(v), 2) for v in row]
+    out = []
+    for p in ps:
+        k = max(math.ceil(p * n) - 1, 0)
+        out.append(round(float(session.scalar(select(sub.c.d).order_by(sub.c.d).limit(1).offset(k))), 2))
+    return out
+
+
+def duration(session: Session, flt: Filters, kind: str) -> dict:
+    sub = _duration_subquery(session, flt, kind)
+    row = session.execute(
+        select(
+            func.count(),
+            *[
+                func.coalesce(func.sum(case((_bucket_cond(sub.c.d, i), 1), else_=0)), 0)
+                for i in range(len(BUCKETS))
+            ],
+        )
+    ).one()
+    n = row[0]
+    median, p90 = _percentiles(session, sub, n)
+    return {
+        "kind": kind,
+        "label": DURATIONS[kind],
+        "n": n,
+        "median_days": median,
+        "p90_days": p90,
+        "buckets": [{"label": b[2], "count": int(c)} for b, c in zip(BUCKETS, row[1:], strict=True)],
+    }
+
+
+def durations(session: Session, flt: Filters) -> list[dict]:
+    return [duration(session, flt, kind) for kind in DURATIONS]
+
+
+def duration_need_ids(session: Session, flt: Filters, kind: str, bucket: int | None):
+    sub = _duration_subquery(session, flt, kind)
+    q = select(sub.c.need_id)
+    if bucket is not None:
+        if not 0 <= bucket < len(BUCKETS):
+            raise DashboardError("时长区间无效", "bucket")
+        q = q.where(_bucket_cond(sub.c.d, bucket))
+    return q
+
+
+# ---------------------------------------------------------------- efficiency / 供需对接效率
+
+
+def _efficiency_parts(session: Session, flt: Filters, now: datetime):
+    contact = (
+        select(Match.need_id.label("need_id"), func.min(Match.released_at).label("at"))
+        .join(Need, Need.id == Match.need_id)
+        .where(Match.released_at.is_not(None), *need_conds(flt))
+        .group_by(Match.need_id)
+        .subquery()
+    )
+    hit = and_(contact.c.at.is_not(None), _days(session, contact.c.at, Need.created_at) <= EFFICIENCY_DAYS)
+    cohort = [*need_conds(flt), Need.created_at <= now - timedelta(days=EFFICIENCY_DAYS)]
+    return contact, hit, cohort
+
+
+def efficiency(session: Session, flt: Filters, now: datetime | None = None) -> dict:
+    """供需对接效率: of the needs published ≥ 90 days ago, the share that reached contact within 90 days."""
+    now = now or utcnow()
+    contact, hit, cohort = _efficiency_parts(session, flt, now)
+    total, hits = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((hit, 1), else_=0)), 0))
+        .select_from(Need)
+        .outerjoin(contact, contact.c.need_id == Need.id)
+        .where(*cohort)
+    ).one()
+    return {
+        "days": EFFICIENCY_DAYS,
+        "needs": total,
+        "reached": int(hits),
+        "rate": round(int(hits) / total, 4) if total else None,
+    }
+
+
+def efficiency_need_ids(session: Session, flt: Filters, reached: bool | None, now: datetime | None = None):
+    contact, hit, cohort = _efficiency_parts(session, flt, now or utcnow())
+    q = select(Need.id).outerjoin(contact, contact.c.need_id == Need.id).where(*cohort)
+    if reached is True:
+        q = q.where(hit)
+    elif reached is False:
+        q = q.where(~hit | contact.c.at.is_(None))
+    return q
+
+
+# ---------------------------------------------------------------- performance / 中心与经纪人绩效
+
+
+def _perf_columns():
+    return [
+        func.count(Match.id).label("decided"),
+        func.coalesce(func.sum(case((Match.decision == "accept", 1), else_=0)), 0).label("accepted"),
+        func.coalesce(func.sum(case((Match.released_at.is_not(None), 1), else_=0)), 0).label("contact"),
+        func.count(Contract.id).label("signed"),
+        func.coalesce(func.sum(case((Contract.registration_no.is_not(None), 1), else_=0)), 0).label(
+            "registered"
+        ),
+        func.coalesce(func.sum(Contract.amount_wan), 0).label("amount_wan"),
+    ]
+
+
+PERF_KEYS = ("decided", "accepted", "contact", "signed", "registered", "amount_wan")
+PERF_LABELS = {
+    "decided": "审核撮合",
+    "accepted": "审核通过",
+    "contact": "交换联系方式",
+    "signed": "签约",
+    "registered": "合同登记",
+    "amount_wan": "合同金额（万元）",
+}
+
+
+def _perf_base(flt: Filters):
+    return (
+        select()
+        .select_from(Match)
+        .join(User, User.id == Match.decided_by_id)
+        .join(Need, Need.id == Match.need_id)
+        .outerjoin(Contract, Contract.match_id == Match.id)
+        .where(*need_conds(flt))
+    )
+
+
+def _perf_row(values) -> dict:
+    out = {k: (float(v) if k == "amount_wan" else int(v)) for k, v in zip(PERF_KEYS, values, strict=True)}
+    out["amount_wan"] = round(out["amount_wan"], 2)
+    return out
+
+
+def brokers(session: Session, flt: Filters, centre_id: int | None = None) -> list[dict]:
+    """Per broker (技术经纪人): the matches they decided, and how far those went."""
+    q = _perf_base(flt).add_columns(User.id, User.name, User.organization_id, *_perf_columns())
+    if centre_id is not None:
+        q = q.where(User.organization_id == centre_id)
+    rows = session.execute(q.group_by(User.id, User.name, User.organization_id)).all()
+    orgs = dict(
+        session.execute(
+            select(Organization.id, Organization.name).where(Organization.id.in_({r[2] for r in rows}))
+        ).all()
+    )
+    out = [
+        {
+            "broker_id": r[0],
+            "broker": r[1],
+            "centre_id": r[2],
+            "centre": orgs.get(r[2], ""),
+            **_perf_row(r[3:]),
+        }
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: (-r["signed"], -r["decided"], r["broker"]))
+
+
+def centres(session: Session, flt: Filters, centre_id: int | None = None) -> list[dict]:
+    """Per centre (技术转移机构, the brokers' organisations): every centre with a broker, zeros included."""
+    q = _perf_base(flt).add_columns(User.organization_id, *_perf_columns()).group_by(User.organization_id)
+    figures = {r[0]: _perf_row(r[1:]) for r in session.execute(q).all()}
+    has_broker = exists(select(User.id).where(User.organization_id == Organization.id, User.role == "broker"))
+    orgs = select(Organization.id, Organization.name, Organization.region).where(has_broker)
+    if centre_id is not None:
+        orgs = orgs.where(Organization.id == centre_id)
+    zero = dict.fromkeys(PERF_KEYS, 0)
+    out = [
+        {"centre_id": oid, "centre": name, "city": region or NO_CITY, **figures.get(oid, zero)}
+        for oid, name, region in session.execute(orgs).all()
+    ]
+    return sorted(out, key=lambda r: (-r["signed"], -r["decided"], r["centre"]))
+
+
+def perf_match_ids(flt: Filters, broker_id: int | None = None, centre_id: int | None = None):
+    q = select(Match.id).join(User, User.id == Match.decided_by_id).join(Need, Need.id == Match.need_id)
+    q = q.where(*need_conds(flt))
+    if broker_id is not None:
+        q = q.where(User.id == broker_id)
+    if centre_id is not None:
+        q = q.where(User.organization_id == centre_id)
+    return q
+
+
+# ---------------------------------------------------------------- activity / 场景、服务、投资活动
+
+
+def _activity_query(kind: str, flt: Filters):
+    """(status column, base select) for one activity kind, with the filters applied."""
+    if kind == "scenarios":
+        return Scenario.status, select(Scenario.id).where(
+            *_conds(flt, Scenario.field_id, Scenario.region, Scenario.created_at)
+        )
+    if kind == "applications":
+        return Application.status, (
+            select(Application.id)
+            .join(Scenario, Scenario.id == Application.scenario_id)
+            .where(*_conds(flt, Scenario.field_id, Scenario.region, Application.created_at))
+        )
+    if kind == "service_requests":
+        return ServiceRequest.status, (
+            select(ServiceRequest.id)
+            .join(Provider, Provider.id == ServiceRequest.provider_id)
+            .where(*_conds(flt, Provider.field_id, Provider.region, ServiceRequest.created_at))
+        )
+    if kind == "interests":
+        return Interest.stage, (
+            select(Interest.id)
+            .join(Result, Result.id == Interest.result_id)
+            .where(*_conds(flt, Result.field_id, Result.region, Interest.created_at))
+        )
+    raise DashboardError(f"未知活动类型：{kind[:20]}", "kind")
+
+
+def activity(session: Session, flt: Filters) -> list[dict]:
+    out = []
+    for kind, label in ACTIVITIES.items():
+        status, base = _activity_query(kind, flt)
+        sub = base.add_columns(status.label("status")).subquery()
+        rows = session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all()
+        by_status = {s: n for s, n in sorted(rows, key=lambda r: str(r[0]))}
+        out.append({"kind": kind, "label": label, "total": sum(by_status.values()), "by_status": by_status})
+    return out
+
+
+def activity_ids(kind: str, flt: Filters, status: str | None = None):
+    col, base = _activity_query(kind, flt)
+    return base.where(col == status) if status else base
+
+
+# ---------------------------------------------------------------- all figures
+
+
+def viewer_centre(user) -> int | None:
+    """Admins see every centre; a broker sees its own centre (its organisation)."""
+    return None if policy.is_admin(user) else user.organization_id
+
+
+def can_see(user) -> bool:
+    """省科技厅 admins and 技术经纪人; everyone else is refused."""
+    return policy.is_staff(user)
+
+
+def summary(session: Session, flt: Filters, user, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    centre_id = viewer_centre(user)
+    return {
+        "filters": flt.args(),
+        "efficiency": efficiency(session, flt, now),
+        "funnel": funnel(session, flt),
+        "unmet": unmet(session, flt, now),
+        "durations": durations(session, flt),
+        "centres": centres(session, flt, centre_id),
+        "brokers": brokers(session, flt, centre_id),
+        "activity": activity(session, flt),
+    }
+
+
+def field_choices(session: Session) -> list[tuple[int, str]]:
+    return list(session.execute(select(Field.id, Field.name).order_by(Field.sort_order, Field.name)).all())
+
+
+def city_choices(session: Session) -> list[str]:
+    from matchmaker.constants import REGIONS
+
+    return list(REGIONS) + [NO_CITY]
+
+
+# ---------------------------------------------------------------- drill-down / 明细
+
+
+@dataclass
+class Drill:
+    title: str
+    headers: list[str]
+    rows: list[list]  # plain values (the export writes these)
+    links: list[tuple[str, dict]]  # per row: (endpoint, kwargs) for the first column
+    total: int
+
+
+NEED_HEADERS = ["需求编号", "需求", "领域", "地市", "状态", "机构", "发布日期"]
+
+
+def _need_drill(session: Session, title: str, ids, limit: int | None) -> Drill:
+    ids = ids.subquery()
+    total = session.scalar(select(func.count()).select_from(Need).where(Need.id.in_(select(ids.c[0])))) or 0
+    q = (
+        select(
+            Need.id,
+            Need.external_id,
+            Need.title,
+            Field.name,
+            Need.region,
+            Need.status,
+            Organization.name,
+            Need.created_at,
+        )
+        .join(Field, Field.id == Need.field_id)
+        .join(Organization, Organization.id == Need.organization_id)
+        .where(Need.id.in_(select(ids.c[0])))
+        .order_by(Need.created_at.desc(), Need.id.desc())
+    )
+    if limit:
+        q = q.limit(limit)
+    rows, links = [], []
+    for nid, ext, title_, fname, region, status, org, created in session.execute(q).all():
+        rows.append([ext, title_, fname, region or NO_CITY, status, org, _local_date(created)])
+        links.append(("postings.need_detail", {"need_id": nid}))
+    return Drill(title, NEED_HEADERS, rows, links, total)
+
+
+def _local_date(value: datetime | None) -> str:
+    from matchmaker.localtime import local_str
+
+    return local_str(value, "%Y-%m-%d") if value else ""
+
+
+MATCH_HEADERS = ["撮合编号", "需求", "成果", "阶段", "审核经纪人", "联系方式交换", "合同金额（万元）"]
+
+
+def _match_drill(session: Session, title: str, ids, limit: int | None) -> Drill:
+    from matchmaker.review.models import STAGES
+
+    ids = ids.subquery()
+    total = session.scalar(select(func.count()).select_from(Match).where(Match.id.in_(select(ids.c[0])))) or 0
+    q = (
+        select(
+            Match.id, Need.title, Result.title, Match.stage, User.name, Match.released_at, Contract.amount_wan
+        )
+        .join(Need, Need.id == Match.need_id)
+        .outerjoin(Result, Result.id == Match.result_id)
+        .outerjoin(User, User.id == Match.decided_by_id)
+        .outerjoin(Contract, Contract.match_id == Match.id)
+        .where(Match.id.in_(select(ids.c[0])))
+        .order_by(Match.id.desc())
+    )
+    if limit:
+        q = q.limit(limit)
+    rows, links = [], []
+    for mid, need, result, stage, broker, released, amount in session.execute(q).all():
+        rows.append(
+            [mid, need, result or "", STAGES.get(stage, stage), broker or "", _local_date(released), amount]
+        )
+        links.append(("review.detail", {"match_id": mid}))
+    return Drill(title, MATCH_HEADERS, rows, links, total)
+
+
+def _activity_drill(
+    session: Session, kind: str, flt: Filters, status: str | None, limit: int | None
+) -> Drill:
+    ids = activity_ids(kind, flt, status).subquery()
+    title = ACTIVITIES[kind] + (f"（{status}）" if status else "")
+    if kind in ("scenarios", "applications"):
+        model = Scenario if kind == "scenarios" else Application
+        q = select(model.id, model.status, model.created_at)
+        if kind == "scenarios":
+            q = q.add_columns(Scenario.title, Scenario.id)
+        else:
+            q = q.join(Scenario, Scenario.id == Application.scenario_id).add_columns(
+                Scenario.title, Scenario.id
+            )
+        endpoint, key = "scenarios.detail", "scenario_id"
+    elif kind == "service_requests":
+        model = ServiceRequest
+        q = select(model.id, model.status, model.created_at).join(Provider, Provider.id == model.provider_id)
+        q = q.add_columns(Provider.name, Provider.id)
+        endpoint, key = "providers.detail", "provider_id"
+    else:
+        model = Interest
+        q = select(model.id, model.stage, model.created_at).join(Result, Result.id == model.result_id)
+        q = q.add_columns(Result.title, Result.id)
+        endpoint, key = "postings.result_detail", "result_id"
+    total = session.scalar(select(func.count()).select_from(model).where(model.id.in_(select(ids.c[0])))) or 0
+    q = q.where(model.id.in_(select(ids.c[0]))).order_by(model.id.desc())
+    if limit:
+        q = q.limit(limit)
+    rows, links = [], []
+    for rid, st, created, name, target in session.execute(q).all():
+        rows.append([rid, name, st, _local_date(created)])
+        links.append((endpoint, {key: target}))
+    return Drill(title, ["编号", "对象", "状态", "日期"], rows, links, total)
+
+
+def drill(
+    session: Session,
+    chart: str,
+    flt: Filters,
+    args,
+    user,
+    *,
+    limit: int | None = DRILL_LIMIT,
+    now: datetime | None = None,
+) -> Drill:
+    """The records behind one chart (or one bar/cell of it), by the figure's own conditions."""
+    now = now or utcnow()
+    if chart == "funnel":
+        step = args.get("step") or "posting"
+        return _need_drill(session, f"漏斗：{STEPS.get(step, step)}", step_need_ids(flt, step), limit)
+    if chart == "unmet":
+        return _need_drill(session, f"未满足需求（发布满 {flt.days} 天）", unmet_need_ids(flt, now), limit)
+    if chart == "duration":
+        kind = args.get("kind") or "first_match"
+        if kind not in DURATIONS:
+            raise DashboardError(f"未知时长指标：{kind[:20]}", "kind")
+        bucket = _int(args, "bucket")
+        label = DURATIONS[kind] + (
+            f"：{BUCKETS[bucket][2]}" if bucket is not None and 0 <= bucket < len(BUCKETS) else ""
+        )
+        return _need_drill(session, f"时长（{label}）", duration_need_ids(session, flt, kind, bucket), limit)
+    if chart == "efficiency":
+        raw = args.get("reached")
+        reached = None if raw in (None, "") else raw == "1"
+        title = {None: "对接效率：统计需求", True: "90 天内交换联系方式", False: "90 天内未交换联系方式"}[
+            reached
+        ]
+        return _need_drill(session, title, efficiency_need_ids(session, flt, reached, now), limit)
+    if chart in ("brokers", "centres"):
+        broker_id, centre_id = _int(args, "broker"), _int(args, "centre")
+        own = viewer_centre(user)
+        if own is not None:
+            if centre_id not in (None, own):
+                raise DashboardError("只能查看本中心的明细", "centre", status=403)
+            if broker_id is not None:
+                broker = session.get(User, broker_id)
+                if broker is None or broker.organization_id != own:
+                    raise DashboardError("只能查看本中心经纪人的明细", "broker", status=403)
+            centre_id = own
+        return _match_drill(session, "经纪人审核的撮合", perf_match_ids(flt, broker_id, centre_id), limit)
+    if chart == "activity":
+        kind = args.get("kind") or "scenarios"
+        if kind not in ACTIVITIES:
+            raise DashboardError(f"未知活动类型：{kind[:20]}", "kind")
+        return _activity_drill(session, kind, flt, (args.get("status") or None), limit)
+    raise DashboardError(f"未知图表：{chart[:20]}", "chart", status=404)
+
+
+def _int(args, name: str) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) >= 2**31:
+        raise DashboardError(f"参数 {name} 无效", name)
+    return int(raw)
+
+
+def summary_sheets(data: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The figures as workbook sheets (title, headers, rows): the Excel export of the dashboard."""
+    eff = data["efficiency"]
+    sheets = [
+        (
+            "对接效率",
+            ["统计需求（发布满 90 天）", "90 天内交换联系方式", "效率"],
+            [[eff["needs"], eff["reached"], eff["rate"]]],
+        ),
+        (
+            "漏斗",
+            ["环节", "需求数", "占发布需求"],
+            [[s["label"], s["count"], s["rate"]] for s in data["funnel"]],
+        ),
+        (
+            "未满足需求",
+            ["领域", "地市", f"发布满 {data['unmet']['days']} 天无通过撮合的需求"],
+            [[c["field"], c["city"], c["count"]] for c in data["unmet"]["cells"]],
+        ),
+        (
+            "时长",
+            ["指标", "需求数", "中位数（天）", "P90（天）", *[b[2] for b in BUCKETS]],
+            [
+                [d["label"], d["n"], d["median_days"], d["p90_days"], *[b["count"] for b in d["buckets"]]]
+                for d in data["durations"]
+            ],
+        ),
+        (
+            "中心绩效",
+            ["中心", "地市", *PERF_LABELS.values()],
+            [[c["centre"], c["city"], *[c[k] for k in PERF_KEYS]] for c in data["centres"]],
+        ),
+        (
+            "经纪人绩效",
+            ["经纪人", "中心", *PERF_LABELS.values()],
+            [[b["broker"], b["centre"], *[b[k] for k in PERF_KEYS]] for b in data["brokers"]],
+        ),
+        (
+            "活动",
+            ["类型", "状态", "数量"],
+            [[a["label"], s, n] for a in data["activity"] for s, n in a["by_status"].items()],
+        ),
+    ]
+    return sheets
