@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from matchmaker.accounts.permissions import roles_required
+from matchmaker.accounts.services import audit
 from matchmaker.dashboards import services
 from matchmaker.dashboards.services import DashboardError
 from matchmaker.exports import xlsx_bytes
@@ -34,6 +35,7 @@ def _heat_cell(cell: dict, flt: services.Filters) -> dict:
     }
 
 
+DRILL_KEYS = ("step", "kind", "bucket", "reached", "broker", "centre", "status")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -50,13 +52,22 @@ def _filters() -> services.Filters:
         abort(400, exc.message)
 
 
-def _xlsx(sheets, name: str) -> Response:
+def _xlsx(sheets, name: str, flt: services.Filters) -> Response:
+    """The workbook as a download; the export is audited (who took which figures out) and committed."""
+    detail = "；".join(f"{k}={v}" for k, v in {**flt.args(), **_keys()}.items()) or "全部"
+    audit(db.session, "dashboard_export", current_user, target=f"dashboard:{name}", detail=detail)
+    db.session.commit()
     stamp = datetime.now().strftime("%Y%m%d")
     return Response(
         xlsx_bytes(sheets),
         mimetype=XLSX,
         headers={"Content-Disposition": f"attachment; filename={name}-{stamp}.xlsx"},
     )
+
+
+def _keys() -> dict:
+    """The drill-down's own arguments (which bar or cell), kept on its filter form and export link."""
+    return {k: v for k, v in request.args.items() if k in DRILL_KEYS}
 
 
 @bp.route("/")
@@ -80,7 +91,7 @@ def index():
 def export():
     flt = _filters()
     data = services.summary(db.session, flt, current_user)
-    return _xlsx(services.summary_sheets(data), "dashboards")
+    return _xlsx(services.summary_sheets(data), "dashboards", flt)
 
 
 def _drill(chart: str, limit):
@@ -112,5 +123,5 @@ def records(chart: str):
 
 @bp.route("/records/<any(funnel, unmet, duration, efficiency, brokers, centres, activity):chart>.xlsx")
 def records_export(chart: str):
-    _, result = _drill(chart, None)
-    return _xlsx([(result.title, result.headers, result.rows)], f"dashboards-{chart}")
+    flt, result = _drill(chart, None)
+    return _xlsx([(result.title, result.headers, result.rows)], f"dashboards-{chart}", flt)

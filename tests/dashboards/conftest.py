@@ -66,7 +66,11 @@ def world(app) -> World:
     needs = {}
     for key, (field, city, age, status) in specs.items():
         needs[key] = f.need(
-            title=f"测试需求{key}", field_name=field, region=city, status=status, created_at=BASE - timedelta(days=age)
+            title=f"测试需求{key}",
+            field_name=field,
+            region=city,
+            status=status,
+            created_at=BASE - timedelta(days=age),
         )
 
     def match(key, need, created, stage="proposed", broker=None, decision=None, released=None, history=()):
@@ -132,7 +136,9 @@ def world(app) -> World:
     db.session.add(scenario)
     db.session.flush()
     for status in ("applied", "shortlisted"):
-        db.session.add(Application(scenario_id=scenario.id, organization_id=org.id, proposal="方案", status=status))
+        db.session.add(
+            Application(scenario_id=scenario.id, organization_id=org.id, proposal="方案", status=status)
+        )
     provider = Provider(
         external_id="PV-T1",
         name="测试检测中心",
