@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-SUITES = ["matching", "roadshow", "chain", "store"]
+SUITES = ["matching", "roadshow", "chain", "store", "dashboards"]
 
 
 def main(argv: list[str]) -> int:
