@@ -38,6 +38,7 @@ CLI_MODULES = [
     "matchmaker.jobs.cli",
     "matchmaker.providers.cli",
     "matchmaker.trading.cli",
+    "matchmaker.dashboards.cli",
     "matchmaker.store.cli",  # after matching.cli: adds to its `index` group
 ]
 
@@ -58,6 +59,7 @@ MODEL_MODULES = [
     "matchmaker.trading.rights",
     "matchmaker.trading.conversions",
     "matchmaker.dashboards.models",
+    "matchmaker.dashboards.facts",  # keeps the dashboard facts in step on every flush
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →

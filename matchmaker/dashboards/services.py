@@ -23,12 +23,13 @@ import math
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, cast, exists, extract, func, select
+from sqlalchemy import and_, case, cast, exists, extract, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime
 
 from matchmaker.accounts import policy
 from matchmaker.accounts.models import Organization, User
+from matchmaker.dashboards.models import NeedFact
 from matchmaker.extensions import utcnow
 from matchmaker.localtime import LOCAL_TZ
 from matchmaker.postings.models import Field, Need, Result
@@ -174,43 +175,29 @@ def _days(session: Session, later, earlier):
 # ---------------------------------------------------------------- funnel / 漏斗
 
 
+def _facts(flt: Filters):
+    """select() over NeedFact, joined to its need only when a filter reads the need."""
+    conds = need_conds(flt)
+    q = select().select_from(NeedFact)
+    if conds:
+        q = q.join(Need, Need.id == NeedFact.need_id).where(*conds)
+    return q
+
+
 def funnel(session: Session, flt: Filters) -> list[dict]:
+    """Needs at each step. Reads NeedFact (one row per need with matches, kept in step with the
+    records); the drill-down (step_need_ids) selects the same needs from the records themselves."""
     conds = need_conds(flt)
     posting = session.scalar(select(func.count()).select_from(Need).where(*conds)) or 0
-    per_need = (
-        select(
-            Match.need_id,
-            func.max(case((Match.decision == "accept", 1), else_=0)).label("acc"),
-            func.max(case((Match.released_at.is_not(None), 1), else_=0)).label("rel"),
-        )
-        .join(Need, Need.id == Match.need_id)
-        .where(*conds)
-        .group_by(Match.need_id)
-        .subquery()
-    )
-    proposed, released, contact = session.execute(
-        select(
+    row = session.execute(
+        _facts(flt).add_columns(
             func.count(),
-            func.coalesce(func.sum(per_need.c.acc), 0),
-            func.coalesce(func.sum(per_need.c.rel), 0),
+            func.coalesce(func.sum(NeedFact.accepted), 0),
+            func.coalesce(func.sum(case((NeedFact.first_contact_at.is_not(None), 1), else_=0)), 0),
+            *[func.coalesce(func.sum(getattr(NeedFact, s)), 0) for s in HISTORY_STEPS],
         )
     ).one()
-    pairs = (
-        select(StageChange.to_stage, Match.need_id)
-        .join(Match, Match.id == StageChange.match_id)
-        .join(Need, Need.id == Match.need_id)
-        .where(StageChange.to_stage.in_(HISTORY_STEPS), *conds)
-        .distinct()
-        .subquery()
-    )
-    history = dict(session.execute(select(pairs.c.to_stage, func.count()).group_by(pairs.c.to_stage)).all())
-    counts = {
-        "posting": posting,
-        "proposed": proposed,
-        "released": int(released),
-        "contact": int(contact),
-        **{s: history.get(s, 0) for s in HISTORY_STEPS},
-    }
+    counts = dict(zip(STEPS, [posting, *[int(v) for v in row]], strict=True))
     return [
         {
             "step": key,
@@ -245,7 +232,7 @@ def step_need_ids(flt: Filters, step: str):
 
 
 def _unmet_conds(flt: Filters, now: datetime) -> list:
-    accepted = select(Match.id).where(Match.need_id == Need.id, Match.decision == "accept")
+    accepted = select(NeedFact.need_id).where(NeedFact.need_id == Need.id, NeedFact.accepted == 1)
     return [
         *need_conds(flt),
         Need.status == "open",
@@ -288,30 +275,24 @@ def unmet_need_ids(flt: Filters, now: datetime | None = None):
 # ---------------------------------------------------------------- durations / 时长
 
 
+DURATION_COLUMNS = {
+    "first_match": NeedFact.first_match_at,
+    "contact": NeedFact.first_contact_at,
+    "contract": NeedFact.first_signed_on,
+}
+
+
 def _duration_subquery(session: Session, flt: Filters, kind: str):
     """One row per need: need_id and d, the days from publication to its first <kind>."""
-    conds = need_conds(flt)
-    if kind == "first_match":
-        first = func.min(Match.created_at)
-        q = select(
-            Match.need_id.label("need_id"), _days(session, first, func.min(Need.created_at)).label("d")
-        )
-        q = q.join(Need, Need.id == Match.need_id)
-    elif kind == "contact":
-        first = func.min(Match.released_at)
-        q = select(
-            Match.need_id.label("need_id"), _days(session, first, func.min(Need.created_at)).label("d")
-        )
-        q = q.join(Need, Need.id == Match.need_id).where(Match.released_at.is_not(None))
-    elif kind == "contract":
-        first = func.min(Contract.signed_on)
-        q = select(
-            Match.need_id.label("need_id"), _days(session, first, func.min(Need.created_at)).label("d")
-        )
-        q = q.join(Need, Need.id == Match.need_id).join(Contract, Contract.match_id == Match.id)
-    else:
+    if kind not in DURATION_COLUMNS:
         raise DashboardError(f"未知时长指标：{kind[:20]}", "kind")
-    return q.where(*conds).group_by(Match.need_id).subquery()
+    first = DURATION_COLUMNS[kind]
+    return (
+        select(NeedFact.need_id.label("need_id"), _days(session, first, Need.created_at).label("d"))
+        .join(Need, Need.id == NeedFact.need_id)
+        .where(first.is_not(None), *need_conds(flt))
+        .subquery()
+    )
 
 
 def _bucket_cond(col, index: int):
@@ -373,14 +354,11 @@ def duration_need_ids(session: Session, flt: Filters, kind: str, bucket: int | N
 
 
 def _efficiency_parts(session: Session, flt: Filters, now: datetime):
-    contact = (
-        select(Match.need_id.label("need_id"), func.min(Match.released_at).label("at"))
-        .join(Need, Need.id == Match.need_id)
-        .where(Match.released_at.is_not(None), *need_conds(flt))
-        .group_by(Match.need_id)
-        .subquery()
+    contact = NeedFact.__table__.alias("contact")
+    hit = and_(
+        contact.c.first_contact_at.is_not(None),
+        _days(session, contact.c.first_contact_at, Need.created_at) <= EFFICIENCY_DAYS,
     )
-    hit = and_(contact.c.at.is_not(None), _days(session, contact.c.at, Need.created_at) <= EFFICIENCY_DAYS)
     cohort = [*need_conds(flt), Need.created_at <= now - timedelta(days=EFFICIENCY_DAYS)]
     return contact, hit, cohort
 
@@ -409,7 +387,7 @@ def efficiency_need_ids(session: Session, flt: Filters, reached: bool | None, no
     if reached is True:
         q = q.where(hit)
     elif reached is False:
-        q = q.where(~hit | contact.c.at.is_(None))
+        q = q.where(or_(contact.c.first_contact_at.is_(None), ~hit))
     return q
 
 
@@ -441,14 +419,11 @@ PERF_LABELS = {
 
 
 def _perf_base(flt: Filters):
-    return (
-        select()
-        .select_from(Match)
-        .join(User, User.id == Match.decided_by_id)
-        .join(Need, Need.id == Match.need_id)
-        .outerjoin(Contract, Contract.match_id == Match.id)
-        .where(*need_conds(flt))
-    )
+    q = select().select_from(Match).join(User, User.id == Match.decided_by_id)
+    conds = need_conds(flt)
+    if conds:
+        q = q.join(Need, Need.id == Match.need_id).where(*conds)
+    return q.outerjoin(Contract, Contract.match_id == Match.id)
 
 
 def _perf_row(values) -> dict:
@@ -537,6 +512,19 @@ def _activity_query(kind: str, flt: Filters):
     raise DashboardError(f"未知活动类型：{kind[:20]}", "kind")
 
 
+def _status_labels(kind: str) -> dict:
+    from matchmaker.providers.models import REQUEST_STATUSES
+    from matchmaker.scenarios.models import APPLICATION_STATUSES, SCENARIO_STATUSES
+    from matchmaker.trading.investors import INTEREST_STAGES
+
+    return {
+        "scenarios": SCENARIO_STATUSES,
+        "applications": APPLICATION_STATUSES,
+        "service_requests": REQUEST_STATUSES,
+        "interests": INTEREST_STAGES,
+    }[kind]
+
+
 def activity(session: Session, flt: Filters) -> list[dict]:
     out = []
     for kind, label in ACTIVITIES.items():
@@ -544,7 +532,16 @@ def activity(session: Session, flt: Filters) -> list[dict]:
         sub = base.add_columns(status.label("status")).subquery()
         rows = session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all()
         by_status = {s: n for s, n in sorted(rows, key=lambda r: str(r[0]))}
-        out.append({"kind": kind, "label": label, "total": sum(by_status.values()), "by_status": by_status})
+        labels = _status_labels(kind)
+        out.append(
+            {
+                "kind": kind,
+                "label": label,
+                "total": sum(by_status.values()),
+                "by_status": by_status,
+                "status_labels": {st: labels.get(st, st) for st in by_status},
+            }
+        )
     return out
 
 
@@ -808,7 +805,11 @@ def summary_sheets(data: dict) -> list[tuple[str, list[str], list[list]]]:
         (
             "活动",
             ["类型", "状态", "数量"],
-            [[a["label"], s, n] for a in data["activity"] for s, n in a["by_status"].items()],
+            [
+                [a["label"], a["status_labels"][s], n]
+                for a in data["activity"]
+                for s, n in a["by_status"].items()
+            ],
         ),
     ]
     return sheets
