@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, cast, exists, extract, func, or_, select
+from sqlalchemy import and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime
 
@@ -168,7 +168,8 @@ def _dialect(session: Session) -> str:
 def _days(session: Session, later, earlier):
     """Days between two timestamps (fractional), in the database's own arithmetic."""
     if _dialect(session) == "postgresql":
-        return extract("epoch", cast(later, DateTime) - cast(earlier, DateTime)) / 86400.0
+        # date_part gives double precision (extract gives numeric since PostgreSQL 14: slower).
+        return func.date_part("epoch", cast(later, DateTime) - cast(earlier, DateTime)) / 86400.0
     return func.julianday(later) - func.julianday(earlier)
 
 
@@ -315,17 +316,23 @@ def _percentiles(session: Session, sub, n: int, ps=(0.5, 0.9)) -> list[float | N
 
 def duration(session: Session, flt: Filters, kind: str) -> dict:
     sub = _duration_subquery(session, flt, kind)
-    row = session.execute(
-        select(
-            func.count(),
-            *[
-                func.coalesce(func.sum(case((_bucket_cond(sub.c.d, i), 1), else_=0)), 0)
-                for i in range(len(BUCKETS))
-            ],
-        )
-    ).one()
-    n = row[0]
-    median, p90 = _percentiles(session, sub, n)
+    columns = [
+        func.count(),
+        *[
+            func.coalesce(func.sum(case((_bucket_cond(sub.c.d, i), 1), else_=0)), 0)
+            for i in range(len(BUCKETS))
+        ],
+    ]
+    if _dialect(session) == "postgresql":  # one pass: counts, buckets and percentiles together
+        columns += [func.percentile_disc(p).within_group(sub.c.d) for p in (0.5, 0.9)]
+        row = session.execute(select(*columns)).one()
+        n = row[0]
+        median, p90 = [round(float(v), 2) if v is not None else None for v in row[-2:]]
+        row = row[:-2]
+    else:
+        row = session.execute(select(*columns)).one()
+        n = row[0]
+        median, p90 = _percentiles(session, sub, n)
     return {
         "kind": kind,
         "label": DURATIONS[kind],
@@ -394,11 +401,16 @@ def efficiency_need_ids(session: Session, flt: Filters, reached: bool | None, no
 # ---------------------------------------------------------------- performance / 中心与经纪人绩效
 
 
-def _perf_columns():
+def _match_columns():
     return [
-        func.count(Match.id).label("decided"),
+        func.count().label("decided"),
         func.coalesce(func.sum(case((Match.decision == "accept", 1), else_=0)), 0).label("accepted"),
         func.coalesce(func.sum(case((Match.released_at.is_not(None), 1), else_=0)), 0).label("contact"),
+    ]
+
+
+def _contract_columns():
+    return [
         func.count(Contract.id).label("signed"),
         func.coalesce(func.sum(case((Contract.registration_no.is_not(None), 1), else_=0)), 0).label(
             "registered"
@@ -418,53 +430,64 @@ PERF_LABELS = {
 }
 
 
-def _perf_base(flt: Filters):
-    q = select().select_from(Match).join(User, User.id == Match.decided_by_id)
+def _perf_base(flt: Filters, with_contracts: bool):
+    q = select().select_from(Match)
+    if with_contracts:
+        q = q.join(Contract, Contract.match_id == Match.id)
+    q = q.join(User, User.id == Match.decided_by_id)
     conds = need_conds(flt)
     if conds:
         q = q.join(Need, Need.id == Match.need_id).where(*conds)
-    return q.outerjoin(Contract, Contract.match_id == Match.id)
+    return q
+
+
+def _perf(session: Session, flt: Filters, keys: list, centre_id: int | None) -> dict:
+    """Performance figures grouped by `keys` (columns of User): two aggregates, one over the
+    decided matches and one over their contracts (a join of every match to contracts costs more)."""
+    out = {}
+    for with_contracts, columns in ((False, _match_columns()), (True, _contract_columns())):
+        q = _perf_base(flt, with_contracts).add_columns(*keys, *columns).group_by(*keys)
+        if centre_id is not None:
+            q = q.where(User.organization_id == centre_id)
+        for row in session.execute(q).all():
+            key, values = tuple(row[: len(keys)]), row[len(keys) :]
+            out.setdefault(key, dict.fromkeys(PERF_KEYS, 0)).update(
+                zip([c.name for c in columns], values, strict=True)
+            )
+    return {key: _perf_row([v[k] for k in PERF_KEYS]) for key, v in out.items()}
 
 
 def _perf_row(values) -> dict:
-    out = {k: (float(v) if k == "amount_wan" else int(v)) for k, v in zip(PERF_KEYS, values, strict=True)}
+    out = {
+        k: (float(v or 0) if k == "amount_wan" else int(v or 0))
+        for k, v in zip(PERF_KEYS, values, strict=True)
+    }
     out["amount_wan"] = round(out["amount_wan"], 2)
     return out
 
 
 def brokers(session: Session, flt: Filters, centre_id: int | None = None) -> list[dict]:
     """Per broker (技术经纪人): the matches they decided, and how far those went."""
-    q = _perf_base(flt).add_columns(User.id, User.name, User.organization_id, *_perf_columns())
-    if centre_id is not None:
-        q = q.where(User.organization_id == centre_id)
-    rows = session.execute(q.group_by(User.id, User.name, User.organization_id)).all()
+    figures = _perf(session, flt, [User.id, User.name, User.organization_id], centre_id)
+    org_ids = {k[2] for k in figures}
     orgs = dict(
-        session.execute(
-            select(Organization.id, Organization.name).where(Organization.id.in_({r[2] for r in rows}))
-        ).all()
+        session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))).all()
     )
     out = [
-        {
-            "broker_id": r[0],
-            "broker": r[1],
-            "centre_id": r[2],
-            "centre": orgs.get(r[2], ""),
-            **_perf_row(r[3:]),
-        }
-        for r in rows
+        {"broker_id": bid, "broker": name, "centre_id": oid, "centre": orgs.get(oid, ""), **row}
+        for (bid, name, oid), row in figures.items()
     ]
     return sorted(out, key=lambda r: (-r["signed"], -r["decided"], r["broker"]))
 
 
 def centres(session: Session, flt: Filters, centre_id: int | None = None) -> list[dict]:
     """Per centre (技术转移机构, the brokers' organisations): every centre with a broker, zeros included."""
-    q = _perf_base(flt).add_columns(User.organization_id, *_perf_columns()).group_by(User.organization_id)
-    figures = {r[0]: _perf_row(r[1:]) for r in session.execute(q).all()}
+    figures = {k[0]: row for k, row in _perf(session, flt, [User.organization_id], centre_id).items()}
     has_broker = exists(select(User.id).where(User.organization_id == Organization.id, User.role == "broker"))
     orgs = select(Organization.id, Organization.name, Organization.region).where(has_broker)
     if centre_id is not None:
         orgs = orgs.where(Organization.id == centre_id)
-    zero = dict.fromkeys(PERF_KEYS, 0)
+    zero = _perf_row([0] * len(PERF_KEYS))
     out = [
         {"centre_id": oid, "centre": name, "city": region or NO_CITY, **figures.get(oid, zero)}
         for oid, name, region in session.execute(orgs).all()

@@ -187,3 +187,39 @@ def test_broker_drill_is_limited_to_its_centre(world):
     with pytest.raises(DashboardError) as exc:
         s.drill(db.session, "brokers", Filters(), {"broker": str(world.brokers["bz"].id)}, bl)
     assert exc.value.status == 403
+
+
+def test_facts_follow_the_records(world):
+    """NeedFact is kept in step on every flush: it equals a rebuild from the records, also after a
+    broker's decision through the review service, a new stage change and a deleted match."""
+    from sqlalchemy import select
+
+    from matchmaker.dashboards.facts import COLUMNS, facts_select
+    from matchmaker.dashboards.models import NeedFact
+    from matchmaker.review import services as review
+    from matchmaker.review.models import StageChange
+
+    def kept():
+        return sorted(
+            tuple(r) for r in db.session.execute(select(*[getattr(NeedFact, c) for c in COLUMNS])).all()
+        )
+
+    def fresh():
+        return sorted(tuple(r) for r in db.session.execute(facts_select()).all())
+
+    assert len(kept()) == 5 and kept() == fresh()
+    m5 = world.matches["m5"]
+    review.decide(db.session, m5, world.brokers["bz"], "accept", None)
+    db.session.add(StageChange(match_id=m5.id, from_stage="confirmation", to_stage="negotiation"))
+    db.session.delete(world.matches["m3"])
+    db.session.commit()
+    assert kept() == fresh()
+    counts = _funnel()
+    assert (counts["proposed"], counts["released"], counts["negotiation"]) == (4, 4, 3)
+    assert _need_keys(
+        world, s.drill(db.session, "funnel", Filters(), {"step": "negotiation"}, world.admin)
+    ) == {
+        "n1",
+        "n2",
+        "n5",
+    }
