@@ -401,24 +401,6 @@ def efficiency_need_ids(session: Session, flt: Filters, reached: bool | None, no
 # ---------------------------------------------------------------- performance / 中心与经纪人绩效
 
 
-def _match_columns():
-    return [
-        func.count().label("decided"),
-        func.coalesce(func.sum(case((Match.decision == "accept", 1), else_=0)), 0).label("accepted"),
-        func.coalesce(func.sum(case((Match.released_at.is_not(None), 1), else_=0)), 0).label("contact"),
-    ]
-
-
-def _contract_columns():
-    return [
-        func.count(Contract.id).label("signed"),
-        func.coalesce(func.sum(case((Contract.registration_no.is_not(None), 1), else_=0)), 0).label(
-            "registered"
-        ),
-        func.coalesce(func.sum(Contract.amount_wan), 0).label("amount_wan"),
-    ]
-
-
 PERF_KEYS = ("decided", "accepted", "contact", "signed", "registered", "amount_wan")
 PERF_LABELS = {
     "decided": "审核撮合",
@@ -430,30 +412,68 @@ PERF_LABELS = {
 }
 
 
-def _perf_base(flt: Filters, with_contracts: bool):
-    q = select().select_from(Match)
-    if with_contracts:
-        q = q.join(Contract, Contract.match_id == Match.id)
-    q = q.join(User, User.id == Match.decided_by_id)
+def _perf_queries(flt: Filters) -> tuple:
+    """(decided matches select, their figure columns, contracts aggregated by deciding broker)."""
     conds = need_conds(flt)
+
+    def decided(q):
+        q = q.join(User, User.id == Match.decided_by_id)
+        return q.join(Need, Need.id == Match.need_id).where(*conds) if conds else q
+
+    matches = decided(select().select_from(Match))
+    match_columns = [
+        func.count().label("decided"),
+        func.coalesce(func.sum(case((Match.decision == "accept", 1), else_=0)), 0).label("accepted"),
+        func.coalesce(func.sum(case((Match.released_at.is_not(None), 1), else_=0)), 0).label("contact"),
+    ]
     if conds:
-        q = q.join(Need, Need.id == Match.need_id).where(*conds)
-    return q
+        signed = (
+            select(
+                Contract.id, Contract.registration_no, Contract.amount_wan, Match.decided_by_id.label("by")
+            )
+            .select_from(Contract)
+            .join(Match, Match.id == Contract.match_id)
+            .join(Need, Need.id == Match.need_id)
+            .where(*conds)
+            .subquery()
+        )
+    else:
+        # From the (few) contracts, each looking up its match by primary key: a hash join of every
+        # match to the contracts would scan all matches.
+        by = select(Match.decided_by_id).where(Match.id == Contract.match_id).scalar_subquery()
+        signed = select(Contract.id, Contract.registration_no, Contract.amount_wan, by.label("by")).subquery()
+    contracts = select(
+        signed.c.by,
+        func.count(signed.c.id).label("signed"),
+        func.coalesce(func.sum(case((signed.c.registration_no.is_not(None), 1), else_=0)), 0).label(
+            "registered"
+        ),
+        func.coalesce(func.sum(signed.c.amount_wan), 0).label("amount_wan"),
+    ).group_by(signed.c.by)
+    return matches, match_columns, contracts
 
 
 def _perf(session: Session, flt: Filters, keys: list, centre_id: int | None) -> dict:
-    """Performance figures grouped by `keys` (columns of User): two aggregates, one over the
-    decided matches and one over their contracts (a join of every match to contracts costs more)."""
+    """Performance figures grouped by `keys` (columns of User): one aggregate over the decided
+    matches by keys, one over their contracts by broker (folded into keys: one row per broker)."""
+    matches, match_columns, contracts = _perf_queries(flt)
+    q = matches.add_columns(*keys, *match_columns).group_by(*keys)
+    if centre_id is not None:
+        q = q.where(User.organization_id == centre_id)
     out = {}
-    for with_contracts, columns in ((False, _match_columns()), (True, _contract_columns())):
-        q = _perf_base(flt, with_contracts).add_columns(*keys, *columns).group_by(*keys)
-        if centre_id is not None:
-            q = q.where(User.organization_id == centre_id)
-        for row in session.execute(q).all():
-            key, values = tuple(row[: len(keys)]), row[len(keys) :]
-            out.setdefault(key, dict.fromkeys(PERF_KEYS, 0)).update(
-                zip([c.name for c in columns], values, strict=True)
-            )
+    for row in session.execute(q).all():
+        key, values = tuple(row[: len(keys)]), row[len(keys) :]
+        out.setdefault(key, dict.fromkeys(PERF_KEYS, 0)).update(
+            zip([c.name for c in match_columns], values, strict=True)
+        )
+    per_broker = {r[0]: r[1:] for r in session.execute(contracts).all() if r[0] is not None}
+    users = select(User.id, *keys).where(User.id.in_(per_broker))
+    if centre_id is not None:
+        users = users.where(User.organization_id == centre_id)
+    for uid, *key in session.execute(users).all():
+        row = out.setdefault(tuple(key), dict.fromkeys(PERF_KEYS, 0))
+        for name, value in zip(("signed", "registered", "amount_wan"), per_broker[uid], strict=True):
+            row[name] += value or 0
     return {key: _perf_row([v[k] for k in PERF_KEYS]) for key, v in out.items()}
 
 

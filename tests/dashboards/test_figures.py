@@ -77,6 +77,16 @@ def test_broker_and_centre_performance(world):
     assert centres["国家技术转移郑州中心"]["signed"] == 1
     assert centres["国家技术转移郑州中心洛阳分中心"]["decided"] == 1
     assert centres["国家技术转移郑州中心新乡分中心"]["decided"] == 0  # a centre without decisions shows zeros
+    # With a filter on the needs: 新材料 needs are n3 (rejected by bz) and n7 (accepted by bz).
+    material = {b["broker_id"]: b for b in s.brokers(db.session, Filters(field_id=world.fields[MATERIAL]))}
+    assert list(material) == [world.brokers["bz"].id]
+    assert {k: material[world.brokers["bz"].id][k] for k in ("decided", "accepted", "signed")} == {
+        "decided": 2,
+        "accepted": 1,
+        "signed": 0,
+    }
+    city = {c["centre"]: c for c in s.centres(db.session, Filters(city="郑州"))}
+    assert (city["国家技术转移郑州中心"]["signed"], city["国家技术转移郑州中心"]["amount_wan"]) == (1, 100.0)
     own = s.centres(db.session, Filters(), centre_id=world.centres["l"].id)
     assert [c["centre"] for c in own] == ["国家技术转移郑州中心洛阳分中心"]
 
