@@ -500,16 +500,30 @@ def brokers(session: Session, flt: Filters, centre_id: int | None = None) -> lis
     return sorted(out, key=lambda r: (-r["signed"], -r["decided"], r["broker"]))
 
 
-def centres(session: Session, flt: Filters, centre_id: int | None = None) -> list[dict]:
-    """Per centre (技术转移机构, the brokers' organisations): every centre with a broker, zeros included."""
-    figures = {k[0]: row for k, row in _perf(session, flt, [User.organization_id], centre_id).items()}
+def centres(
+    session: Session, flt: Filters, centre_id: int | None = None, broker_rows: list[dict] | None = None
+) -> list[dict]:
+    """Per centre (技术转移机构, the brokers' organisations): every centre with a broker, zeros
+    included; the sums of its brokers' rows (one row per broker, not per record)."""
+    if broker_rows is None:
+        broker_rows = brokers(session, flt, centre_id)
+    figures: dict[int, dict] = {}
+    for b in broker_rows:
+        row = figures.setdefault(b["centre_id"], dict.fromkeys(PERF_KEYS, 0))
+        for k in PERF_KEYS:
+            row[k] += b[k]
     has_broker = exists(select(User.id).where(User.organization_id == Organization.id, User.role == "broker"))
     orgs = select(Organization.id, Organization.name, Organization.region).where(has_broker)
     if centre_id is not None:
         orgs = orgs.where(Organization.id == centre_id)
-    zero = _perf_row([0] * len(PERF_KEYS))
+    zero = dict.fromkeys(PERF_KEYS, 0)
     out = [
-        {"centre_id": oid, "centre": name, "city": region or NO_CITY, **figures.get(oid, zero)}
+        {
+            "centre_id": oid,
+            "centre": name,
+            "city": region or NO_CITY,
+            **_perf_row([figures.get(oid, zero)[k] for k in PERF_KEYS]),
+        }
         for oid, name, region in session.execute(orgs).all()
     ]
     return sorted(out, key=lambda r: (-r["signed"], -r["decided"], r["centre"]))
@@ -609,14 +623,15 @@ def can_see(user) -> bool:
 def summary(session: Session, flt: Filters, user, now: datetime | None = None) -> dict:
     now = now or utcnow()
     centre_id = viewer_centre(user)
+    broker_rows = brokers(session, flt, centre_id)
     return {
         "filters": flt.args(),
         "efficiency": efficiency(session, flt, now),
         "funnel": funnel(session, flt),
         "unmet": unmet(session, flt, now),
         "durations": durations(session, flt),
-        "centres": centres(session, flt, centre_id),
-        "brokers": brokers(session, flt, centre_id),
+        "centres": centres(session, flt, centre_id, broker_rows),
+        "brokers": broker_rows,
         "activity": activity(session, flt),
     }
 
