@@ -517,18 +517,22 @@ def main() -> None:
         t0 = time.perf_counter()
         if os.environ.get("BENCH_DASHBOARDS_REUSE") and _has_rows(db):
             counts = _counts(db)  # the rows of an earlier run (the build costs minutes of a shared CPU)
-            print("reusing the rows of an earlier run", flush=True)
         else:
             db.drop_all()
             db.create_all()
             counts = build(db, scale)
         events = counts["matches"] + counts["stage_changes"] + counts["contracts"]
         postings = counts["needs"] + counts["results"]
+        how = (
+            f"with COPY in {time.perf_counter() - t0:.1f} s; {counts['need_facts']:,} need facts rebuilt "
+            f"in {counts['facts_seconds']:.1f} s"
+            if counts["facts_seconds"]
+            else f"(rows of an earlier run; {counts['need_facts']:,} need facts)"
+        )
         print(
-            f"built {postings:,} postings ({counts['needs']:,} needs) and {events:,} match/event rows "
+            f"{postings:,} postings ({counts['needs']:,} needs) and {events:,} match/event rows "
             f"({counts['matches']:,} matches, {counts['stage_changes']:,} stage changes, "
-            f"{counts['contracts']:,} contracts) with COPY in {time.perf_counter() - t0:.1f} s; "
-            f"{counts['need_facts']:,} need facts rebuilt in {counts['facts_seconds']:.1f} s",
+            f"{counts['contracts']:,} contracts) {how}",
             flush=True,
         )
         session, flt, now = db.session, s.Filters(), datetime(2026, 12, 1)
