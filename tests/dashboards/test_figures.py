@@ -233,3 +233,14 @@ def test_facts_follow_the_records(world):
         "n2",
         "n5",
     }
+
+
+def test_rebuild_command_recomputes_the_facts(world, app):
+    from matchmaker.dashboards.models import NeedFact
+
+    db.session.query(NeedFact).delete()
+    db.session.commit()
+    assert _funnel()["proposed"] == 0
+    result = app.test_cli_runner().invoke(args=["dashboards", "rebuild"])
+    assert result.exit_code == 0 and "已重算 5 条" in result.output
+    assert _funnel()["proposed"] == 5
