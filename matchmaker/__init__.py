@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "matchmaker.filings.views",
     "matchmaker.contact.views",
     "matchmaker.following.views",
+    "matchmaker.dashboards.views",
     "matchmaker.api",
     "matchmaker.jobs.views",
     "matchmaker.attachments.views",
@@ -43,6 +44,7 @@ CLI_MODULES = [
     "matchmaker.trading.cli",
     "matchmaker.filings.cli",
     "matchmaker.following.cli",
+    "matchmaker.dashboards.cli",
     "matchmaker.store.cli",  # after matching.cli: adds to its `index` group
     "matchmaker.attachments.cli",
 ]
@@ -67,6 +69,7 @@ MODEL_MODULES = [
     "matchmaker.contact.models",
     "matchmaker.following.models",
     "matchmaker.attachments.models",
+    "matchmaker.dashboards.models",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →
@@ -92,6 +95,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
+    register_flush_hooks(app)
     register_pipeline(app)
     register_schedule(app)
     return app
@@ -139,6 +143,11 @@ def register_blueprints(app: Flask) -> None:
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
 
+
+# Derived tables kept in step inside the writing transaction, on every flush (派生表).
+FLUSH_HOOKS = [
+    "matchmaker.dashboards.facts:init",  # dashboard_need_facts: one row per need
+]
 
 # What the background worker runs on a timetable (定时任务), as (name, cron "m h dom mon dow"
 # in UTC, huey's clock, "module:function"). Each function is `fn(session) -> summary`; the job
@@ -193,3 +202,9 @@ def register_schedule(app: Flask) -> None:
     from matchmaker import jobs
 
     jobs.init_app(app, SCHEDULE, TASKS)
+
+
+def register_flush_hooks(app: Flask) -> None:
+    for target in FLUSH_HOOKS:
+        module, _, attr = target.partition(":")
+        getattr(importlib.import_module(module), attr)()

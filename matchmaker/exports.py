@@ -31,3 +31,24 @@ def csv_bytes(headers: list[str], rows) -> bytes:
     writer.writerow(safe_row(headers))
     writer.writerows(safe_row(r) for r in rows)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(sheets) -> bytes:
+    """An Excel workbook of one or more sheets `(title, headers, rows)`, every cell neutralised,
+    header row frozen. Sheet titles are cut to Excel's 31 characters."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title=str(title)[:31])
+        ws.append(safe_row(headers))
+        for row in rows:
+            ws.append(safe_row(row))
+        for i, header in enumerate(headers, 1):
+            ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(str(header)) * 2 + 2))
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

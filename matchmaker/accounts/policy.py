@@ -203,6 +203,13 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 # Broker/admin workspaces (经纪人工作台、管理): parties reach only their own match pages there.
-# 成果登记汇交: review, overdue list and 汇交 export are the provincial admin's.
-STAFF_PREFIXES = ("admin.", "review.", "filings.admin_", "api.registrations_admin")
+# 成果登记汇交: review, overdue list and 汇交 export are the provincial admin's; dashboards are staff's.
+STAFF_PREFIXES = (
+    "admin.",
+    "review.",
+    "filings.admin_",
+    "api.registrations_admin",
+    "dashboards.",
+    "api.dashboards_",
+)
 PARTY_ENDPOINTS = frozenset({"review.detail", "review.respond", "review.mine"})

@@ -269,6 +269,7 @@ AUDIT_ACTION_LABELS = {
     "admin_add_field": "新增领域",
     "admin_update_field": "修改领域",
     "contact_release": "释放联系方式",
+    "dashboard_export": "导出数据看板",
     "challenge_create": "发布榜单",
     "challenge_transition": "榜单流转",
     "reviewers_assign": "指派评审",

@@ -14,6 +14,7 @@ from matchmaker.api import (  # noqa: E402
     attachments,  # noqa: E402,F401
     challenges,  # noqa: E402,F401
     contact,  # noqa: E402,F401
+    dashboards,  # noqa: E402,F401
     errors,  # noqa: E402,F401
     filings,  # noqa: E402,F401
     matching,  # noqa: E402,F401
