@@ -24,6 +24,7 @@ BLUEPRINTS = [
     "matchmaker.trading.views",
     "matchmaker.api",
     "matchmaker.jobs.views",
+    "matchmaker.exchange.views",
 ]
 
 # Each module exposes `register(app)` adding its click commands.
@@ -38,6 +39,7 @@ CLI_MODULES = [
     "matchmaker.providers.cli",
     "matchmaker.trading.cli",
     "matchmaker.store.cli",  # after matching.cli: adds to its `index` group
+    "matchmaker.exchange.cli",
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.
@@ -56,6 +58,7 @@ MODEL_MODULES = [
     "matchmaker.trading.investors",
     "matchmaker.trading.rights",
     "matchmaker.trading.conversions",
+    "matchmaker.exchange.models",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →

@@ -13,6 +13,7 @@ csrf.exempt(bp)
 from matchmaker.api import (  # noqa: E402
     challenges,  # noqa: E402,F401
     errors,  # noqa: E402,F401
+    exchange,  # noqa: E402,F401
     matching,  # noqa: E402,F401
     openapi,  # noqa: E402,F401
     postings,  # noqa: E402,F401
