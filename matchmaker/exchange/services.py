@@ -506,6 +506,24 @@ def sync_all(session: Session, *, user: User | None = None) -> dict[str, SyncRep
     return out
 
 
+def run_scheduled_sync(app) -> int:
+    """The worker's periodic job: sync every active partner in its own app context and commit.
+    Returns how many partners were synced; failures are recorded on each partner."""
+    from matchmaker.extensions import db
+
+    with app.app_context():
+        try:
+            reports = sync_all(db.session)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("定时交换同步失败")
+            return 0
+        finally:
+            db.session.remove()
+    return len(reports)
+
+
 # ---------------------------------------------------------------- contact requests (对接)
 
 

@@ -46,7 +46,15 @@ def get_huey(app: Flask):
 
         return pipeline.drain(app)
 
+    @huey.periodic_task(crontab(minute="*/15"), name="exchange.sync")
+    def exchange_sync_task():
+        # 沿黄交换: pull every active partner's feed (same as `flask exchange sync`).
+        from matchmaker.exchange.services import run_scheduled_sync
+
+        return run_scheduled_sync(app)
+
     tasks["index.drain"], tasks["index.poll"] = drain_task, poll_task
+    tasks["exchange.sync"] = exchange_sync_task
     huey.matchmaker_tasks = tasks
     app.extensions[KEY] = huey
     return huey

@@ -160,3 +160,18 @@ def test_cli_issue_key_add_partner_sync(pair):
     assert len([i for i in _results(a) if i["origin"] == "B"]) == 1
     out = runner.invoke(args=["exchange", "add-partner", "B", "ftp://x", key])
     assert out.exit_code != 0 and "http" in out.output
+
+
+def test_worker_job_syncs_partners(linked):
+    from matchmaker import jobs
+
+    a, b = linked
+    with b.ctx() as s:
+        _seed_b(s)
+    with a.ctx() as s:
+        f.field("现代农业")
+        s.commit()
+    task = jobs.get_huey(a.app).matchmaker_tasks["exchange.sync"]
+    assert task.call_local() == 1
+    with a.ctx() as s:
+        assert s.scalar(select(func.count()).select_from(Result).where(Result.origin == "B")) == 1
