@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-SUITES = ["matching", "roadshow", "chain", "store"]
+SUITES = ["matching", "roadshow", "chain", "store", "exchange"]
 
 
 def main(argv: list[str]) -> int:
