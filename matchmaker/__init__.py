@@ -29,6 +29,7 @@ BLUEPRINTS = [
     "matchmaker.api",
     "matchmaker.jobs.views",
     "matchmaker.attachments.views",
+    "matchmaker.exchange.views",
 ]
 
 # Each module exposes `register(app)` adding its click commands.
@@ -47,6 +48,7 @@ CLI_MODULES = [
     "matchmaker.dashboards.cli",
     "matchmaker.store.cli",  # after matching.cli: adds to its `index` group
     "matchmaker.attachments.cli",
+    "matchmaker.exchange.cli",
 ]
 
 # Imported so every table is known to SQLAlchemy and Alembic.
@@ -70,6 +72,7 @@ MODEL_MODULES = [
     "matchmaker.following.models",
     "matchmaker.attachments.models",
     "matchmaker.dashboards.models",
+    "matchmaker.exchange.models",
 ]
 
 # What follows a commit, in this order, for each batch of the index change log (索引 → 推荐 →
@@ -158,6 +161,7 @@ SCHEDULE = [
     ("roadshow.resume_solves", "* * * * *", "matchmaker.roadshow.services:resume_stalled_solves"),
     ("filings.remind", "5 1 * * *", "matchmaker.filings.services:remind_overdue_job"),
     ("following.digest", "30 0 * * 1", "matchmaker.following.services:send_digests_job"),
+    ("exchange.sync", "*/15 * * * *", "matchmaker.exchange.services:sync_job"),
 ]
 
 # Long actions the web hands to the worker (后台任务), as (name, "module:function"). Each is

@@ -80,6 +80,10 @@ def _after_rollback(session: Session) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit for a released SAVEPOINT too; the outer transaction is
+        # still open (and holds SQLite's write lock), so the drain waits for the real commit.
+        return
     if not session.info.pop(hooks.WROTE, False) or session.info.get(DRAINING):
         return
     if not has_app_context() or KEY not in current_app.extensions:

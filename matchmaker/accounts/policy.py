@@ -81,7 +81,10 @@ def can_list(user, obj) -> bool:
 
 
 def can_edit(user, obj) -> bool:
-    """Edit a posting: its own organisation (with the right role) or staff."""
+    """Edit a posting: its own organisation (with the right role) or staff. A posting imported
+    from a partner province (沿黄交换, `origin` set) is read-only for everyone here."""
+    if getattr(obj, "origin", None):
+        return False
     if is_staff(user):
         return is_admin(user) or in_scope(user, obj)
     return is_member(user, obj.organization_id) and user.role in CREATOR_ROLES[obj.kind]

@@ -16,6 +16,7 @@ from matchmaker.api import (  # noqa: E402
     contact,  # noqa: E402,F401
     dashboards,  # noqa: E402,F401
     errors,  # noqa: E402,F401
+    exchange,  # noqa: E402,F401
     filings,  # noqa: E402,F401
     matching,  # noqa: E402,F401
     openapi,  # noqa: E402,F401

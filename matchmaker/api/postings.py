@@ -22,7 +22,7 @@ from matchmaker.postings.models import Field
 PLURALS = {"results": "result", "needs": "need", "experts": "expert"}
 CAN_EDIT = {"result": can_edit_result, "need": can_edit_need, "expert": can_edit_expert}
 CREATOR_ROLE = {"result": "researcher", "need": "enterprise"}
-FILTER_KEYS = ("field", "region", "maturity", "trl_min", "trl_max", "status", "q")
+FILTER_KEYS = ("field", "region", "maturity", "trl_min", "trl_max", "status", "q", "origin")
 
 
 def _serialize(obj) -> dict:
@@ -30,6 +30,7 @@ def _serialize(obj) -> dict:
     data["internal_id"] = obj.id
     data["url"] = f"/{obj.kind}s/{obj.id}"
     if obj.kind != "expert":
+        data.setdefault("origin", None)  # 来源省份: null for this installation's own postings
         data["created_at"] = obj.created_at.isoformat(timespec="seconds")
         data["updated_at"] = obj.updated_at.isoformat(timespec="seconds")
     return data

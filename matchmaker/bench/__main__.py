@@ -7,7 +7,7 @@ import sys
 # Benches measure the model, not the vector cache (and their subprocesses inherit this).
 os.environ["MATCHMAKER_VECTOR_CACHE"] = "0"
 
-SUITES = ["matching", "roadshow", "chain", "store", "dashboards"]
+SUITES = ["matching", "roadshow", "chain", "store", "dashboards", "exchange"]
 
 
 def main(argv: list[str]) -> int:

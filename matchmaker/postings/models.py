@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.accounts.models import Organization, User
@@ -40,6 +40,7 @@ class Result(db.Model):
     """科技成果: a research result offered for transfer."""
 
     __tablename__ = "results"
+    __table_args__ = (UniqueConstraint("origin", "origin_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -62,6 +63,12 @@ class Result(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="published", index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # 沿黄交换: a posting imported from a partner installation (matchmaker.exchange) keeps the
+    # partner's code and its id there; read-only here, never with contact details.
+    origin: Mapped[str | None] = mapped_column(String(20), index=True)
+    origin_id: Mapped[str | None] = mapped_column(String(64))
+    origin_url: Mapped[str | None] = mapped_column(String(300))
+    imported_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -81,6 +88,7 @@ class Need(db.Model):
     """技术需求 / 企业出题: a technical need posted by an enterprise."""
 
     __tablename__ = "needs"
+    __table_args__ = (UniqueConstraint("origin", "origin_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -98,6 +106,12 @@ class Need(db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), index=True)
+    # 沿黄交换: a posting imported from a partner installation (matchmaker.exchange) keeps the
+    # partner's code and its id there; read-only here, never with contact details.
+    origin: Mapped[str | None] = mapped_column(String(20), index=True)
+    origin_id: Mapped[str | None] = mapped_column(String(64))
+    origin_url: Mapped[str | None] = mapped_column(String(300))
+    imported_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -604,6 +604,13 @@ def validate_filters(session: Session, kind: str, args: dict) -> dict:
                 out[key] = clean_trl(args[key], key)
             except DomainError:
                 raise DomainError(f"{label}须为 1–9 的整数", key) from None
+    if args.get("origin"):  # 来源: "local" (this installation) or a partner's code (沿黄交换)
+        if kind == "expert":
+            raise DomainError("专家不区分来源省份", "origin")
+        origin = str(args["origin"]).strip()
+        if len(origin) > 20:
+            raise DomainError("来源代码不能超过 20 字", "origin")
+        out["origin"] = origin
     if args.get("status"):
         out["status"] = _choice(args["status"], "status", "状态", list(STATUS_CHOICES[kind]) + ["all"])
     if args.get("q"):
@@ -627,6 +634,10 @@ def list_query(kind: str, filters: dict, user=None) -> Select:
         stmt = stmt.where(model.field_id == field.id)
     if filters.get("region"):
         stmt = stmt.where(model.region == filters["region"])
+    if filters.get("origin") == "local":
+        stmt = stmt.where(model.origin.is_(None))
+    elif filters.get("origin"):
+        stmt = stmt.where(model.origin == filters["origin"])
     if filters.get("maturity"):
         stmt = stmt.where(model.maturity == filters["maturity"])
     if filters.get("trl_min"):
@@ -704,6 +715,9 @@ def to_dict(obj, *, with_contact: bool) -> dict:
     else:
         data.update(budget_wan=obj.budget_wan, deadline=obj.deadline.isoformat() if obj.deadline else None)
     data["status"] = obj.status
+    if obj.origin:  # imported from a partner province (沿黄交换): where it comes from
+        data["origin"] = obj.origin
+        data["origin_url"] = obj.origin_url
     if with_contact:
         data["contact"] = {"name": obj.contact_name, "phone": obj.contact_phone, "email": obj.contact_email}
     return data
