@@ -99,6 +99,8 @@ def test_published_sessions_invite_and_list_their_investors(app, world, funds, l
     body = client.get(f"/api/v1/roadshows/sessions/{session.id}/investors").get_json()
     assert [i["investor"] for i in body["items"]] == ["中原金刚石产业基金"]
     assert body["items"][0]["talks"][0]["explanation"]["kind"] == "investor"
+    edition = client.get(f"/roadshow/{roadshow.id}").get_data(as_text=True)
+    assert "1 家投资机构" in edition
     page = client.get(f"/roadshow/sessions/{session.id}").get_data(as_text=True)
     assert "受邀投资机构（1）" in page and "中原金刚石产业基金" in page
 
