@@ -582,7 +582,7 @@ def job_state(version: ScheduleVersion) -> dict:
 
 def _draft(version: ScheduleVersion) -> None:
     if version.status != "draft" or version.job_status not in ("done", "failed"):
-        raise DomainError("只能调整已完成求解的草稿日程", "version")
+        raise DomainError("只能调整已完成求解的草稿日程", "version", status=409)
 
 
 def place_talk(
