@@ -204,10 +204,39 @@ def roadshow_agenda(roadshow_id):
     r = _edition(roadshow_id)
     return {
         "items": [
-            talk_json(t) | {"need_id": i.need_id, "score": i.score, "explanation": i.explanation}
+            talk_json(t)
+            | {
+                "need_id": i.need_id,
+                "investor_id": i.investor_id,
+                "score": i.score,
+                "explanation": i.explanation,
+            }
             for t, i in services.agenda(db.session, r, user.organization_id)
         ],
         "ics": url_for("roadshow.agenda_ics", roadshow_id=r.id),
+    }
+
+
+@bp.get("/roadshows/sessions/<int:session_id>/investors")
+def roadshow_session_investors(session_id):
+    """受邀投资机构: investors interested in the session's published talks, with why."""
+    api_user("broker", "admin")
+    s = _session(session_id)
+    return {
+        "items": [
+            {
+                "investor_id": e["investor"].id,
+                "investor": e["investor"].name,
+                "organization_id": e["investor"].organization_id,
+                "fund_type": e["investor"].fund_type,
+                "demand": round(e["demand"], 4),
+                "talks": [
+                    talk_json(x["talk"]) | {"score": x["score"], "explanation": x["explanation"]}
+                    for x in e["talks"]
+                ],
+            }
+            for e in services.session_investors(db.session, s)
+        ]
     }
 
 

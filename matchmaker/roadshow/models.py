@@ -4,9 +4,13 @@ registrations and intents."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from matchmaker.trading.investors import Investor
 
 from matchmaker.accounts.models import Organization, User
 from matchmaker.extensions import db, utcnow
@@ -109,7 +113,9 @@ class Candidate(db.Model):
 
 
 class CandidateInterest(db.Model):
-    """An enterprise's interest in a candidate: its best open need's match score and explanation."""
+    """An organisation's interest in a candidate, counted in its demand (需求值): an enterprise's
+    best open need (`need_id`) with its match score, or an investor's (`investor_id`) ranking
+    score weighted by services.INVESTOR_WEIGHT; the explanation says which and why."""
 
     __tablename__ = "roadshow_interests"
     __table_args__ = (UniqueConstraint("candidate_id", "organization_id"),)
@@ -119,13 +125,15 @@ class CandidateInterest(db.Model):
         ForeignKey("roadshow_candidates.id", ondelete="CASCADE"), index=True
     )
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
+    investor_id: Mapped[int | None] = mapped_column(ForeignKey("investors.id", ondelete="CASCADE"))
     score: Mapped[float]
     explanation: Mapped[dict] = mapped_column(JSON, default=dict)
 
     candidate: Mapped[Candidate] = relationship(back_populates="interests")
     organization: Mapped[Organization] = relationship()
-    need: Mapped[Need] = relationship()
+    need: Mapped[Need | None] = relationship()
+    investor: Mapped[Investor | None] = relationship("Investor")
 
 
 class ScheduleVersion(db.Model):

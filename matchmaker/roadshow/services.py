@@ -38,6 +38,9 @@ from matchmaker.roadshow.models import (
 log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Shanghai")
 RANK_DEPTH = 200  # needs looked at per result when measuring demand
+# An investor's ranking score counts this share of an enterprise need's in a talk's demand:
+# it may fund the result, an enterprise with a need would use it.
+INVESTOR_WEIGHT = 0.5
 
 
 def hhmm(t: time) -> str:
@@ -87,10 +90,64 @@ def _best_per_enterprise(
     return best
 
 
+def _investors_per_candidate(db: DbSession, candidates: list[Candidate], threshold: float) -> dict:
+    """Candidate id → {investor organisation → (weighted score, investor, explanation)}: the
+    investors that would come to see the talk. An investor counts for a candidate when it is
+    ranked for the result (trading.investors, the hybrid ranker) at or above `threshold`,
+    within RELEVANCE_GAP of its best candidate in this edition (the talks it would pick), the
+    result's TRL is not outside its investment stages, and it shares the field or a keyword.
+    Its score counts INVESTOR_WEIGHT of an enterprise need's in the demand."""
+    from matchmaker.trading.investors import Investor, rank_investors_for_result
+
+    if not candidates or db.scalar(select(func.count()).select_from(Investor)) == 0:
+        return {}
+    ranked = {c.id: rank_investors_for_result(db, c.result, top=10**6) for c in candidates}
+    best_of: dict[int, float] = defaultdict(float)
+    for rows in ranked.values():
+        for r in rows:
+            best_of[r.investor.id] = max(best_of[r.investor.id], r.score)
+    out: dict[int, dict] = {}
+    for c in candidates:
+        per_org: dict[int, tuple] = {}
+        for r in ranked[c.id]:
+            signals = {s["name"]: s for s in r.explanation["signals"]}
+            if r.score < threshold or r.score < best_of[r.investor.id] - RELEVANCE_GAP:
+                continue
+            if signals.get("stage", {}).get("contribution", 0) < 0:
+                continue
+            if "field" not in signals and not r.explanation["shared_terms"]:
+                continue
+            weighted = round(r.score * INVESTOR_WEIGHT, 6)
+            org = r.investor.organization_id
+            if org in per_org and per_org[org][0] >= weighted:
+                continue
+            explanation = dict(
+                r.explanation,
+                kind="investor",
+                investor_id=r.investor.id,
+                investor=r.investor.name,
+                fund_type=r.investor.fund_type_label,
+                ranking_score=round(r.score, 4),
+                weight=INVESTOR_WEIGHT,
+            )
+            explanation["summary"] = (
+                f"投资机构「{r.investor.name}」（{r.investor.fund_type_label}）推荐分 {r.score:.2f}，"
+                f"按 {INVESTOR_WEIGHT:g} 计入需求值 {weighted:.2f}。{r.explanation['summary']}"
+            )
+            per_org[org] = (weighted, r.investor, explanation)
+        out[c.id] = per_org
+    return out
+
+
 def compute_interest(db: DbSession, roadshow: Roadshow) -> None:
-    """Refresh each candidate's interested enterprises and demand (需求值)."""
+    """Refresh each candidate's interested enterprises and investors and its demand (需求值):
+    the enterprises' need scores plus the investors' weighted ranking scores. Both are
+    interest the scheduler weighs: a talk's demand, and clashes between parallel talks that
+    interest the same organisation."""
     need_scores: dict[int, dict[int, float]] = {}
-    for cand in roadshow.candidates:
+    candidates = list(roadshow.candidates)
+    investors = _investors_per_candidate(db, candidates, roadshow.min_interest)
+    for cand in candidates:
         cand.interests.clear()
         db.flush()
         best = _best_per_enterprise(db, cand.result, roadshow.min_interest, need_scores=need_scores)
@@ -98,8 +155,34 @@ def compute_interest(db: DbSession, roadshow: Roadshow) -> None:
             cand.interests.append(
                 CandidateInterest(organization_id=org, need_id=need.id, score=score, explanation=explanation)
             )
-        cand.demand = sum(score for score, _, _ in best.values())
+        funds = investors.get(cand.id, {})
+        for org, (score, investor, explanation) in funds.items():
+            cand.interests.append(
+                CandidateInterest(
+                    organization_id=org, investor_id=investor.id, score=score, explanation=explanation
+                )
+            )
+        cand.demand = sum(score for score, _, _ in best.values()) + sum(s for s, _, _ in funds.values())
     db.flush()
+
+
+def session_investors(db: DbSession, session: Session) -> list[dict]:
+    """受邀投资机构 of a session: the investors interested in its published talks, each with the
+    talks it was invited for (best first) and why."""
+    talks = {t.candidate_id: t for t in published_talks(session.roadshow) if t.session_id == session.id}
+    if not talks:
+        return []
+    rows = db.scalars(
+        select(CandidateInterest)
+        .where(CandidateInterest.candidate_id.in_(talks), CandidateInterest.investor_id.is_not(None))
+        .order_by(CandidateInterest.score.desc(), CandidateInterest.id)
+    ).all()
+    by_investor: dict[int, dict] = {}
+    for i in rows:
+        entry = by_investor.setdefault(i.investor_id, {"investor": i.investor, "talks": [], "demand": 0.0})
+        entry["talks"].append({"talk": talks[i.candidate_id], "score": i.score, "explanation": i.explanation})
+        entry["demand"] += i.score
+    return sorted(by_investor.values(), key=lambda e: (-e["demand"], e["investor"].id))
 
 
 def suggest(db: DbSession, roadshow: Roadshow, session: Session, limit: int = 10) -> list[dict]:
@@ -499,7 +582,7 @@ def job_state(version: ScheduleVersion) -> dict:
 
 def _draft(version: ScheduleVersion) -> None:
     if version.status != "draft" or version.job_status not in ("done", "failed"):
-        raise DomainError("只能调整已完成求解的草稿日程", "version")
+        raise DomainError("只能调整已完成求解的草稿日程", "version", status=409)
 
 
 def place_talk(
@@ -605,18 +688,12 @@ def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
                 link,
             )
     affected_cands = {t.candidate_id for t in changed} | set(dropped)
-    orgs = (
-        set(
-            db.scalars(
-                select(CandidateInterest.organization_id).where(
-                    CandidateInterest.candidate_id.in_(affected_cands)
-                )
-            )
-        )
+    affected = (
+        db.scalars(select(CandidateInterest).where(CandidateInterest.candidate_id.in_(affected_cands))).all()
         if affected_cands
-        else set()
+        else []
     )
-    users = _enterprise_users(db, orgs)
+    users = _enterprise_users(db, {i.organization_id for i in affected if i.investor_id is None})
     for u in users:
         notify(
             db,
@@ -626,7 +703,38 @@ def publish(db: DbSession, version: ScheduleVersion, user: User | None) -> dict:
             "与贵单位技术需求相关的路演项目已安排或调整，请查看个人议程并报名。",
             f"/roadshow/{roadshow.id}/agenda",
         )
-    return {"changed": len(changed), "dropped": len(dropped), "enterprises": len(users)}
+    invited = _investor_users(db, [i for i in affected if i.investor_id is not None])
+    for u in invited:
+        notify(
+            db,
+            u,
+            "roadshow",
+            f"{roadshow.title}：路演邀请",
+            "与贵机构投资方向相符的路演项目已安排或调整，欢迎到场。请查看个人议程并报名。",
+            f"/roadshow/{roadshow.id}/agenda",
+        )
+    return {
+        "changed": len(changed),
+        "dropped": len(dropped),
+        "enterprises": len(users),
+        "investors": len(invited),
+    }
+
+
+def _investor_users(db: DbSession, interests: list[CandidateInterest]) -> list[User]:
+    """Active investor accounts of the investors' organisations (and a fund's own user)."""
+    if not interests:
+        return []
+    org_ids = {i.organization_id for i in interests}
+    own = {i.investor.user_id for i in interests if i.investor.user_id}
+    return db.scalars(
+        select(User)
+        .where(
+            or_(User.id.in_(own), User.organization_id.in_(org_ids) & (User.role == "investor")),
+            User.active,
+        )
+        .order_by(User.id)
+    ).all()
 
 
 # ---------------------------------------------------------------- invitations
@@ -671,7 +779,8 @@ def published_talks(roadshow: Roadshow) -> list[Talk]:
 
 
 def agenda(db: DbSession, roadshow: Roadshow, organization_id: int) -> list[tuple[Talk, CandidateInterest]]:
-    """个人议程: published talks that match the organisation's open needs, best first per time."""
+    """个人议程: published talks that match the organisation's open needs (or, for an investor,
+    its investment profile), best first per time."""
     rows = {
         i.candidate_id: i
         for i in db.scalars(
@@ -683,7 +792,8 @@ def agenda(db: DbSession, roadshow: Roadshow, organization_id: int) -> list[tupl
     return [
         (t, rows[t.candidate_id])
         for t in published_talks(roadshow)
-        if t.candidate_id in rows and rows[t.candidate_id].need.status == "open"
+        if t.candidate_id in rows
+        and (rows[t.candidate_id].need is None or rows[t.candidate_id].need.status == "open")
     ]
 
 
@@ -722,9 +832,10 @@ def ics(talks: list[Talk], name: str) -> bytes:
 
 
 def register(db: DbSession, session: Session, user: User) -> Registration:
-    """报名: one seat per user and session; capacity is the rooms' seats."""
-    if user.role != "enterprise":
-        raise DomainError("只有企业用户可以报名", "user")
+    """报名 (enterprises and invited investors): one seat per user and session; capacity is the
+    rooms' seats."""
+    if user.role not in ("enterprise", "investor"):
+        raise DomainError("只有企业或投资机构用户可以报名", "user")
     if latest(session.roadshow, "published") is None:
         raise DomainError("日程尚未发布，暂不能报名", "session")
     if session.date < datetime.now(TZ).date():

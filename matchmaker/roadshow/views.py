@@ -569,6 +569,7 @@ def session_page(session_id):
         form=form,
         registrations=registrations,
         intents=intents,
+        investors=services.session_investors(db.session, session),
     )
 
 

@@ -63,3 +63,23 @@ def test_two_bidders_see_each_other_live(db, market, browser, live_server):
     assert csp_errors == []
     ctx_a.close()
     ctx_b.close()
+
+
+def test_transfer_office_records_rights_on_a_phone(db, market, page, browser_login):
+    """赋权 journey: from the result page to the form, a wrong sum shown beside its field, then saved."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(market.seller)
+    page.goto(f"/results/{market.result.id}")
+    page.get_by_test_id("rights-link").click()
+    page.select_option("select[name=ownership_mode]", "personal")
+    page.fill("textarea[name=inventor_shares]", "张三 60\n李四 30")
+    page.get_by_role("button", name="保存权属").click()
+    expect(page.locator('[data-field-error="inventor_shares"]')).to_contain_text("现为 90%")
+    page.fill("textarea[name=inventor_shares]", "张三 60\n李四 40")
+    page.check("input[name=separately_managed]")
+    page.fill("input[name=carrier_company]", "郑州金刚石科技有限公司")
+    page.get_by_role("button", name="保存权属").click()
+    expect(page.locator("body")).to_contain_text("权属信息已保存")
+    expect(page.locator("body")).to_contain_text(
+        "当前：赋权个人所有 · 单列管理 · 产业化公司 郑州金刚石科技有限公司"
+    )
