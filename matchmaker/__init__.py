@@ -135,6 +135,7 @@ SCHEDULE = [
     ("auctions.close_due", "* * * * *", "matchmaker.trading.services:close_due_auctions"),
     ("needs.close_expired", "5 16 * * *", "matchmaker.postings.services:close_expired_needs_job"),
     ("roadshow.resume_solves", "* * * * *", "matchmaker.roadshow.services:resume_stalled_solves"),
+    ("index.maintain_store", "*/5 * * * *", "matchmaker.matching.store_view:maintain_job"),
 ]
 
 # Long actions the web hands to the worker (后台任务), as (name, "module:function"). Each is

@@ -13,6 +13,7 @@ from flask import g
 from matchmaker import pipeline
 from matchmaker.extensions import db as _db
 from matchmaker.matching.engine import get_engine
+from matchmaker.matching.store_view import maintain_job
 from tests import factories as f
 from tests.conftest import _empty_tables, make_test_app
 
@@ -101,6 +102,7 @@ def test_verify_fix_repairs_drift_in_milvus(app, db):
     out = runner.invoke(args=["index", "verify", "--kind", "result", "--fix"])
     assert out.exit_code == 0, out.output
     assert engine.store.ids("result").tolist() == [result.id]
+    assert "milvus-lite" in maintain_job(db.session)  # the worker's scheduled flush + compaction
 
 
 @pytest.mark.parametrize("store_url", [UNREACHABLE])
