@@ -80,6 +80,10 @@ def _after_rollback(session: Session) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # a SAVEPOINT released (SQLAlchemy fires after_commit for it too): nothing is
+        # committed yet, so draining now would miss the rows; the outer commit drains
+        return
     if not session.info.pop(hooks.WROTE, False) or session.info.get(DRAINING):
         return
     if not has_app_context() or KEY not in current_app.extensions:
