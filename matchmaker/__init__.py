@@ -162,6 +162,7 @@ SCHEDULE = [
     ("filings.remind", "5 1 * * *", "matchmaker.filings.services:remind_overdue_job"),
     ("following.digest", "30 0 * * 1", "matchmaker.following.services:send_digests_job"),
     ("exchange.sync", "*/15 * * * *", "matchmaker.exchange.services:sync_job"),
+    ("index.maintain_store", "*/5 * * * *", "matchmaker.matching.store_view:maintain_job"),
 ]
 
 # Long actions the web hands to the worker (后台任务), as (name, "module:function"). Each is

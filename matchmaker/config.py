@@ -44,6 +44,8 @@ class Config:
         self.INDEX_DIR = Path(env("MATCHMAKER_INDEX_DIR", PROJECT_ROOT / "indexes"))
         # embedded (FAISS + BM25 files) | milvus-lite:///path/file.db | milvus://host:19530
         self.VECTOR_STORE = env("MATCHMAKER_VECTOR_STORE", "embedded")
+        # seconds to wait for Milvus before search is reported degraded
+        self.VECTOR_STORE_TIMEOUT = float(env("MATCHMAKER_VECTOR_STORE_TIMEOUT", "5"))
         # Empty means the packaged default model (see matchmaker.matching.embeddings).
         self.EMBEDDING_MODEL = env("MATCHMAKER_EMBEDDING_MODEL", "")
         self.SEED_DIR = Path(env("MATCHMAKER_SEED_DIR", PROJECT_ROOT / "seed_data"))

@@ -14,6 +14,7 @@ MESSAGES = {
     405: "不支持该请求方法",
     409: "操作与当前状态冲突",
     413: "上传内容过大",
+    503: "服务暂时不可用，请稍后再试",
     500: "服务器内部错误，请稍后再试",
 }
 
@@ -81,6 +82,22 @@ def init_app(app: Flask) -> None:
         else:
             db.session.rollback()
         return error_response(exc.status, exc.message, exc.field, **exc.extra)
+
+    from matchmaker.store.base import StoreUnavailable
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(exc: StoreUnavailable):
+        """The vector store (Milvus) is down: search is degraded, never a 500. Pages that
+        search show their own notice; anything else that ranks lands here."""
+        from flask import current_app
+
+        from matchmaker.extensions import db
+        from matchmaker.store import backend, degraded_notice
+
+        db.session.rollback()
+        url = current_app.config.get("VECTOR_STORE")
+        current_app.logger.error("vector store unavailable: %s", exc)
+        return error_response(503, degraded_notice(url), "store", store=backend(url))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

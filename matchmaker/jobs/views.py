@@ -20,18 +20,23 @@ def healthz():
     from matchmaker import jobs, pipeline
     from matchmaker.matching.engine import MODELS, get_engine
     from matchmaker.matching.models import WorkerState
+    from matchmaker.store import StoreUnavailable, backend
 
     app = current_app._get_current_object()
     lag = pipeline.lag(db.session)
     engine = get_engine(app)
-    counts = {
-        kind: {
-            "database": int(db.session.scalar(select(func.count()).select_from(model)) or 0),
-            "index": engine.count(kind),
-        }
-        for kind, model in MODELS.items()
-    }
     problems = []
+    url = app.config.get("VECTOR_STORE")
+    store = {"backend": backend(url), "available": True}
+    counts = {}
+    for kind, model in MODELS.items():
+        counts[kind] = {"database": int(db.session.scalar(select(func.count()).select_from(model)) or 0)}
+        try:
+            counts[kind]["index"] = engine.count(kind) if store["available"] else None
+        except StoreUnavailable:
+            store["available"], counts[kind]["index"] = False, None
+    if not store["available"]:
+        problems.append(f"向量库（{store['backend']}）无法连接：搜索与匹配已降级，变更保留在队列中待重试")
     depth = None
     if app.config.get("JOBS") != "inline":
         depth = jobs.queue_depth(app)
@@ -47,6 +52,7 @@ def healthz():
         "pid": os.getpid(),  # which web worker answered
         "index": lag,
         "queue": {"backend": jobs.backend(app), "depth": depth},
+        "store": store,
         "counts": counts,
         "problems": problems,
     }

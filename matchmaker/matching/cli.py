@@ -11,7 +11,7 @@ from flask import Flask, current_app
 
 from matchmaker.matching.index import KINDS
 
-KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "人才"}
+KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "人才", "provider": "科技服务机构"}
 
 
 def register(app: Flask) -> None:
@@ -34,6 +34,14 @@ def status_cmd():
     from matchmaker.matching.engine import get_engine
 
     eng = get_engine()
+    if _on_store(eng):
+        for kind in KINDS:
+            m = _store_call(lambda k=kind: eng.index(k).manifest())
+            click.echo(
+                f"{kind:7s} {KIND_LABEL[kind]}: {m['count']} 条, 存储 {m['store']}, 模型 {eng.model}, "
+                f"版本 {m['version']}, ids {m['ids_checksum'][:12]}"
+            )
+        return
     for kind in KINDS:
         path = eng.path(kind)
         if not path.exists():
@@ -54,19 +62,36 @@ def verify_cmd(kind, fix):
     from matchmaker.matching.engine import get_engine
 
     eng = get_engine()
+    if _on_store(eng):
+        click.echo(f"索引存储：{eng.store_url}")
     total = 0
     for k in _kinds(kind):
-        drift = eng.drift(db.session, k)
+        drift = _store_call(lambda k=k: eng.drift(db.session, k))
         total += drift.total
         click.echo(
             f"{k:7s} 缺失 {len(drift.missing)}，多余 {len(drift.extra)}，内容变化 {len(drift.changed)}"
             + (f"（如 {(drift.missing + drift.extra + drift.changed)[:5]}）" if drift.total else "")
         )
         if fix and drift.total:
-            _sync(eng, db.session, k, force=False)
+            _store_call(lambda k=k: _sync(eng, db.session, k, force=False))
     click.echo(f"偏差合计：{total}")
     if total and not fix:
         sys.exit(1)
+
+
+def _on_store(eng) -> bool:
+    """The engine runs on an index store (MATCHMAKER_VECTOR_STORE), not the embedded files."""
+    return hasattr(eng, "store_url")
+
+
+def _store_call(fn):
+    """Run fn; an unreachable store is a clear CLI error, not a traceback."""
+    from matchmaker.store import StoreUnavailable
+
+    try:
+        return fn()
+    except StoreUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _sync(eng, session, kind, force):
@@ -89,7 +114,10 @@ def rebuild_cmd(kind):
 
     eng = get_engine()
     for k in _kinds(kind):
-        _sync(eng, db.session, k, force=True)
+        _store_call(lambda k=k: _sync(eng, db.session, k, force=True))
+        if _on_store(eng):
+            click.echo(f"{k:7s} 已重建：{len(eng.index(k))} 条，{eng.model}，存储 {eng.store_url}")
+            continue
         m = eng.index(k).manifest()
         click.echo(f"{k:7s} 已重建：{m['count']} 条，{m['model']}，{m['dimension']} 维，{m['index_type']}")
 

@@ -2,7 +2,10 @@
 
 `get_engine()` returns the engine for the current app (INDEX_DIR, EMBEDDING_MODEL,
 ANN_THRESHOLD from `current_app.config`), cached per process. Services and the CLI
-use it without a request context.
+use it without a request context. With `MATCHMAKER_VECTOR_STORE` naming another store
+(`milvus-lite:///file.db`, `milvus://host:19530`) it is a `StoreEngine` over that store:
+the same reads and writes, so the ranker, the pipeline, search, `/healthz` and
+`flask index verify` all run on it.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ EMBED_BATCH = 32
 # Delta segments since the base before the writer compacts them into a new base.
 COMPACT_SEGMENTS = 64
 
-_engines: dict[tuple, Engine] = {}
+_engines: dict[tuple, object] = {}
 _engines_lock = threading.Lock()
 
 
@@ -200,8 +203,9 @@ class Engine:
             idx = self.index(kind)
         return idx
 
-    def apply(self, changes: dict[str, dict[int, str | None]]) -> None:
+    def apply(self, changes: dict[str, dict[int, str | None]], session: Session | None = None) -> None:
         """Apply committed changes: {kind: {id: current text, or None when deleted}}.
+        (`session` is for stores that keep metadata; the embedded index needs none.)
         Idempotent: a posting whose text hash is already indexed is not embedded again.
         Called by the pipeline (worker or inline drain), never inside a request's commit."""
         with self.lock:
@@ -219,8 +223,11 @@ class Engine:
                     self.append(kind, ids, [i for i, t in items.items() if t is None])
 
 
-def get_engine(app=None) -> Engine:
-    """The engine for `app` (default: current_app), one per process and configuration."""
+def get_engine(app=None):
+    """The engine for `app` (default: current_app), one per process and configuration:
+    an `Engine` on the embedded indexes, or a `StoreEngine` when VECTOR_STORE names
+    another store. Never raises for an unreachable store: its reads and writes do
+    (`StoreUnavailable`)."""
     if app is None:
         from flask import current_app
 
@@ -231,10 +238,24 @@ def get_engine(app=None) -> Engine:
         cfg.get("EMBEDDING_MODEL") or "",
         int(cfg.get("ANN_THRESHOLD", 20000)),
     )
+    url = (cfg.get("VECTOR_STORE") or "embedded").strip()
     with _engines_lock:
         if key not in _engines:
             _engines[key] = Engine(Path(key[0]), key[1] or None, key[2])
-        return _engines[key]
+        engine = _engines[key]
+        if url == "embedded":
+            return engine
+        skey = (*key, url)
+        if skey not in _engines:
+            from matchmaker.matching.store_view import StoreEngine
+
+            _engines[skey] = StoreEngine(
+                engine,
+                url=url,
+                index_dir=Path(key[0]),
+                timeout=float(cfg.get("VECTOR_STORE_TIMEOUT", 5.0)),
+            )
+        return _engines[skey]
 
 
 __all__ = ["Engine", "get_engine", "KINDS", "MODELS", "Drift"]

@@ -149,7 +149,6 @@ def collect(
             engine = get_engine(app)
             for kind in ("result", "need"):
                 engine.sync(db.session, kind, progress=progress)
-            engine = _store_engine(app, engine, db.session)
             needs = db.session.scalars(select(Need).order_by(Need.id)).all()
             out = Collected(model=engine.model, qrels=qrels, features=[])
             for mode in MODES:
@@ -334,19 +333,3 @@ def fit_and_save(data: Collected, source: str, cv: dict) -> Path:
         cv=summary,
         reliability=cv["reliability"],
     )
-
-
-def _store_engine(app, engine, session):
-    """With MATCHMAKER_VECTOR_STORE set to another store (e.g. milvus-lite), copy the freshly
-    built indexes into it (no re-embedding) and rank through it; else the engine itself."""
-    url = app.config.get("VECTOR_STORE") or "embedded"
-    if url == "embedded":
-        return engine
-    from matchmaker.matching.store_view import StoreEngine
-    from matchmaker.store import open_store
-    from matchmaker.store.cli import migrate
-
-    source = open_store("embedded", index_dir=app.config["INDEX_DIR"])
-    target = open_store(url, index_dir=app.config["INDEX_DIR"])
-    migrate(source, target, session, ("result", "need"))
-    return StoreEngine(engine, target)

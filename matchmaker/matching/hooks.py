@@ -54,7 +54,8 @@ def install() -> None:
 
 def index_changes(app, session: Session, batch) -> None:
     """Pipeline step 1 (索引): embed the batch's upserted postings in batches, drop deleted ones.
-    Texts come from the database as it is now, so a replayed batch converges to the truth."""
+    Texts come from the database as it is now, so a replayed batch converges to the truth.
+    A store that cannot be written (Milvus down) raises: the batch stays pending and is retried."""
     from matchmaker.matching.engine import MODELS, get_engine
 
     engine = get_engine(app)
@@ -65,4 +66,4 @@ def index_changes(app, session: Session, batch) -> None:
         with session.no_autoflush:
             rows = session.scalars(select(model).where(model.id.in_(list(items)))).all()
             found = {obj.id: obj.text for obj in rows}
-        engine.apply({kind: {i: found.get(i) for i in items}})
+        engine.apply({kind: {i: found.get(i) for i in items}}, session=session)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 from flask_login import current_user
 
 from matchmaker.accounts import policy
 from matchmaker.accounts.permissions import roles_required
 from matchmaker.extensions import db
 from matchmaker.matching import ranker, services
+from matchmaker.store import StoreUnavailable, degraded_notice
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
 
@@ -22,14 +23,24 @@ def search():
         error, kind = "检索类型应为科技成果、技术需求或专家人才", "result"
     elif len(q) > 500:
         error = "检索内容过长，请控制在 500 字以内"
-    items = []
+    items, degraded = [], None
     if q and not error:
         own = current_user.organization_id if current_user.is_authenticated else None
-        items = policy.visible(
-            current_user, ranker.search(db.session, q, kind, services.SEARCH_TOP, exclude_org=own)
-        )
+        try:
+            items = policy.visible(
+                current_user, ranker.search(db.session, q, kind, services.SEARCH_TOP, exclude_org=own)
+            )
+        except StoreUnavailable as exc:
+            current_app.logger.error("search degraded: %s", exc)
+            degraded = degraded_notice(current_app.config.get("VECTOR_STORE"))
     return render_template(
-        "matching/search.html", q=q, kind=kind, items=items, error=error, kinds=services.KIND_LABEL
+        "matching/search.html",
+        q=q,
+        kind=kind,
+        items=items,
+        error=error,
+        degraded=degraded,
+        kinds=services.KIND_LABEL,
     ), 400 if error else 200
 
 
@@ -40,6 +51,10 @@ def posting_matches(posting, top: int = 5):
     try:
         found = services.matches_for(db.session, posting, top)
         return {kind: policy.visible(current_user, items) for kind, items in found.items()}
+    except StoreUnavailable as exc:
+        current_app.logger.error("matching panel degraded: %s", exc)
+        g.search_degraded = degraded_notice(current_app.config.get("VECTOR_STORE"))
+        return None
     except Exception:
         current_app.logger.exception("matching panel failed for %r", posting)
         return None

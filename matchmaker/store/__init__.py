@@ -57,7 +57,24 @@ def configured_store(app=None) -> Store:
     return open_store(app.config.get("VECTOR_STORE") or DEFAULT_URL, index_dir=app.config["INDEX_DIR"])
 
 
+def backend(url: str | None) -> str:
+    """The store's kind without host or path (safe to show): embedded, milvus-lite, milvus."""
+    url = (url or DEFAULT_URL).strip()
+    return url.split(":", 1)[0] if ":" in url else url
+
+
+def degraded_notice(url: str | None) -> str:
+    """What users are told when the store is unreachable (no host or path in it)."""
+    name = "Milvus 向量库" if backend(url).startswith("milvus") else "检索索引"
+    return (
+        f"搜索服务已降级：{name}暂时无法连接，智能检索与匹配暂不可用；"
+        "成果、需求等信息仍可正常浏览，请稍后再试。"
+    )
+
+
 __all__ = [
+    "backend",
+    "degraded_notice",
     "KINDS",
     "NO_FILTERS",
     "DocMeta",

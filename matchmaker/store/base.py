@@ -1,7 +1,7 @@
 """The index store interface (索引存储接口): what the ranker needs from a vector store.
 
 Both implementations (embedded FAISS + BM25, Milvus through pymilvus) provide exactly
-these operations, keyed by posting id, one collection per kind (result, need, expert):
+these operations, keyed by posting id, one collection per kind (result, need, expert, provider):
 
 - `search_dense(kind, vector, k, filters)`: best cosines first;
 - `search_sparse(kind, tokens, k, filters)`: BM25 over the project's tokens;
@@ -21,7 +21,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-KINDS = ("result", "need", "expert")
+KINDS = ("result", "need", "expert", "provider")
 
 
 class StoreError(Exception):

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 
 from matchmaker.store import KINDS, DocMeta, StoreError, configured_store, open_store
 
-KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "人才"}
+KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "人才", "provider": "科技服务机构"}
 BATCH = 500
 
 
@@ -46,10 +46,10 @@ def db_postings(session, kind: str) -> dict[int, tuple[DocMeta, str]]:
     """id → (metadata, text hash of the current text) for every posting of a kind."""
     from sqlalchemy import select
 
+    from matchmaker.matching.engine import MODELS
     from matchmaker.matching.index import text_hash
-    from matchmaker.postings.models import Expert, Need, Result
 
-    model = {"result": Result, "need": Need, "expert": Expert}[kind]
+    model = MODELS[kind]
     with session.no_autoflush:
         return {
             o.id: (DocMeta(o.status, o.organization_id, text_hash(o.text)), text_hash(o.text))

@@ -176,6 +176,11 @@ class EmbeddedStore:
             out.append(Document(i, np.asarray(v, dtype=np.float32), list(idx.tokens.get(i, [])), m))
         return out
 
+    def version(self, kind: str) -> int:
+        """The write version of a kind (0: never written)."""
+        self._index(kind)
+        return self._version.get(kind, 0)
+
     def stats(self, kind: str) -> Stats:
         idx = self._index(kind)
         if idx is None:

@@ -276,6 +276,10 @@ class MilvusStore:
         )
         return version
 
+    def version(self, kind: str) -> int:
+        """The write version of a kind (0: never written): one small read."""
+        return self._version(kind)
+
     def _version(self, kind: str) -> int:
         if self._meta_name() not in self._ready:
             if not self.client.has_collection(self._meta_name()):
