@@ -18,8 +18,10 @@ from sqlalchemy import create_engine, text
 from matchmaker.extensions import db
 from tests.conftest import _empty_tables, _ensure_postgres_database, make_test_app
 
+# The SQLite and PostgreSQL runs of the suite may run at once (CI): each gets its own B.
+_RUN = "pg" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") else "sqlite"
 PG_URL = os.environ.get(
-    "EXCHANGE_B_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/mm_exchange_b"
+    "EXCHANGE_B_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/mm_exchange_b_{_RUN}"
 )
 
 
