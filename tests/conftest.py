@@ -131,6 +131,21 @@ def client(app):
 
 
 @pytest.fixture
+def as_user(app):
+    """as_user(user) -> a fresh test client signed in as that user (None: anonymous)."""
+    from tests.factories import PASSWORD
+
+    def _client(user=None):
+        c = app.test_client()
+        if user is not None:
+            resp = c.post("/login", data={"email": user.email, "password": PASSWORD})
+            assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+        return c
+
+    return _client
+
+
+@pytest.fixture
 def login(client):
     """login(user, password=factories.PASSWORD): sign a test client in as that user."""
     from tests.factories import PASSWORD

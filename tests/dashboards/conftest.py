@@ -25,7 +25,6 @@ from matchmaker.review.models import Contract, Match, StageChange
 from matchmaker.scenarios.models import Application, Scenario
 from matchmaker.trading.investors import Interest, Investor
 from tests import factories as f
-from tests.factories import PASSWORD
 
 BASE = datetime.combine(date.today(), time())
 EQUIP, MATERIAL = "高端装备制造", "新材料"
@@ -168,17 +167,3 @@ def world(app) -> World:
         admin,
         enterprise,
     )
-
-
-@pytest.fixture
-def as_user(app):
-    """as_user(user) -> a fresh test client signed in as that user (None: anonymous)."""
-
-    def _client(user=None):
-        c = app.test_client()
-        if user is not None:
-            resp = c.post("/login", data={"email": user.email, "password": PASSWORD})
-            assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
-        return c
-
-    return _client

@@ -60,17 +60,3 @@ def deal(db) -> Deal:
     db.session.commit()
     match = db.session.query(Match).filter_by(need_id=need.id, result_id=result.id).one()
     return Deal(broker, enterprise, researcher, outsider, need, result, match)
-
-
-@pytest.fixture
-def as_user(app):
-    """as_user(user) -> a fresh test client logged in as that user."""
-    from tests.factories import PASSWORD
-
-    def _client(user):
-        c = app.test_client()
-        resp = c.post("/login", data={"email": user.email, "password": PASSWORD})
-        assert resp.status_code == 302
-        return c
-
-    return _client
