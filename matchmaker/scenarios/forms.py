@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, widgets
+from wtforms import (
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired
 
 from matchmaker.constants import REGIONS
@@ -17,6 +25,8 @@ class _Checkboxes(SelectMultipleField):
 
 class ScenarioForm(FlaskForm):
     """发布应用场景."""
+
+    submit_token = HiddenField()  # one-time token of the create form (防重复提交)
 
     title = StringField("场景名称", validators=[DataRequired("场景名称不能为空")])
     description = TextAreaField("场景描述", validators=[DataRequired("场景描述不能为空")])

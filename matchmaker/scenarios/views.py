@@ -8,6 +8,7 @@ import logging
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from matchmaker.errors import DomainError
 from matchmaker.extensions import db
@@ -17,6 +18,8 @@ from matchmaker.scenarios import services
 from matchmaker.scenarios.forms import AdvanceForm, ApplyForm, ScenarioForm
 from matchmaker.scenarios.models import APPLICATION_STATUSES, NEXT_STATUSES, Application, Scenario
 from matchmaker.scenarios.ranking import rank_results_for_scenario
+from matchmaker.submissions import services as submissions
+from matchmaker.webforms import save_form
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 log = logging.getLogger(__name__)
@@ -44,19 +47,34 @@ def new():
         (f.name, f.name)
         for f in db.session.scalars(select(Field).where(Field.active).order_by(Field.sort_order))
     ]
-    if form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submit")}
-        try:
-            obj = services.create_scenario(
-                db.session, data, organization=current_user.organization, owner=current_user
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "title", form.title).errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash("应用场景已发布", "success")
-            return redirect(url_for("scenarios.detail", scenario_id=obj.id))
+    token = form.submit_token.data if request.method == "POST" else None
+    done = submissions.saved_url(db.session, token)
+    if done:  # Back + 发布, or the second click of a double click
+        flash("该应用场景已发布过，未重复创建", "info")
+        return redirect(done)
+    if request.method == "GET":
+        form.submit_token.data = submissions.new_token()
+
+    def create():
+        data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submit", "submit_token")}
+        obj = services.create_scenario(
+            db.session, data, organization=current_user.organization, owner=current_user
+        )
+        submissions.claim(db.session, token, current_user, url_for("scenarios.detail", scenario_id=obj.id))
+        return obj
+
+    try:
+        obj = save_form(form, create)
+    except IntegrityError:  # the same token committed a moment ago by a parallel request
+        db.session.rollback()
+        done = submissions.saved_url(db.session, token)
+        if done is None:
+            raise
+        flash("该应用场景已发布过，未重复创建", "info")
+        return redirect(done)
+    if obj is not None:
+        flash("应用场景已发布", "success")
+        return redirect(url_for("scenarios.detail", scenario_id=obj.id))
     return render_template("scenarios/form.html", form=form)
 
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from matchmaker.scenarios.models import Scenario
 from tests import factories as f
 
 
@@ -29,9 +30,10 @@ def test_publish_apply_shortlist_pilot_demonstrate_on_a_phone(page, browser_logi
     page.fill("#title", "矿山装备远程运维试点")
     page.fill("#description", "在洛阳矿山装备生产线开放振动与温度数据，试点故障预测与远程运维方案。")
     page.select_option("#field", "智能制造")
-    page.click("#submit")
+    page.locator("#submit").dblclick()  # the second click carries the same one-time token
     page.wait_for_url(re.compile(r"/scenarios/\d+$"))
     scenario_url = page.url
+    assert db.session.query(Scenario).filter_by(title="矿山装备远程运维试点").count() == 1
     assert "矿山装备远程运维试点" in page.content() and _fits(page)
 
     browser_login(small)
