@@ -152,6 +152,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "providers.export_providers",
         "providers.index",
         "scenarios.detail",
+        "scenarios.export_scenarios",
         "scenarios.index",
         "trading.auction",
         "trading.auctions",

@@ -12,17 +12,37 @@ from sqlalchemy.exc import IntegrityError
 
 from matchmaker.errors import DomainError
 from matchmaker.extensions import db
+from matchmaker.localtime import local_str
 from matchmaker.postings.models import Field, Result
 from matchmaker.providers import export
 from matchmaker.scenarios import services
 from matchmaker.scenarios.forms import AdvanceForm, ApplyForm, ScenarioForm
-from matchmaker.scenarios.models import APPLICATION_STATUSES, NEXT_STATUSES, Application, Scenario
+from matchmaker.scenarios.models import (
+    APPLICATION_STATUSES,
+    NEXT_STATUSES,
+    SCENARIO_STATUSES,
+    Application,
+    Scenario,
+)
 from matchmaker.scenarios.ranking import rank_results_for_scenario
 from matchmaker.submissions import services as submissions
 from matchmaker.webforms import save_form
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 log = logging.getLogger(__name__)
+SCENARIO_HEADERS = [
+    "编号",
+    "场景名称",
+    "领域",
+    "发布单位",
+    "城市",
+    "地点",
+    "预算（万元）",
+    "周期",
+    "场景提供",
+    "状态",
+    "发布时间",
+]
 APPLICATION_HEADERS = ["申报编号", "场景", "申报单位", "申报成果", "状态", "申报方案", "申报时间", "最近一步"]
 
 
@@ -35,6 +55,30 @@ def index():
         error_out=False,
     )
     return render_template("scenarios/list.html", page=page, can_publish=services.can_publish(current_user))
+
+
+@bp.route("/export.<fmt>")
+def export_scenarios(fmt: str):
+    """The open scenarios as CSV or Excel (what the list shows; no contact details)."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    rows = [
+        [
+            s.external_id,
+            s.title,
+            s.field.name,
+            s.organization.name,
+            s.region or "",
+            s.place or "",
+            "面议" if s.budget_wan is None else f"{s.budget_wan:g}",
+            f"{s.period_start or ''}–{s.period_end or ''}" if s.period_start or s.period_end else "",
+            "、".join(s.offers or []),
+            SCENARIO_STATUSES.get(s.status, s.status),
+            local_str(s.created_at),
+        ]
+        for s in db.session.scalars(services.list_query({}))
+    ]
+    return export.response(fmt, SCENARIO_HEADERS, rows, "scenarios", "应用场景")
 
 
 @bp.route("/new", methods=["GET", "POST"])
