@@ -33,6 +33,51 @@ def rank_results_for_scenario(
     )
 
 
+def rank_enterprises_for_scenario(
+    session: Session, scenario: Scenario, top: int = 5, *, engine=None, needs_per_org: int = 3
+) -> list[dict]:
+    """场景找企业: organisations whose open needs (征集中) fit the scenario, each with its
+    best-fitting needs; ranked by their best need through the same hybrid ranker."""
+    items = ranker._rank(
+        session,
+        "need",
+        query_text=scenario.text,
+        query_vec=None,
+        source=scenario,
+        top=top * needs_per_org * 2,
+        engine=engine,
+        exclude_org=scenario.organization_id,
+    )
+    by_org: dict[int, dict] = {}
+    for it in items:  # best first, so the first need of an organisation is its best
+        entry = by_org.setdefault(
+            it.item.organization_id, {"organization": it.item.organization, "score": it.score, "needs": []}
+        )
+        if len(entry["needs"]) < needs_per_org:
+            entry["needs"].append(it)
+    return list(by_org.values())[:top]
+
+
+def enterprise_dict(entry: dict) -> dict:
+    org = entry["organization"]
+    return {
+        "organization": org.name,
+        "type": org.type,
+        "region": org.region,
+        "score": entry["score"],
+        "needs": [
+            {
+                "id": it.item.external_id,
+                "title": it.item.title,
+                "score": it.score,
+                "explanation": it.explanation.to_dict(),
+                "url": f"/needs/{it.item.id}",
+            }
+            for it in entry["needs"]
+        ],
+    }
+
+
 def item_dict(it: RankedItem) -> dict:
     r = it.item
     return {

@@ -24,7 +24,7 @@ from matchmaker.scenarios.models import (
     Application,
     Scenario,
 )
-from matchmaker.scenarios.ranking import rank_results_for_scenario
+from matchmaker.scenarios.ranking import rank_enterprises_for_scenario, rank_results_for_scenario
 from matchmaker.submissions import services as submissions
 from matchmaker.webforms import save_form
 
@@ -134,9 +134,10 @@ def detail(scenario_id: int):
     s = _scenario(scenario_id)
     try:
         matches = rank_results_for_scenario(db.session, s, 8)
+        enterprises = rank_enterprises_for_scenario(db.session, s, 5)
     except Exception:  # the page must render without the engine
         log.exception("matches for scenario %s failed", s.id)
-        matches = None
+        matches = enterprises = None
     manage = services.can_manage(current_user, s)
     apps = []
     if current_user.is_authenticated:
@@ -148,6 +149,7 @@ def detail(scenario_id: int):
         "scenarios/detail.html",
         scenario=s,
         matches=matches,
+        enterprises=enterprises,
         can_manage=manage,
         show_contact=manage,
         applications=apps,
