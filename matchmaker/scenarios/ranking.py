@@ -9,6 +9,14 @@ from matchmaker.matching.ranker import WEIGHTS, RankedItem, Weights
 from matchmaker.scenarios.models import Scenario
 
 
+def _query_vec(session: Session, scenario: Scenario, engine=None):
+    """The scenario's vector from the live index (kind `scenario`, embedded as an e5 query when
+    committed); None (embedded per request) when the index does not hold its current text."""
+    eng = ranker._engine(engine)
+    eng.ensure_fresh(session, "scenario")
+    return ranker._stored_vector(eng, "scenario", scenario)
+
+
 def rank_results_for_scenario(
     session: Session,
     scenario: Scenario,
@@ -23,7 +31,7 @@ def rank_results_for_scenario(
         session,
         "result",
         query_text=scenario.text,
-        query_vec=None,  # scenarios are not indexed: embedded per request as an e5 query
+        query_vec=_query_vec(session, scenario, engine),
         source=scenario,
         top=top,
         engine=engine,
@@ -42,7 +50,7 @@ def rank_enterprises_for_scenario(
         session,
         "need",
         query_text=scenario.text,
-        query_vec=None,
+        query_vec=_query_vec(session, scenario, engine),
         source=scenario,
         top=top * needs_per_org * 2,
         engine=engine,

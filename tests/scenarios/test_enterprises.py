@@ -30,6 +30,10 @@ def test_enterprises_ranked_for_a_scenario(app, db, client):
         organization=water,
     )
     db.session.commit()
+    from matchmaker.scenarios.ranking import _query_vec
+
+    # the scenario is in the live index (kind "scenario"): ranking reuses its stored vector
+    assert _query_vec(db.session, scenario) is not None
     body = client.get(f"/api/v1/scenarios/{scenario.external_id}/enterprises?top=5").get_json()
     names = [e["organization"] for e in body["items"]]
     assert names[0] == "测试城投供水公司"
