@@ -147,6 +147,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "api.list_scenarios",
         "api.result_next_steps",
         "api.result_rights",
+        "api.scenario_enterprises",
         "api.scenario_matches",
         "jobs.healthz",
         # One-click unsubscribe from an alert email: the signed token is the permission.
@@ -159,6 +160,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "providers.export_providers",
         "providers.index",
         "scenarios.detail",
+        "scenarios.export_scenarios",
         "scenarios.index",
         "trading.auction",
         "trading.auctions",

@@ -58,6 +58,33 @@ def get_provider(ref: str):
     return jsonify(_serialize(_provider(ref)))
 
 
+@bp.post("/providers")
+def create_provider():
+    """登记服务机构 (the web form's twin): brokers/admins name `organization`; the staff of an
+    organisation that already runs a provider register another for their own organisation."""
+    api_user()
+    if not services.can_create_provider(db.session, current_user):
+        raise forbidden("只有平台工作人员或已登记服务机构的机构人员可以登记服务机构")
+    data = json_body()
+    data.pop("status", None)  # a new provider is published
+
+    def create():
+        org = services.provider_organization(
+            db.session, current_user, data.pop("organization", None), data.get("region")
+        )
+        return services.create_provider(
+            db.session,
+            data,
+            organization=org,
+            owner=current_user,
+            external_id=data.pop("id", None) or None,
+            actor=current_user,
+        )
+
+    obj = write(create)
+    return jsonify(_serialize(obj)), 201
+
+
 @bp.patch("/providers/<ref>")
 def update_provider(ref: str):
     api_user()

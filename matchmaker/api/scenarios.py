@@ -17,7 +17,12 @@ from matchmaker.extensions import db
 from matchmaker.postings import services as postings
 from matchmaker.scenarios import services
 from matchmaker.scenarios.models import Application, Scenario
-from matchmaker.scenarios.ranking import item_dict, rank_results_for_scenario
+from matchmaker.scenarios.ranking import (
+    enterprise_dict,
+    item_dict,
+    rank_enterprises_for_scenario,
+    rank_results_for_scenario,
+)
 
 
 def _scenario(ref: str) -> Scenario:
@@ -82,6 +87,15 @@ def scenario_matches(ref: str):
     top = int_arg(request.args, "top", 10, hi=50)
     items = rank_results_for_scenario(db.session, scenario, top)
     return jsonify({"scenario": scenario.external_id, "items": [item_dict(it) for it in items]})
+
+
+@bp.get("/scenarios/<ref>/enterprises")
+def scenario_enterprises(ref: str):
+    """场景找企业: organisations whose open needs fit the scenario, best first, each with its needs."""
+    scenario = _scenario(ref)
+    top = int_arg(request.args, "top", 5, hi=20)
+    entries = rank_enterprises_for_scenario(db.session, scenario, top)
+    return jsonify({"scenario": scenario.external_id, "items": [enterprise_dict(e) for e in entries]})
 
 
 @bp.get("/scenarios/<ref>/applications")

@@ -23,12 +23,13 @@ from matchmaker.matching import embeddings
 from matchmaker.matching.index import KINDS, PostingIndex, SegmentGap, text_hash
 from matchmaker.postings.models import Expert, Need, Result
 from matchmaker.providers.models import Provider
+from matchmaker.scenarios.models import Scenario
 from matchmaker.text import tokenize
 
 log = logging.getLogger(__name__)
 
-MODELS = {"result": Result, "need": Need, "expert": Expert, "provider": Provider}
-KIND_OF = {Result: "result", Need: "need", Expert: "expert", Provider: "provider"}
+MODELS = {"result": Result, "need": Need, "expert": Expert, "provider": Provider, "scenario": Scenario}
+KIND_OF = {Result: "result", Need: "need", Expert: "expert", Provider: "provider", Scenario: "scenario"}
 EMBED_BATCH = 32
 # Delta segments since the base before the writer compacts them into a new base.
 COMPACT_SEGMENTS = 64
@@ -193,7 +194,8 @@ class Engine:
         # Needs are what enterprises ask: e5 embeds them as queries ("query: "), results and
         # experts as passages, so need↔result similarity is the asymmetric retrieval score in
         # both directions (dev nDCG@10 0.91 against 0.90 for passage↔passage).
-        vectors = self.embed(texts, query=idx.kind == "need")
+        # Scenarios are asked like needs (what a department or enterprise wants done).
+        vectors = self.embed(texts, query=idx.kind in ("need", "scenario"))
         idx.upsert(ids, vectors, [text_hash(t) for t in texts], [tokenize(t) for t in texts])
 
     def ensure_fresh(self, session: Session, kind: str) -> PostingIndex:

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 # One query at a time: a single thread avoids OpenMP spin contention on a shared 2-core box.
 faiss.omp_set_num_threads(1)
 
-KINDS = ("result", "need", "expert", "provider")
+KINDS = ("result", "need", "expert", "provider", "scenario")
 FORMAT_VERSION = 1
 IVF_NPROBE = 24
 

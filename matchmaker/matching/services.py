@@ -16,7 +16,13 @@ from matchmaker.postings.models import Expert, Need, Result
 from matchmaker.security import is_db_id
 from matchmaker.text.pipeline import normalize, synonyms
 
-KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "专家人才", "provider": "科技服务机构"}
+KIND_LABEL = {
+    "result": "科技成果",
+    "need": "技术需求",
+    "expert": "专家人才",
+    "provider": "科技服务机构",
+    "scenario": "应用场景",
+}
 MODEL_OF = {"result": Result, "need": Need, "expert": Expert}
 # One list length for search (检索) on the page and in the API.
 SEARCH_TOP = 20

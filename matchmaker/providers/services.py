@@ -26,6 +26,7 @@ from matchmaker.postings.services import (
     clean_status,
     clean_trl,
     find_field,
+    get_or_create_organization,
     normalize_region,
     split_list,
 )
@@ -103,6 +104,10 @@ def create_provider(
     actor: User | None = None,
 ) -> Provider:
     attrs = clean_provider(session, data)
+    if external_id is not None:
+        external_id = _text(external_id, "id", "编号", max_len=64) if isinstance(external_id, str) else None
+        if external_id is None:
+            raise DomainError("编号须为不超过 64 字的文字", "id")
     if external_id and session.scalar(select(Provider.id).where(Provider.external_id == external_id)):
         raise DomainError(f"编号 {external_id} 已存在", "id")
     obj = Provider(
@@ -132,6 +137,32 @@ def can_manage_provider(user, provider: Provider) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_staff or user.organization_id == provider.organization_id
+
+
+def can_create_provider(session: Session, user) -> bool:
+    """登记服务机构: brokers and admins (for a named organisation), and the staff of an
+    organisation that already runs a provider (for their own organisation)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff:
+        return True
+    return bool(
+        session.scalar(select(Provider.id).where(Provider.organization_id == user.organization_id).limit(1))
+    )
+
+
+def provider_organization(
+    session: Session, user: User, org_name: Any = None, region: Any = None
+) -> Organization:
+    """Whose provider this is: the user's own organisation, or the one a broker/admin names."""
+    if not user.is_staff:
+        return user.organization
+    name = _text(org_name, "organization", "所属机构", max_len=200)
+    if not name:
+        raise DomainError("代为登记时须填写所属机构名称", "organization")
+    return get_or_create_organization(
+        session, name, kind="provider", region=normalize_region(region), org_type="技术转移机构"
+    )
 
 
 def can_see_provider_contact(user, provider: Provider) -> bool:

@@ -13,10 +13,11 @@ from matchmaker.errors import DomainError
 from matchmaker.extensions import db
 from matchmaker.postings.models import Field, Result
 from matchmaker.providers import export, services
-from matchmaker.providers.forms import DecideForm, RaiseTrlForm, RequestForm
+from matchmaker.providers.forms import DecideForm, ProviderForm, RaiseTrlForm, RequestForm
 from matchmaker.providers.models import PROVIDER_TYPES, REQUEST_STATUSES, Provider, ServiceRequest
 from matchmaker.providers.ranking import rank_providers_for_result
 from matchmaker.submissions import web as submissions
+from matchmaker.webforms import save_form
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def index():
         fields=fields,
         regions=REGIONS,
         trl_levels=TRL_LEVELS,
+        can_create=services.can_create_provider(db.session, current_user),
     )
 
 
@@ -97,6 +99,76 @@ def detail(provider_id: int):
         my_results=[r for r in mine if p.serves(r.trl)],
         trl_levels=TRL_LEVELS,
     )
+
+
+def _provider_form(obj: Provider | None = None) -> ProviderForm:
+    form = ProviderForm(obj=obj) if obj is not None else ProviderForm()
+    fields = list(db.session.scalars(select(Field).where(Field.active).order_by(Field.sort_order, Field.id)))
+    if obj is not None and obj.field not in fields:
+        fields.append(obj.field)  # a field deactivated since stays selectable
+    form.field.choices = [("", "请选择领域")] + [(f.name, f.name) for f in fields]
+    if request.method == "GET":
+        if obj is not None:  # stored lists and relations as text
+            form.field.data = obj.field.name
+            for key in ("other_fields", "capabilities", "equipment"):
+                getattr(form, key).data = "、".join(getattr(obj, key) or [])
+            for key in ("stage_from", "stage_to"):
+                getattr(form, key).data = str(getattr(obj, key))
+            for key in ("capacity_per_year", "lead_time_days"):
+                value = getattr(obj, key)
+                getattr(form, key).data = "" if value is None else str(value)
+            for key in ("fee_min_wan", "fee_max_wan"):
+                value = getattr(obj, key)
+                getattr(form, key).data = "" if value is None else f"{value:g}"
+        elif not current_user.is_staff:
+            form.region.data = current_user.organization.region
+    if obj is None:
+        del form.status  # a new provider is published
+    if obj is not None or not current_user.is_staff:
+        del form.organization  # only staff registering on someone's behalf name the organisation
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@submissions.once("服务机构")
+def new_provider():
+    if not services.can_create_provider(db.session, current_user):
+        abort(403)
+    form = _provider_form()
+
+    def create():
+        on_behalf = getattr(form, "organization", None)
+        org = services.provider_organization(
+            db.session, current_user, on_behalf.data if on_behalf else None, form.region.data
+        )
+        obj = services.create_provider(
+            db.session, form.provider_data(), organization=org, owner=current_user, actor=current_user
+        )
+        submissions.claim(url_for("providers.detail", provider_id=obj.id))
+        return obj
+
+    obj = save_form(form, create)
+    if obj is not None:
+        flash("服务机构已登记", "success")
+        return redirect(url_for("providers.detail", provider_id=obj.id))
+    return render_template("providers/form.html", form=form, provider=None)
+
+
+@bp.route("/<int:provider_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_provider(provider_id: int):
+    obj = _provider(provider_id)
+    if not services.can_manage_provider(current_user, obj):
+        abort(403)
+    form = _provider_form(obj)
+    saved = save_form(
+        form, lambda: services.update_provider(db.session, obj, form.provider_data(), actor=current_user)
+    )
+    if saved is not None:
+        flash("修改已保存", "success")
+        return redirect(url_for("providers.detail", provider_id=obj.id))
+    return render_template("providers/form.html", form=form, provider=obj)
 
 
 @bp.route("/<int:provider_id>/request/<int:result_id>", methods=["GET", "POST"])

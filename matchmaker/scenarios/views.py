@@ -11,16 +11,37 @@ from sqlalchemy import select
 
 from matchmaker.errors import DomainError
 from matchmaker.extensions import db
+from matchmaker.localtime import local_str
 from matchmaker.postings.models import Field, Result
 from matchmaker.providers import export
 from matchmaker.scenarios import services
 from matchmaker.scenarios.forms import AdvanceForm, ApplyForm, ScenarioForm
-from matchmaker.scenarios.models import APPLICATION_STATUSES, NEXT_STATUSES, Application, Scenario
-from matchmaker.scenarios.ranking import rank_results_for_scenario
+from matchmaker.scenarios.models import (
+    APPLICATION_STATUSES,
+    NEXT_STATUSES,
+    SCENARIO_STATUSES,
+    Application,
+    Scenario,
+)
+from matchmaker.scenarios.ranking import rank_enterprises_for_scenario, rank_results_for_scenario
 from matchmaker.submissions import web as submissions
+from matchmaker.webforms import save_form
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 log = logging.getLogger(__name__)
+SCENARIO_HEADERS = [
+    "编号",
+    "场景名称",
+    "领域",
+    "发布单位",
+    "城市",
+    "地点",
+    "预算（万元）",
+    "周期",
+    "场景提供",
+    "状态",
+    "发布时间",
+]
 APPLICATION_HEADERS = ["申报编号", "场景", "申报单位", "申报成果", "状态", "申报方案", "申报时间", "最近一步"]
 
 
@@ -35,6 +56,30 @@ def index():
     return render_template("scenarios/list.html", page=page, can_publish=services.can_publish(current_user))
 
 
+@bp.route("/export.<fmt>")
+def export_scenarios(fmt: str):
+    """The open scenarios as CSV or Excel (what the list shows; no contact details)."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    rows = [
+        [
+            s.external_id,
+            s.title,
+            s.field.name,
+            s.organization.name,
+            s.region or "",
+            s.place or "",
+            "面议" if s.budget_wan is None else f"{s.budget_wan:g}",
+            f"{s.period_start or ''}–{s.period_end or ''}" if s.period_start or s.period_end else "",
+            "、".join(s.offers or []),
+            SCENARIO_STATUSES.get(s.status, s.status),
+            local_str(s.created_at),
+        ]
+        for s in db.session.scalars(services.list_query({}))
+    ]
+    return export.response(fmt, SCENARIO_HEADERS, rows, "scenarios", "应用场景")
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @submissions.once("应用场景")
@@ -46,20 +91,19 @@ def new():
         (f.name, f.name)
         for f in db.session.scalars(select(Field).where(Field.active).order_by(Field.sort_order))
     ]
-    if form.validate_on_submit():
+
+    def create():
         data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submit", "submit_token")}
-        try:
-            obj = services.create_scenario(
-                db.session, data, organization=current_user.organization, owner=current_user
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "title", form.title).errors.append(exc.message)
-        else:
-            submissions.claim(url_for("scenarios.detail", scenario_id=obj.id))
-            db.session.commit()
-            flash("应用场景已发布", "success")
-            return redirect(url_for("scenarios.detail", scenario_id=obj.id))
+        obj = services.create_scenario(
+            db.session, data, organization=current_user.organization, owner=current_user
+        )
+        submissions.claim(url_for("scenarios.detail", scenario_id=obj.id))
+        return obj
+
+    obj = save_form(form, create)
+    if obj is not None:
+        flash("应用场景已发布", "success")
+        return redirect(url_for("scenarios.detail", scenario_id=obj.id))
     return render_template("scenarios/form.html", form=form)
 
 
@@ -75,9 +119,10 @@ def detail(scenario_id: int):
     s = _scenario(scenario_id)
     try:
         matches = rank_results_for_scenario(db.session, s, 8)
+        enterprises = rank_enterprises_for_scenario(db.session, s, 5)
     except Exception:  # the page must render without the engine
         log.exception("matches for scenario %s failed", s.id)
-        matches = None
+        matches = enterprises = None
     manage = services.can_manage(current_user, s)
     apps = []
     if current_user.is_authenticated:
@@ -89,6 +134,7 @@ def detail(scenario_id: int):
         "scenarios/detail.html",
         scenario=s,
         matches=matches,
+        enterprises=enterprises,
         can_manage=manage,
         show_contact=manage,
         applications=apps,

@@ -21,7 +21,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-KINDS = ("result", "need", "expert", "provider")
+KINDS = ("result", "need", "expert", "provider", "scenario")
 
 
 class StoreError(Exception):

@@ -17,7 +17,13 @@ from flask import Flask, current_app
 
 from matchmaker.store import KINDS, DocMeta, StoreError, configured_store, open_store
 
-KIND_LABEL = {"result": "科技成果", "need": "技术需求", "expert": "人才", "provider": "科技服务机构"}
+KIND_LABEL = {
+    "result": "科技成果",
+    "need": "技术需求",
+    "expert": "人才",
+    "provider": "科技服务机构",
+    "scenario": "应用场景",
+}
 BATCH = 500
 
 

@@ -3,6 +3,8 @@ accepted and completed by the provider, and the owner raising the result's level
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from matchmaker.providers.models import Provider
@@ -77,3 +79,35 @@ def test_next_step_request_and_level_raise_on_a_phone(page, browser_login, app, 
     assert page.locator('[data-testid="provider-row"]').count() == 1 and _fits(page)
     page.goto("/scenarios/")
     assert _fits(page)
+
+
+@pytest.mark.browser
+def test_register_and_edit_a_provider_on_a_phone(page, browser_login, app, db):
+    f.field("新能源")
+    broker = f.user("broker")
+    db.session.commit()
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(broker)
+    page.goto("/providers/")
+    page.click("text=登记服务机构")
+    page.fill("#organization", "浏览器测试概念验证中心")
+    page.fill("#name", "浏览器测试概念验证中心")
+    page.select_option("#type", "概念验证中心")
+    page.fill("#description", "面向电池材料的概念验证与原理样机试制服务。")
+    page.select_option("#field", "新能源")
+    page.select_option("#stage_from", "3")
+    page.select_option("#stage_to", "2")
+    page.click("#submit")
+    assert "起始级别不能高于结束级别" in page.locator('[data-field-error="stage_to"]').inner_text()
+    assert _fits(page)
+    page.select_option("#stage_to", "5")
+    page.locator("#submit").dblclick()  # the second click carries the same one-time token
+    page.wait_for_url(re.compile(r"/providers/\d+$"))
+    assert "服务 TRL 3–5 级" in page.content()
+    db.session.expire_all()
+    assert db.session.query(Provider).filter_by(name="浏览器测试概念验证中心").count() == 1
+    page.click("text=编辑")
+    page.fill("#lead_time_days", "45")
+    page.click("#submit")
+    page.wait_for_selector("text=修改已保存")
+    assert "约 45 天" in page.content() and _fits(page)
