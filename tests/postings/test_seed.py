@@ -35,8 +35,8 @@ def test_seed_twice_loads_everything_once(app, db, seed_dir):
         a["email"]
         for a in json.loads((PROJECT_ROOT / "seed_data" / "accounts.json").read_text(encoding="utf-8"))
     ]
-    assert after_first["Field"] == 16 and len(demo) == 7
-    assert db.session.scalar(select(func.count(User.id)).where(User.email.in_(demo))) == 7
+    assert after_first["Field"] == 16 and len(demo) == 10
+    assert db.session.scalar(select(func.count(User.id)).where(User.email.in_(demo))) == 10
     assert (after_first["Result"], after_first["Need"], after_first["Expert"], after_first["Topic"]) == (
         2,
         2,
