@@ -31,14 +31,16 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 venv: $(STAMP)
 venv-dev: $(DEV_STAMP)
 
-# Create or upgrade the database, load seed_data/ and build the indexes (`verify --fix`
-# builds what is missing or stale and leaves up-to-date indexes alone, so reruns are quick).
+# Create or upgrade the database, load seed_data/ and build the indexes: first drain what the
+# change log still holds (a crash before the worker got to it), then `verify --fix` builds what
+# is missing or stale and leaves up-to-date indexes alone, so reruns are quick.
 db: venv
 	@echo "==> [1/3] 数据库迁移"
 	@$(FLASK) db upgrade
 	@echo "==> [2/3] 载入演示数据"
 	@$(FLASK) seed
-	@echo "==> [3/3] 建立/校验索引"
+	@echo "==> [3/3] 建立/校验索引（先补处理上次停机前未完成的索引变更）"
+	@$(FLASK) worker --once
 	@$(FLASK) index verify --fix
 
 # Production serving: gunicorn (MATCHMAKER_WORKERS web processes) plus the background worker,
