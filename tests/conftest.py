@@ -211,7 +211,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="zh-CN")
     page = context.new_page()
-    # generous: CI runs the SQLite and PostgreSQL suites side by side on two cores, and a page
+    # generous: the machine has two cores, and a page
     # action may index and rank inline (JOBS=inline) before it answers
     page.set_default_timeout(30000)
     yield page
